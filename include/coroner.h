@@ -1,0 +1,298 @@
+/*
+ * coroner.h - post-mortem analysis of Linux ELF core dumps.
+ *
+ * One prefix (cor_), opaque handles, no stdio. Every fallible call returns a
+ * cor_error pointer: NULL on success, else an error the caller frees with
+ * cor_error_free() (freeing NULL or the static out-of-memory error is safe).
+ *
+ * Ownership: everything a cor_core hands out (strings, structs, arrays) is
+ * owned by that core and valid until cor_core_free(). Backtraces are owned by
+ * the caller and freed with cor_backtrace_free().
+ *
+ * Stability: public structs are only ever handed out by pointer; new fields are
+ * added at the end, so callers must never allocate or copy them by value.
+ */
+#ifndef CORONER_H
+#define CORONER_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdbool.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define COR_VERSION_MAJOR 0
+#define COR_VERSION_MINOR 1
+const char *cor_version(void);
+
+/* ---- errors ------------------------------------------------------------ */
+
+enum cor_error_code {
+	COR_OK = 0,
+	COR_ERR_NOMEM,      /* allocation failed */
+	COR_ERR_IO,         /* open/read/mmap failed (errno in message) */
+	COR_ERR_FORMAT,     /* malformed input: names file and offset */
+	COR_ERR_NOT_CORE,   /* valid ELF but not ET_CORE */
+	COR_ERR_UNSUPPORTED,/* machine or feature not supported */
+	COR_ERR_NO_MEMORY,  /* address not mapped in the dead process */
+	COR_ERR_NOT_DUMPED, /* mapped, but bytes neither in core nor in a file */
+	COR_ERR_TRUNCATED,  /* bytes past the end of a truncated core */
+	COR_ERR_LIMIT,      /* a configured limit was reached */
+	COR_ERR_INVALID,    /* bad argument from the caller */
+	COR_ERR_NOT_FOUND,  /* no such thread, symbol, ... */
+};
+
+typedef struct cor_error cor_error;
+
+enum cor_error_code cor_error_code(const cor_error *err);
+/* Full human-readable message, e.g. "core: offset 0x40: truncated program
+ * header table (56 bytes needed, 12 left)". Never NULL. */
+const char *cor_error_message(const cor_error *err);
+/* Address the error is about, if any (COR_ERR_NO_MEMORY ...). */
+bool cor_error_address(const cor_error *err, uint64_t *addr);
+void cor_error_free(cor_error *err);
+
+/* ---- opening ----------------------------------------------------------- */
+
+typedef struct cor_core cor_core;
+
+/* Limits that bound work on hostile input. Zero means "default". */
+struct cor_limits {
+	uint32_t max_frames;        /* frames per thread (default 256) */
+	uint32_t max_threads;       /* threads kept (default 100000) */
+	uint32_t max_notes;         /* notes parsed (default 1000000) */
+	uint32_t max_expr_steps;    /* DWARF expression steps (default 4096) */
+	uint32_t max_depth;         /* DIE / expression recursion (default 128) */
+	uint64_t max_decompressed;  /* bytes per decompressed section (default 1 GiB) */
+};
+
+struct cor_options {
+	size_t sz;                   /* sizeof(struct cor_options) */
+	const char *exe;             /* executable path (overrides the core's) */
+	const char *sysroot;         /* prefix for file paths recorded in the core */
+	const char *const *debug_dirs; /* NULL-terminated; default {"/usr/lib/debug"} */
+	const char *const *files;    /* NULL-terminated extra "path" or "recorded=path" */
+	bool raw_names;              /* do not demangle */
+	bool no_inline;              /* no inline frame expansion */
+	struct cor_limits limits;
+};
+#define COR_OPTIONS_INIT { sizeof(struct cor_options), 0, 0, 0, 0, 0, 0, {0} }
+
+/* Opens a core. opts may be NULL. On a partial result (truncated core ...)
+ * the call succeeds and warnings say what is missing. */
+cor_error *cor_core_open(const char *path, const struct cor_options *opts,
+			 cor_core **out);
+/* Same on bytes in memory; data must stay valid until cor_core_free().
+ * name is used in messages. Files named in the core are still looked up on
+ * disk unless opts->sysroot points to an empty/nonexistent directory. */
+cor_error *cor_core_open_mem(const void *data, size_t size, const char *name,
+			     const struct cor_options *opts, cor_core **out);
+void cor_core_free(cor_core *core);
+
+/* Warnings gathered while opening and analysing (partial results). */
+size_t cor_core_warning_count(const cor_core *core);
+const char *cor_core_warning(const cor_core *core, size_t i);
+
+/* ---- the process ------------------------------------------------------- */
+
+enum cor_arch {
+	COR_ARCH_UNKNOWN = 0,
+	COR_ARCH_X86_64,
+	COR_ARCH_I386,
+	COR_ARCH_AARCH64,
+	COR_ARCH_PPC64LE,
+	COR_ARCH_S390X,
+	COR_ARCH_RISCV64,
+	COR_ARCH_PPC64,      /* big endian */
+};
+
+struct cor_core_info {
+	enum cor_arch arch;
+	const char *arch_name;  /* "x86_64", "i386", ... */
+	int elf_class;          /* 32 or 64 */
+	bool big_endian;
+	uint16_t machine;       /* e_machine */
+	uint64_t core_size;     /* bytes of the core file */
+	uint64_t expected_size; /* bytes the headers say it should have */
+	bool truncated;
+};
+const struct cor_core_info *cor_core_info(const cor_core *core);
+
+struct cor_process {
+	bool have_psinfo;
+	int32_t pid, ppid, pgrp, sid;
+	uint32_t uid, gid;
+	char state;             /* 'R', 'S', 'D', 'T', 'Z', ... or 0 */
+	const char *command;    /* pr_fname, escaped, NUL-terminated */
+	const char *args;       /* pr_psargs, escaped */
+	const char *executable; /* path of the executable (AT_EXECFN / NT_FILE) or NULL */
+};
+const struct cor_process *cor_core_process(const cor_core *core);
+
+struct cor_signal {
+	bool have_siginfo;      /* from NT_SIGINFO; else from the crashed prstatus */
+	int32_t number;
+	int32_t code;
+	int32_t err;            /* si_errno */
+	const char *name;       /* "SIGSEGV" or NULL */
+	const char *code_name;  /* "SEGV_MAPERR" or NULL */
+	const char *description;/* "address not mapped to object" or NULL */
+	bool have_address;      /* fault address meaningful (SIGSEGV/BUS/ILL/FPE/TRAP) */
+	uint64_t address;
+	bool have_sender;       /* SI_USER, SI_TKILL, SI_QUEUE ... */
+	int32_t sender_pid;
+	uint32_t sender_uid;
+};
+const struct cor_signal *cor_core_signal(const cor_core *core);
+/* Name of a signal number / code, NULL if unknown. */
+const char *cor_signal_name(int signo);
+const char *cor_signal_code_name(int signo, int code);
+
+/* ---- threads and registers ---------------------------------------------- */
+
+enum cor_regset {
+	COR_REGS_GENERAL = 0,
+	COR_REGS_FLOAT,   /* x87 st0-7, fpcr, fpsr, f0-31 ... */
+	COR_REGS_VECTOR,  /* xmm, ymm, zmm, k, v0-31 ... */
+	COR_REGS_OTHER,   /* segment bases, tls, status words */
+};
+
+struct cor_register {
+	const char *name;        /* as the architecture's manuals spell it */
+	enum cor_regset set;
+	uint32_t size;           /* bytes */
+	uint64_t value;          /* the value when size <= 8 */
+	const uint8_t *bytes;    /* size bytes, target byte order */
+};
+
+struct cor_thread {
+	int32_t tid;
+	bool crashed;           /* the thread that took the fatal signal */
+	int32_t signal;         /* pr_cursig */
+	uint64_t sigpend, sighold;
+	uint64_t pc, sp;        /* convenience copies */
+	size_t register_count;
+	const struct cor_register *registers;
+	bool have_fp;           /* NT_FPREGSET / NT_PRFPREG present */
+	bool have_xstate;       /* NT_X86_XSTATE present */
+	uint64_t xstate_features; /* XCR0 bits actually used */
+};
+size_t cor_core_thread_count(const cor_core *core);
+const struct cor_thread *cor_core_thread(const cor_core *core, size_t i);
+/* Index of the crashed thread, or -1. */
+long cor_core_crashed_thread(const cor_core *core);
+/* Finds a register by name in a thread, NULL if absent. */
+const struct cor_register *cor_thread_register(const struct cor_thread *t,
+					       const char *name);
+
+/* ---- mappings and memory ------------------------------------------------ */
+
+enum cor_in_core {
+	COR_IN_CORE_NONE = 0,    /* p_filesz 0: bytes not dumped */
+	COR_IN_CORE_FULL,
+	COR_IN_CORE_PARTIAL,     /* some bytes cut by truncation */
+};
+
+struct cor_mapping {
+	uint64_t start, end;     /* [start, end) */
+	uint64_t offset;         /* file offset in bytes (NT_FILE) */
+	const char *path;        /* as recorded in NT_FILE, or NULL (anonymous) */
+	const char *file;        /* file actually opened for missing bytes, or NULL */
+	bool read, write, exec;  /* PT_LOAD p_flags */
+	enum cor_in_core in_core;
+	uint64_t core_offset;    /* p_offset of the segment */
+	uint64_t core_bytes;     /* bytes actually present in the core */
+};
+size_t cor_core_mapping_count(const cor_core *core);
+const struct cor_mapping *cor_core_mapping(const cor_core *core, size_t i);
+/* Mapping containing addr or NULL. */
+const struct cor_mapping *cor_core_mapping_at(const cor_core *core, uint64_t addr);
+
+/* Reads len bytes at addr of the dead process, splicing core bytes, zero
+ * fill and mapped files. Fails (naming the address and why) unless all
+ * bytes are readable; *done (may be NULL) gets the count read before. */
+cor_error *cor_core_read(cor_core *core, uint64_t addr, void *buf, size_t len,
+			 size_t *done);
+
+/* ---- notes and auxv ------------------------------------------------------ */
+
+struct cor_note {
+	const char *name;        /* "CORE", "LINUX", ... (escaped) */
+	uint32_t type;
+	const char *type_name;   /* "NT_PRSTATUS" or NULL */
+	uint64_t offset;         /* file offset of the descriptor */
+	uint64_t size;           /* descsz */
+	const uint8_t *desc;     /* NULL when past the end of a truncated core */
+};
+size_t cor_core_note_count(const cor_core *core);
+const struct cor_note *cor_core_note(const cor_core *core, size_t i);
+/* Notes seen but not kept because of limits.max_notes. */
+uint64_t cor_core_notes_omitted(const cor_core *core);
+
+struct cor_auxv {
+	uint64_t type;
+	const char *name;        /* "AT_PHDR" or NULL */
+	uint64_t value;
+	const char *string;      /* AT_EXECFN / AT_PLATFORM ... read from memory, or NULL */
+};
+size_t cor_core_auxv_count(const cor_core *core);
+const struct cor_auxv *cor_core_auxv(const cor_core *core, size_t i);
+/* Value of one auxv type; false if absent. */
+bool cor_core_auxv_get(const cor_core *core, uint64_t type, uint64_t *value);
+
+/* ---- modules (loaded ELF objects) ---------------------------------------- */
+
+struct cor_module {
+	const char *name;        /* path as recorded, or "[vdso]" */
+	const char *path;        /* file opened, or NULL if not found */
+	uint64_t start, end;     /* lowest/highest mapped address */
+	uint64_t load_bias;
+	const char *build_id;    /* hex, or NULL */
+	const char *debug_file;  /* separate debug file used, or NULL */
+	bool is_executable, is_vdso;
+};
+size_t cor_core_module_count(cor_core *core);
+const struct cor_module *cor_core_module(cor_core *core, size_t i);
+const struct cor_module *cor_core_module_at(cor_core *core, uint64_t addr);
+
+/* ---- backtraces --------------------------------------------------------- */
+
+enum cor_frame_how {
+	COR_FRAME_CONTEXT = 0,   /* registers of the thread */
+	COR_FRAME_CFI,           /* DWARF call frame information */
+	COR_FRAME_FP,            /* frame pointer chain */
+	COR_FRAME_SIGNAL,        /* restored from a signal frame */
+	COR_FRAME_INLINE,        /* inlined into the next frame */
+	COR_FRAME_LR,            /* link register heuristic (leaf function) */
+	COR_FRAME_SCAN,          /* stack scan */
+};
+
+struct cor_frame {
+	uint64_t pc;
+	uint64_t sp, cfa;
+	enum cor_frame_how how;
+	bool is_inline;
+	bool signal_frame;       /* the frame was interrupted by a signal */
+	const char *function;    /* NULL if unknown */
+	uint64_t offset;         /* pc - function start */
+	const char *module;      /* module name, NULL if none */
+	const char *file;        /* source file or NULL */
+	uint32_t line, column;
+};
+
+typedef struct cor_backtrace cor_backtrace;
+cor_error *cor_core_backtrace(cor_core *core, size_t thread, cor_backtrace **out);
+size_t cor_backtrace_frame_count(const cor_backtrace *bt);
+const struct cor_frame *cor_backtrace_frame(const cor_backtrace *bt, size_t i);
+/* Why the unwind stopped, e.g. "pc is 0", "no progress", "frame limit 256". */
+const char *cor_backtrace_stop_reason(const cor_backtrace *bt);
+void cor_backtrace_free(cor_backtrace *bt);
+
+const char *cor_frame_how_name(enum cor_frame_how how);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,41 @@
+/* .debug_info / .debug_line reader: for a PC, the subprogram and the chain of
+ * inlined subroutines that contain it, and the source line. Lazy: the first
+ * lookup builds an address -> CU index (from .debug_aranges where present,
+ * else the CUs' own DW_AT_low_pc/high_pc/ranges); only CUs that cover a
+ * looked-up PC are parsed further, and they are cached. */
+#ifndef COR_DWARF_INFO_H
+#define COR_DWARF_INFO_H
+
+#include "dwarf.h"
+
+struct dwarf_info;
+
+cor_error *dwarf_info_new(const struct dwarf_sections *secs,
+			  const struct limits *limits, struct dwarf_info **out);
+void dwarf_info_free(struct dwarf_info *di);
+
+/* One level of the scope chain for a PC. */
+struct dwarf_scope {
+	const char *name;          /* DW_AT_name (qualified for C++ when possible) */
+	const char *linkage_name;  /* DW_AT_linkage_name / MIPS_linkage_name, or NULL */
+	uint64_t low_pc;           /* entry of this subprogram / inline instance */
+	bool is_inline;            /* DW_TAG_inlined_subroutine */
+	/* For inline levels: where this instance was called from, i.e. the
+	 * file:line that the *enclosing* frame shows. */
+	const char *call_file;
+	uint32_t call_line, call_column;
+};
+
+/* Scopes containing link-time pc, innermost first: inline levels, then the
+ * subprogram last. *n = 0 if no CU/subprogram covers pc. Strings are owned by
+ * di. */
+cor_error *dwarf_info_scopes(struct dwarf_info *di, uint64_t pc,
+			     struct dwarf_scope *out, size_t max, size_t *n);
+
+/* Source location of link-time pc from the line table of the CU covering it
+ * (falls back to scanning every line program when there is no .debug_info).
+ * *file NULL if none. Full path (comp_dir/dir/file joined). */
+cor_error *dwarf_info_line(struct dwarf_info *di, uint64_t pc,
+			   const char **file, uint32_t *line, uint32_t *column);
+
+#endif

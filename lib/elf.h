@@ -1,0 +1,121 @@
+/* One ELF file: mapped from disk (mmap, never read whole) or bytes in memory.
+ * ELF32/ELF64, little/big endian; headers normalized to 64-bit structs.
+ * All offsets/sizes in phdrs/shdrs are as the file says: callers use
+ * elf_range() / elf_section_data() which check them against the file size. */
+#ifndef COR_ELF_H
+#define COR_ELF_H
+
+#include "internal.h"
+
+#define EM_386 3
+#define EM_PPC64 21
+#define EM_S390 22
+#define EM_X86_64 62
+#define EM_AARCH64 183
+#define EM_RISCV 243
+
+#define ET_EXEC 2
+#define ET_DYN 3
+#define ET_CORE 4
+
+#define PT_LOAD 1
+#define PT_DYNAMIC 2
+#define PT_INTERP 3
+#define PT_NOTE 4
+#define PT_PHDR 6
+#define PT_GNU_EH_FRAME 0x6474e550
+
+#define SHT_SYMTAB 2
+#define SHT_STRTAB 3
+#define SHT_NOTE 7
+#define SHT_NOBITS 8
+#define SHT_DYNSYM 11
+#define SHF_COMPRESSED 0x800
+#define PN_XNUM 0xffff
+
+#define NT_GNU_BUILD_ID 3
+
+struct elf_phdr {
+	uint32_t type, flags;
+	uint64_t offset, vaddr, paddr, filesz, memsz, align;
+};
+
+struct elf_shdr {
+	uint32_t name_off, type;
+	uint64_t flags, addr, offset, size;
+	uint32_t link, info;
+	uint64_t addralign, entsize;
+	const char *name;        /* from .shstrtab, "" if unavailable */
+	/* decompressed contents, cached by elf_section_data() */
+	uint8_t *inflated;
+	size_t inflated_size;
+	cor_error *inflate_err;
+};
+
+struct elf_file {
+	char *path;              /* for messages */
+	const uint8_t *data;     /* whole file (mmap or caller's bytes) */
+	size_t size;
+	bool mapped;             /* data is our mmap */
+	bool is64, be;
+	uint8_t addr_size;
+	uint8_t osabi;
+	uint16_t type, machine;
+	uint32_t flags;
+	uint64_t entry, phoff, shoff;
+	uint16_t phentsize, shentsize;
+	uint32_t phnum, shnum, shstrndx; /* after PN_XNUM / SHN_XINDEX resolution */
+	uint64_t expected_size;  /* max end of any segment/section/header (truncation check) */
+	struct elf_phdr *phdrs;  /* phnum entries that fit in the file */
+	struct elf_shdr *shdrs;  /* shnum entries (0 if the table is absent or bad) */
+	struct limits limits;
+	struct warnings *warn;   /* where to report non-fatal problems; may be NULL */
+};
+
+/* Opens path (mmap). Errors name the path and offset. warn may be NULL. */
+cor_error *elf_open(const char *path, const struct limits *lim,
+		    struct warnings *warn, struct elf_file **out);
+/* Parses bytes in memory (not copied: they must outlive the elf_file). */
+cor_error *elf_open_mem(const void *data, size_t size, const char *name,
+			const struct limits *lim, struct warnings *warn,
+			struct elf_file **out);
+void elf_close(struct elf_file *ef);
+
+/* A reader over bytes [off, off+len) of the file; false if not all inside. */
+bool elf_range(const struct elf_file *ef, uint64_t off, uint64_t len,
+	       struct reader *r);
+/* Reader over the whole file, of the file's byte order and word size. */
+void elf_reader(const struct elf_file *ef, struct reader *r);
+
+const struct elf_shdr *elf_section_by_name(const struct elf_file *ef,
+					   const char *name);
+const struct elf_shdr *elf_section_by_type(const struct elf_file *ef,
+					   uint32_t type);
+/* Contents of a section (decompressed when SHF_COMPRESSED, cached in the
+ * elf_file). SHT_NOBITS gives an error. Pointer valid until elf_close(). */
+cor_error *elf_section_data(struct elf_file *ef, const struct elf_shdr *sh,
+			    const uint8_t **data, size_t *size);
+
+/* One ELF note. */
+struct elf_note {
+	uint32_t type;
+	const char *name;        /* not necessarily NUL-terminated: use namesz */
+	uint32_t namesz;         /* without the trailing NUL */
+	const uint8_t *desc;
+	uint64_t descsz;
+	uint64_t offset;         /* of desc, relative to the reader's base */
+};
+/* Iterates notes; align is 4 or 8. Returns 1 with a note, 0 at the end,
+ * -1 on a malformed note (r is then left at the end). */
+int elf_note_next(struct reader *r, unsigned align, struct elf_note *n);
+bool elf_note_is(const struct elf_note *n, const char *name);
+
+/* Build-id from PT_NOTE or SHT_NOTE (NT_GNU_BUILD_ID, "GNU"). At most 64 bytes. */
+bool elf_build_id(const struct elf_file *ef, const uint8_t **id, size_t *len);
+/* .gnu_debuglink: file name and CRC. */
+bool elf_debuglink(struct elf_file *ef, const char **name, uint32_t *crc);
+
+/* Lower-case hex of bytes into a new string. */
+char *cor_hex(const uint8_t *p, size_t n);
+
+#endif

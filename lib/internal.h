@@ -1,0 +1,79 @@
+/* Internal helpers shared by every library file. */
+#ifndef COR_INTERNAL_H
+#define COR_INTERNAL_H
+
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include "coroner.h"
+#include "reader.h"
+
+#define COR_ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+#define COR_PRINTF(f, a) __attribute__((format(printf, f, a)))
+
+struct cor_error {
+	enum cor_error_code code;
+	bool have_address;
+	uint64_t address;
+	char *message;
+};
+
+/* The static out-of-memory error; cor_error_free() ignores it. */
+extern struct cor_error cor_enomem;
+
+cor_error *cor_error_new(enum cor_error_code code, const char *fmt, ...) COR_PRINTF(2, 3);
+cor_error *cor_error_addr(enum cor_error_code code, uint64_t addr, const char *fmt, ...) COR_PRINTF(3, 4);
+/* "path: offset 0x..: message" */
+cor_error *cor_error_format(const char *file, uint64_t offset, const char *fmt, ...) COR_PRINTF(3, 4);
+/* errno-based: "path: strerror" */
+cor_error *cor_error_errno(int errnum, const char *path, const char *what);
+
+/* malloc wrappers that never overflow; NULL on failure. */
+void *cor_calloc(size_t n, size_t size);
+void *cor_reallocarray(void *p, size_t n, size_t size);
+char *cor_strdup(const char *s);
+char *cor_strndup(const char *s, size_t n);
+char *cor_asprintf(const char *fmt, ...) COR_PRINTF(1, 2);
+
+/* Grows *arr (of *cap elements) to hold at least need elements. */
+bool cor_grow(void **arr, size_t *cap, size_t need, size_t elem);
+#define COR_GROW(arr, cap, need) cor_grow((void **)&(arr), &(cap), (need), sizeof(*(arr)))
+
+/* Growable string. */
+struct strbuf {
+	char *s;
+	size_t len, cap;
+	bool oom;
+};
+void sb_add(struct strbuf *sb, const char *s, size_t n);
+void sb_puts(struct strbuf *sb, const char *s);
+void sb_printf(struct strbuf *sb, const char *fmt, ...) COR_PRINTF(2, 3);
+/* Appends bytes escaped for display: printable ASCII as is, the rest \xNN. */
+void sb_escape(struct strbuf *sb, const void *p, size_t n);
+/* Takes the string (caller frees); NULL on out-of-memory. */
+char *sb_take(struct strbuf *sb);
+void sb_free(struct strbuf *sb);
+
+/* Escaped copy of at most n bytes up to the first NUL. */
+char *cor_escape_dup(const void *p, size_t n);
+
+/* Resolved limits (defaults filled in). */
+struct limits {
+	uint32_t max_frames, max_threads, max_notes, max_expr_steps, max_depth;
+	uint64_t max_decompressed;
+};
+void limits_resolve(struct limits *out, const struct cor_limits *in);
+
+/* Warnings list. */
+struct warnings {
+	char **v;
+	size_t n, cap;
+	uint64_t dropped;
+};
+void warnings_add(struct warnings *w, const char *fmt, ...) COR_PRINTF(2, 3);
+void warnings_free(struct warnings *w);
+
+#define COR_MAX_WARNINGS 1000
+
+#endif

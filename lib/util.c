@@ -1,0 +1,185 @@
+/* Allocation, strings, warnings and limits. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "internal.h"
+
+const char *cor_version(void)
+{
+	return "0.1";
+}
+
+void *cor_calloc(size_t n, size_t size)
+{
+	return calloc(n ? n : 1, size ? size : 1);
+}
+
+void *cor_reallocarray(void *p, size_t n, size_t size)
+{
+	if (size && n > SIZE_MAX / size)
+		return NULL;
+	size_t bytes = n * size;
+	return realloc(p, bytes ? bytes : 1);
+}
+
+char *cor_strdup(const char *s)
+{
+	return s ? strdup(s) : NULL;
+}
+
+char *cor_strndup(const char *s, size_t n)
+{
+	return strndup(s, n);
+}
+
+char *cor_asprintf(const char *fmt, ...)
+{
+	char *s;
+	va_list ap;
+	va_start(ap, fmt);
+	int r = vasprintf(&s, fmt, ap);
+	va_end(ap);
+	return r < 0 ? NULL : s;
+}
+
+bool cor_grow(void **arr, size_t *cap, size_t need, size_t elem)
+{
+	if (need <= *cap)
+		return true;
+	size_t n = *cap ? *cap : 8;
+	while (n < need) {
+		if (n > SIZE_MAX / 2)
+			return false;
+		n *= 2;
+	}
+	void *p = cor_reallocarray(*arr, n, elem);
+	if (!p)
+		return false;
+	*arr = p;
+	*cap = n;
+	return true;
+}
+
+void sb_add(struct strbuf *sb, const char *s, size_t n)
+{
+	if (sb->oom)
+		return;
+	if (n >= SIZE_MAX - sb->len || !COR_GROW(sb->s, sb->cap, sb->len + n + 1)) {
+		sb->oom = true;
+		return;
+	}
+	memcpy(sb->s + sb->len, s, n);
+	sb->len += n;
+	sb->s[sb->len] = 0;
+}
+
+void sb_puts(struct strbuf *sb, const char *s)
+{
+	sb_add(sb, s, strlen(s));
+}
+
+void sb_printf(struct strbuf *sb, const char *fmt, ...)
+{
+	char *s;
+	va_list ap;
+	va_start(ap, fmt);
+	int r = vasprintf(&s, fmt, ap);
+	va_end(ap);
+	if (r < 0) {
+		sb->oom = true;
+		return;
+	}
+	sb_add(sb, s, (size_t)r);
+	free(s);
+}
+
+void sb_escape(struct strbuf *sb, const void *p, size_t n)
+{
+	const unsigned char *s = p;
+	for (size_t i = 0; i < n; i++) {
+		char tmp[5];
+		if (s[i] >= 0x20 && s[i] < 0x7f && s[i] != '\\')
+			sb_add(sb, (const char *)&s[i], 1);
+		else if (s[i] == '\\')
+			sb_add(sb, "\\\\", 2);
+		else {
+			snprintf(tmp, sizeof(tmp), "\\x%02x", s[i]);
+			sb_add(sb, tmp, 4);
+		}
+	}
+}
+
+char *sb_take(struct strbuf *sb)
+{
+	if (sb->oom) {
+		sb_free(sb);
+		return NULL;
+	}
+	char *s = sb->s ? sb->s : strdup("");
+	sb->s = NULL;
+	sb->len = sb->cap = 0;
+	return s;
+}
+
+void sb_free(struct strbuf *sb)
+{
+	free(sb->s);
+	sb->s = NULL;
+	sb->len = sb->cap = 0;
+	sb->oom = false;
+}
+
+char *cor_escape_dup(const void *p, size_t n)
+{
+	const char *nul = memchr(p, 0, n);
+	struct strbuf sb = {0};
+	sb_escape(&sb, p, nul ? (size_t)(nul - (const char *)p) : n);
+	return sb_take(&sb);
+}
+
+void limits_resolve(struct limits *out, const struct cor_limits *in)
+{
+	static const struct cor_limits none;
+	if (!in)
+		in = &none;
+	out->max_frames = in->max_frames ? in->max_frames : 256;
+	out->max_threads = in->max_threads ? in->max_threads : 100000;
+	out->max_notes = in->max_notes ? in->max_notes : 1000000;
+	out->max_expr_steps = in->max_expr_steps ? in->max_expr_steps : 4096;
+	out->max_depth = in->max_depth ? in->max_depth : 128;
+	out->max_decompressed = in->max_decompressed ? in->max_decompressed : (1ull << 30);
+}
+
+void warnings_add(struct warnings *w, const char *fmt, ...)
+{
+	if (!w)
+		return;
+	if (w->n >= COR_MAX_WARNINGS || !COR_GROW(w->v, w->cap, w->n + 1)) {
+		w->dropped++;
+		return;
+	}
+	va_list ap;
+	va_start(ap, fmt);
+	char *s;
+	int r = vasprintf(&s, fmt, ap);
+	va_end(ap);
+	if (r < 0) {
+		w->dropped++;
+		return;
+	}
+	/* the same warning twice says nothing new */
+	for (size_t i = 0; i < w->n; i++)
+		if (!strcmp(w->v[i], s)) {
+			free(s);
+			return;
+		}
+	w->v[w->n++] = s;
+}
+
+void warnings_free(struct warnings *w)
+{
+	for (size_t i = 0; i < w->n; i++)
+		free(w->v[i]);
+	free(w->v);
+	memset(w, 0, sizeof(*w));
+}
