@@ -2,6 +2,7 @@
 #ifndef COR_INTERNAL_H
 #define COR_INTERNAL_H
 
+#include <inttypes.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>

@@ -14,9 +14,31 @@ probe() { # macro header lib
 		echo "/* $1: $2 / $3 not found */" >> "$h.tmp"
 	fi
 }
+# macro libs: stdin must link into a shared object (so a static library
+# such as libiberty.a must be PIC), with no undefined symbols left.
+probe_so() {
+	if $cc -x c - -shared -fPIC -Wl,-z,defs -o "$out/.probe" $2 >/dev/null 2>&1; then
+		echo "#define $1 1" >> "$h.tmp"; libs="$libs $2"; return 0
+	fi
+	echo "/* $1: not usable with $2 */" >> "$h.tmp"; return 1
+}
 probe HAVE_ZLIB zlib.h -lz
 probe HAVE_ZSTD zstd.h -lzstd
 probe HAVE_LZMA lzma.h -llzma
+# Demangler: libiberty (C++ and Rust, callback API: no xmalloc), else
+# libstdc++'s __cxa_demangle (C++ only). libiberty's symbols stay private.
+if ! probe_so HAVE_LIBIBERTY "-liberty -Wl,--exclude-libs,libiberty.a" <<'EOF'
+#include <libiberty/demangle.h>
+static void cb(const char *s, size_t n, void *o) { (void)s; (void)n; (void)o; }
+int f(const char *s) { return rust_demangle_callback(s, DMGL_PARAMS, cb, 0) +
+	cplus_demangle_v3_callback(s, DMGL_PARAMS, cb, 0); }
+EOF
+then probe_so HAVE_CXA_DEMANGLE -lstdc++ <<'EOF'
+#include <stddef.h>
+char *__cxa_demangle(const char *, char *, size_t *, int *);
+char *f(const char *s) { int st; return __cxa_demangle(s, 0, 0, &st); }
+EOF
+fi
 rm -f "$out/.probe"
 mv "$h.tmp" "$h"
 echo "DEP_LIBS =$libs" > "$mk"

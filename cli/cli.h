@@ -1,0 +1,56 @@
+/* The coroner command line: shared options, one cmd_<name> per subcommand. */
+#ifndef COR_CLI_H
+#define COR_CLI_H
+
+#include <stdio.h>
+#include "coroner.h"
+#include "json.h"
+
+enum { EXIT_OK = 0, EXIT_ERROR = 1, EXIT_USAGE = 2, EXIT_PARTIAL = 3 };
+
+struct cli {
+	const char *core_path;
+	const char *args[4];        /* positional arguments after CORE */
+	int nargs;
+	struct cor_options opts;
+	const char *debug_dirs[17];
+	int ndebug_dirs;
+	const char *files[33];
+	int nfiles;
+	bool json, raw, all_regs, have_tid;
+	long tid;
+	cor_core *core;
+};
+
+struct command {
+	const char *name;
+	int (*fn)(struct cli *cli);
+	int min_args, max_args;
+	const char *usage;          /* after "coroner NAME CORE" */
+	const char *help;
+};
+
+int cmd_info(struct cli *cli);
+int cmd_threads(struct cli *cli);
+int cmd_maps(struct cli *cli);
+int cmd_notes(struct cli *cli);
+int cmd_auxv(struct cli *cli);
+int cmd_read(struct cli *cli);
+int cmd_report(struct cli *cli);
+int cmd_bt(struct cli *cli);
+
+/* output.c */
+void print_json_report(struct cli *cli, bool with_frames);
+void print_info(struct cli *cli, FILE *f);
+void print_threads(struct cli *cli, FILE *f, bool regs);
+void print_maps(struct cli *cli, FILE *f);
+void print_notes(struct cli *cli, FILE *f);
+void print_auxv(struct cli *cli, FILE *f);
+int print_backtraces(struct cli *cli, FILE *f, bool regs);
+void print_warnings(struct cli *cli, FILE *f);
+/* exit code after a successful command: partial if any warning */
+int finish(struct cli *cli);
+/* thread selected by --thread, or all */
+bool thread_selected(struct cli *cli, const struct cor_thread *t);
+
+#endif

@@ -1,0 +1,127 @@
+/* The subcommands. Each prints its part as text, or the whole report as
+ * JSON with --json. */
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+#include "cli.h"
+
+static int json_or(struct cli *cli, void (*text)(struct cli *, FILE *))
+{
+	if (cli->json) {
+		print_json_report(cli, false);
+		return finish(cli);
+	}
+	text(cli, stdout);
+	print_warnings(cli, stderr);
+	return finish(cli);
+}
+
+int cmd_info(struct cli *cli) { return json_or(cli, print_info); }
+int cmd_maps(struct cli *cli) { return json_or(cli, print_maps); }
+int cmd_notes(struct cli *cli) { return json_or(cli, print_notes); }
+int cmd_auxv(struct cli *cli) { return json_or(cli, print_auxv); }
+
+static void threads_text(struct cli *cli, FILE *f) { print_threads(cli, f, true); }
+int cmd_threads(struct cli *cli) { return json_or(cli, threads_text); }
+
+int cmd_bt(struct cli *cli)
+{
+	if (cli->json) {
+		print_json_report(cli, true);
+		return finish(cli);
+	}
+	const struct cor_signal *s = cor_core_signal(cli->core);
+	printf("signal %d (%s)", s->number, s->name ? s->name : "unknown");
+	if (s->code_name)
+		printf(", %s", s->code_name);
+	if (s->have_address)
+		printf(", fault address 0x%" PRIx64, s->address);
+	putchar('\n');
+	int rc = print_backtraces(cli, stdout, false);
+	print_warnings(cli, stderr);
+	return rc == EXIT_OK ? finish(cli) : rc;
+}
+
+int cmd_report(struct cli *cli)
+{
+	if (cli->json) {
+		print_json_report(cli, true);
+		return finish(cli);
+	}
+	print_info(cli, stdout);
+	int rc = print_backtraces(cli, stdout, true);
+	printf("\nmappings:\n");
+	print_maps(cli, stdout);
+	print_warnings(cli, stdout);
+	return rc == EXIT_OK ? finish(cli) : rc;
+}
+
+static bool parse_u64(const char *s, uint64_t *v)
+{
+	char *end;
+	if (!*s || *s == '-')
+		return false;
+	*v = strtoull(s, &end, 0);
+	return *end == 0;
+}
+
+static void hexdump(uint64_t addr, const uint8_t *p, size_t n)
+{
+	for (size_t i = 0; i < n; i += 16) {
+		printf("%016" PRIx64 "  ", addr + i);
+		for (size_t k = 0; k < 16; k++) {
+			if (i + k < n)
+				printf("%02x ", p[i + k]);
+			else
+				printf("   ");
+			if (k == 7)
+				putchar(' ');
+		}
+		printf(" |");
+		for (size_t k = 0; k < 16 && i + k < n; k++)
+			putchar(p[i + k] >= 0x20 && p[i + k] < 0x7f ? p[i + k] : '.');
+		printf("|\n");
+	}
+}
+
+int cmd_read(struct cli *cli)
+{
+	uint64_t addr, len = 64;
+	if (!parse_u64(cli->args[0], &addr) || (cli->nargs > 1 && !parse_u64(cli->args[1], &len))) {
+		fprintf(stderr, "coroner read: bad address or length\n");
+		return EXIT_USAGE;
+	}
+	if (len > (1u << 30)) {
+		fprintf(stderr, "coroner read: length %" PRIu64 " is over the 1 GiB limit\n", len);
+		return EXIT_USAGE;
+	}
+	int rc = EXIT_OK;
+	/* in chunks, so that a large read costs bounded memory */
+	uint8_t buf[65536];
+	for (uint64_t off = 0; off < len;) {
+		size_t n = len - off < sizeof(buf) ? (size_t)(len - off) : sizeof(buf);
+		size_t done = 0;
+		cor_error *err = cor_core_read(cli->core, addr + off, buf, n, &done);
+		if (cli->raw)
+			fwrite(buf, 1, done, stdout);
+		else if (cli->json) {
+			struct json j;
+			json_init(&j, stdout);
+			json_obj(&j);
+			json_key(&j, "address"); json_hex(&j, addr + off);
+			json_key(&j, "size"); json_int(&j, (int64_t)done);
+			json_key(&j, "bytes"); json_bytes(&j, buf, done);
+			json_obj_end(&j);
+			json_end(&j);
+		} else
+			hexdump(addr + off, buf, done);
+		off += done;
+		if (err) {
+			fprintf(stderr, "coroner: %s: %s\n", cli->core_path, cor_error_message(err));
+			cor_error_free(err);
+			rc = EXIT_ERROR;
+			break;
+		}
+	}
+	return rc;
+}

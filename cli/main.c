@@ -1,0 +1,174 @@
+/* coroner: git-style subcommands over libcoroner. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include "cli.h"
+
+static const struct command commands[] = {
+	{ "report", cmd_report, 0, 0, "",
+	  "The whole story: process, signal, every thread's backtrace, mappings, warnings." },
+	{ "info", cmd_info, 0, 0, "", "Who the process was and which signal killed it." },
+	{ "threads", cmd_threads, 0, 0, "", "Every thread with its registers (--all-regs: FP and vector too)." },
+	{ "bt", cmd_bt, 0, 0, "", "Symbolized backtrace of every thread, crashed thread first." },
+	{ "maps", cmd_maps, 0, 0, "", "Every mapping: address range, file offset, file, whether its bytes are in the core." },
+	{ "notes", cmd_notes, 0, 0, "", "Every ELF note of the core, by owner and type." },
+	{ "auxv", cmd_auxv, 0, 0, "", "The auxiliary vector, decoded." },
+	{ "read", cmd_read, 1, 2, " ADDR [LEN]",
+	  "Reads LEN (default 64) bytes at ADDR of the dead process: hexdump, or --raw bytes." },
+};
+
+static void usage_all(FILE *f)
+{
+	fprintf(f, "usage: coroner [COMMAND] CORE [OPTIONS]\n\n"
+		"Post-mortem analysis of Linux ELF core dumps. `coroner CORE` prints the report.\n\n"
+		"commands:\n");
+	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+		fprintf(f, "  %-8s %s\n", commands[i].name, commands[i].help);
+	fprintf(f, "\n`coroner COMMAND --help` describes a command's options.\n");
+}
+
+static void usage_cmd(FILE *f, const struct command *c)
+{
+	fprintf(f, "usage: coroner %s CORE%s [OPTIONS]\n\n%s\n\n", c->name, c->usage, c->help);
+	fprintf(f, "options:\n"
+		"  --exe PATH         the executable (when the recorded path is wrong or missing)\n"
+		"  --sysroot DIR      look for the recorded files under DIR\n"
+		"  --file [REC=]PATH  use PATH for the mapped file recorded as REC (or with the same base name)\n"
+		"  --debug-dir DIR    separate debug files directory (repeatable; default /usr/lib/debug)\n"
+		"  --json             one JSON document (the whole report; see README)\n"
+		"  --thread TID       only this thread\n"
+		"  --all-regs         floating-point and vector registers too\n"
+		"  --max-frames N     frames per thread (default 256)\n"
+		"  --max-threads N    threads kept (default 100000)\n"
+		"  --max-notes N      notes parsed (default 1000000)\n"
+		"  --raw-names        do not demangle C++/Rust names\n"
+		"  --no-inline        no inline frames\n");
+	if (!strcmp(c->name, "read"))
+		fprintf(f, "  --raw              write the bytes themselves to stdout\n");
+	fprintf(f, "\nexit status: 0 ok, 1 error, 2 usage, 3 partial result (warnings)\n");
+}
+
+static bool parse_num(const char *s, uint64_t *v)
+{
+	char *end;
+	errno = 0;
+	unsigned long long x = strtoull(s, &end, 0);
+	if (errno || end == s || *end)
+		return false;
+	*v = x;
+	return true;
+}
+
+static int parse_args(struct cli *cli, const struct command *c, int argc, char **argv)
+{
+	for (int i = 0; i < argc; i++) {
+		const char *a = argv[i];
+		const char *val = i + 1 < argc ? argv[i + 1] : NULL;
+		uint64_t n;
+#define NEEDVAL() do { if (!val) { fprintf(stderr, "coroner: %s needs a value\n", a); return EXIT_USAGE; } i++; } while (0)
+		if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
+			usage_cmd(stdout, c);
+			exit(0);
+		} else if (!strcmp(a, "--json")) {
+			cli->json = true;
+		} else if (!strcmp(a, "--raw")) {
+			cli->raw = true;
+		} else if (!strcmp(a, "--all-regs")) {
+			cli->all_regs = true;
+		} else if (!strcmp(a, "--raw-names")) {
+			cli->opts.raw_names = true;
+		} else if (!strcmp(a, "--no-inline")) {
+			cli->opts.no_inline = true;
+		} else if (!strcmp(a, "--exe")) {
+			NEEDVAL();
+			cli->opts.exe = val;
+		} else if (!strcmp(a, "--sysroot")) {
+			NEEDVAL();
+			cli->opts.sysroot = val;
+		} else if (!strcmp(a, "--debug-dir")) {
+			NEEDVAL();
+			if (cli->ndebug_dirs < 16)
+				cli->debug_dirs[cli->ndebug_dirs++] = val;
+		} else if (!strcmp(a, "--file")) {
+			NEEDVAL();
+			if (cli->nfiles < 32)
+				cli->files[cli->nfiles++] = val;
+		} else if (!strcmp(a, "--thread") || !strcmp(a, "--max-frames") ||
+			   !strcmp(a, "--max-threads") || !strcmp(a, "--max-notes")) {
+			NEEDVAL();
+			if (!parse_num(val, &n) || n == 0 || n > 0x7fffffff) {
+				fprintf(stderr, "coroner: %s: bad number '%s'\n", a, val);
+				return EXIT_USAGE;
+			}
+			if (!strcmp(a, "--thread"))
+				cli->tid = (long)n, cli->have_tid = true;
+			else if (!strcmp(a, "--max-frames"))
+				cli->opts.limits.max_frames = (uint32_t)n;
+			else if (!strcmp(a, "--max-threads"))
+				cli->opts.limits.max_threads = (uint32_t)n;
+			else
+				cli->opts.limits.max_notes = (uint32_t)n;
+		} else if (a[0] == '-' && a[1] && strcmp(a, "-") != 0 &&
+			   !(cli->core_path && !strcmp(c->name, "read") && a[1] >= '0' && a[1] <= '9')) {
+			fprintf(stderr, "coroner: unknown option '%s' (see coroner %s --help)\n", a, c->name);
+			return EXIT_USAGE;
+		} else if (!cli->core_path) {
+			cli->core_path = a;
+		} else if (cli->nargs < c->max_args) {
+			cli->args[cli->nargs++] = a;
+		} else {
+			fprintf(stderr, "coroner %s: unexpected argument '%s'\n", c->name, a);
+			return EXIT_USAGE;
+		}
+	}
+	if (!cli->core_path || cli->nargs < c->min_args) {
+		usage_cmd(stderr, c);
+		return EXIT_USAGE;
+	}
+	return EXIT_OK;
+}
+
+int main(int argc, char **argv)
+{
+	static struct cli cli;
+	cli.opts = (struct cor_options)COR_OPTIONS_INIT;
+	if (argc < 2) {
+		usage_all(stderr);
+		return EXIT_USAGE;
+	}
+	if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") || !strcmp(argv[1], "help")) {
+		usage_all(stdout);
+		return EXIT_OK;
+	}
+	if (!strcmp(argv[1], "--version")) {
+		printf("coroner %s\n", cor_version());
+		return EXIT_OK;
+	}
+	const struct command *c = NULL;
+	int first = 1;
+	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+		if (!strcmp(argv[1], commands[i].name))
+			c = &commands[i], first = 2;
+	if (!c)
+		c = &commands[0]; /* coroner CORE: the report */
+	int rc = parse_args(&cli, c, argc - first, argv + first);
+	if (rc)
+		return rc;
+	if (cli.ndebug_dirs)
+		cli.opts.debug_dirs = cli.debug_dirs;
+	if (cli.nfiles)
+		cli.opts.files = cli.files;
+	cor_error *err = cor_core_open(cli.core_path, &cli.opts, &cli.core);
+	if (err) {
+		fprintf(stderr, "coroner: %s\n", cor_error_message(err));
+		cor_error_free(err);
+		return EXIT_ERROR;
+	}
+	rc = c->fn(&cli);
+	cor_core_free(cli.core);
+	if (fflush(stdout) != 0 || ferror(stdout)) {
+		fprintf(stderr, "coroner: error writing output: %s\n", strerror(errno));
+		return EXIT_ERROR;
+	}
+	return rc;
+}

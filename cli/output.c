@@ -1,0 +1,472 @@
+/* Text and JSON output of the report model. */
+#include <inttypes.h>
+#include <string.h>
+#include "cli.h"
+
+bool thread_selected(struct cli *cli, const struct cor_thread *t)
+{
+	return !cli->have_tid || t->tid == cli->tid;
+}
+
+int finish(struct cli *cli)
+{
+	return cor_core_warning_count(cli->core) ? EXIT_PARTIAL : EXIT_OK;
+}
+
+static const char *in_core_text(enum cor_in_core v)
+{
+	return v == COR_IN_CORE_FULL ? "yes" : v == COR_IN_CORE_PARTIAL ? "partial" : "no";
+}
+
+static const char *regset_name(enum cor_regset s)
+{
+	static const char *const n[] = { "general", "float", "vector", "other" };
+	return (unsigned)s < 4 ? n[s] : "other";
+}
+
+/* ---- JSON ---- */
+
+static void json_reg_value(struct json *j, const struct cor_register *r, bool be)
+{
+	if (r->size <= 8) {
+		json_hex(j, r->value);
+		return;
+	}
+	/* wide registers: one hex number, most significant byte first */
+	uint8_t tmp[64];
+	size_t n = r->size < sizeof(tmp) ? r->size : sizeof(tmp);
+	for (size_t i = 0; i < n; i++)
+		tmp[i] = be ? r->bytes[i] : r->bytes[n - 1 - i];
+	size_t k = 0;
+	while (k + 1 < n && tmp[k] == 0)
+		k++;
+	char buf[160] = "0x";
+	size_t len = 2;
+	snprintf(buf + len, sizeof(buf) - len, "%x", tmp[k]);
+	len = strlen(buf);
+	for (size_t i = k + 1; i < n; i++, len += 2)
+		snprintf(buf + len, sizeof(buf) - len, "%02x", tmp[i]);
+	json_str(j, buf);
+}
+
+static void json_frames(struct cli *cli, struct json *j, size_t ti)
+{
+	cor_backtrace *bt;
+	cor_error *err = cor_core_backtrace(cli->core, ti, &bt);
+	if (err) {
+		json_key(j, "frames_error");
+		json_str(j, cor_error_message(err));
+		cor_error_free(err);
+		return;
+	}
+	json_key(j, "frames");
+	json_arr(j);
+	for (size_t i = 0; i < cor_backtrace_frame_count(bt); i++) {
+		const struct cor_frame *f = cor_backtrace_frame(bt, i);
+		json_obj(j);
+		json_key(j, "index"); json_int(j, (int64_t)i);
+		json_key(j, "pc"); json_hex(j, f->pc);
+		json_key(j, "sp"); json_hex(j, f->sp);
+		json_key(j, "cfa"); json_hex(j, f->cfa);
+		json_key(j, "function"); json_str(j, f->function);
+		json_key(j, "offset");
+		if (f->function) json_int(j, (int64_t)f->offset); else json_null(j);
+		json_key(j, "module"); json_str(j, f->module);
+		json_key(j, "file"); json_str(j, f->file);
+		json_key(j, "line");
+		if (f->line) json_int(j, f->line); else json_null(j);
+		json_key(j, "column");
+		if (f->column) json_int(j, f->column); else json_null(j);
+		json_key(j, "how"); json_str(j, cor_frame_how_name(f->how));
+		json_key(j, "inline"); json_bool(j, f->is_inline);
+		json_key(j, "signal_frame"); json_bool(j, f->signal_frame);
+		json_obj_end(j);
+	}
+	json_arr_end(j);
+	json_key(j, "stop_reason");
+	json_str(j, cor_backtrace_stop_reason(bt));
+	cor_backtrace_free(bt);
+}
+
+static void json_threads(struct cli *cli, struct json *j, bool with_frames)
+{
+	bool be = cor_core_info(cli->core)->big_endian;
+	json_key(j, "threads");
+	json_arr(j);
+	size_t n = cor_core_thread_count(cli->core);
+	for (size_t pass = 0; pass < 2; pass++)
+	for (size_t i = 0; i < n; i++) {
+		const struct cor_thread *t = cor_core_thread(cli->core, i);
+		/* crashed thread first */
+		if ((pass == 0) != t->crashed || !thread_selected(cli, t))
+			continue;
+		json_obj(j);
+		json_key(j, "tid"); json_int(j, t->tid);
+		json_key(j, "crashed"); json_bool(j, t->crashed);
+		json_key(j, "signal"); json_int(j, t->signal);
+		json_key(j, "pc"); json_hex(j, t->pc);
+		json_key(j, "sp"); json_hex(j, t->sp);
+		static const char *const sets[] = { "registers", "float_registers", "vector_registers", "other_registers" };
+		for (int s = 0; s < 4; s++) {
+			json_key(j, sets[s]);
+			json_obj(j);
+			for (size_t k = 0; k < t->register_count; k++) {
+				const struct cor_register *r = &t->registers[k];
+				bool gen = r->set == COR_REGS_GENERAL || r->set == COR_REGS_OTHER;
+				if (s == 0 ? !gen : (s == 3 ? false : (int)r->set != s))
+					continue;
+				json_key(j, r->name);
+				json_reg_value(j, r, be);
+			}
+			json_obj_end(j);
+			if (s == 2)
+				break;
+		}
+		if (with_frames)
+			json_frames(cli, j, i);
+		json_obj_end(j);
+	}
+	json_arr_end(j);
+}
+
+static void json_modules(struct cli *cli, struct json *j)
+{
+	json_key(j, "modules");
+	json_arr(j);
+	for (size_t i = 0; i < cor_core_module_count(cli->core); i++) {
+		const struct cor_module *m = cor_core_module(cli->core, i);
+		json_obj(j);
+		json_key(j, "name"); json_str(j, m->name);
+		json_key(j, "path"); json_str(j, m->path);
+		json_key(j, "start"); json_hex(j, m->start);
+		json_key(j, "end"); json_hex(j, m->end);
+		json_key(j, "load_bias"); json_hex(j, m->load_bias);
+		json_key(j, "build_id"); json_str(j, m->build_id);
+		json_key(j, "debug_file"); json_str(j, m->debug_file);
+		json_obj_end(j);
+	}
+	json_arr_end(j);
+}
+
+void print_json_report(struct cli *cli, bool with_frames)
+{
+	cor_core *c = cli->core;
+	const struct cor_process *p = cor_core_process(c);
+	const struct cor_signal *s = cor_core_signal(c);
+	const struct cor_core_info *in = cor_core_info(c);
+	struct json j;
+	json_init(&j, stdout);
+	json_obj(&j);
+	json_key(&j, "core");
+	json_obj(&j);
+	json_key(&j, "path"); json_str(&j, cli->core_path);
+	json_key(&j, "arch"); json_str(&j, in->arch_name);
+	json_key(&j, "class"); json_int(&j, in->elf_class);
+	json_key(&j, "byte_order"); json_str(&j, in->big_endian ? "big" : "little");
+	json_key(&j, "size"); json_int(&j, (int64_t)in->core_size);
+	json_key(&j, "truncated"); json_bool(&j, in->truncated);
+	json_obj_end(&j);
+
+	json_key(&j, "process");
+	json_obj(&j);
+	json_key(&j, "pid"); if (p->have_psinfo) json_int(&j, p->pid); else json_null(&j);
+	json_key(&j, "ppid"); if (p->have_psinfo) json_int(&j, p->ppid); else json_null(&j);
+	json_key(&j, "pgrp"); if (p->have_psinfo) json_int(&j, p->pgrp); else json_null(&j);
+	json_key(&j, "sid"); if (p->have_psinfo) json_int(&j, p->sid); else json_null(&j);
+	json_key(&j, "uid"); if (p->have_psinfo) json_int(&j, p->uid); else json_null(&j);
+	json_key(&j, "gid"); if (p->have_psinfo) json_int(&j, p->gid); else json_null(&j);
+	char st[2] = { p->state, 0 };
+	json_key(&j, "state"); json_str(&j, p->state ? st : NULL);
+	json_key(&j, "command"); json_str(&j, p->command);
+	json_key(&j, "args"); json_str(&j, p->args);
+	json_key(&j, "executable"); json_str(&j, p->executable);
+	json_obj_end(&j);
+
+	json_key(&j, "signal");
+	json_obj(&j);
+	json_key(&j, "number"); json_int(&j, s->number);
+	json_key(&j, "name"); json_str(&j, s->name);
+	json_key(&j, "code"); if (s->have_siginfo) json_int(&j, s->code); else json_null(&j);
+	json_key(&j, "code_name"); json_str(&j, s->code_name);
+	json_key(&j, "description"); json_str(&j, s->description);
+	json_key(&j, "errno"); if (s->have_siginfo) json_int(&j, s->err); else json_null(&j);
+	json_key(&j, "address"); if (s->have_address) json_hex(&j, s->address); else json_null(&j);
+	if (s->have_sender) {
+		json_key(&j, "sender_pid"); json_int(&j, s->sender_pid);
+		json_key(&j, "sender_uid"); json_int(&j, s->sender_uid);
+	}
+	json_obj_end(&j);
+
+	long ci = cor_core_crashed_thread(c);
+	json_key(&j, "crashed_tid");
+	if (ci >= 0) json_int(&j, cor_core_thread(c, (size_t)ci)->tid); else json_null(&j);
+
+	json_threads(cli, &j, with_frames);
+	if (with_frames)
+		json_modules(cli, &j);
+
+	json_key(&j, "mappings");
+	json_arr(&j);
+	for (size_t i = 0; i < cor_core_mapping_count(c); i++) {
+		const struct cor_mapping *m = cor_core_mapping(c, i);
+		char perm[4] = { m->read ? 'r' : '-', m->write ? 'w' : '-', m->exec ? 'x' : '-', 0 };
+		json_obj(&j);
+		json_key(&j, "start"); json_hex(&j, m->start);
+		json_key(&j, "end"); json_hex(&j, m->end);
+		json_key(&j, "offset"); json_hex(&j, m->offset);
+		json_key(&j, "path"); json_str(&j, m->path);
+		json_key(&j, "perms"); json_str(&j, perm);
+		json_key(&j, "in_core");
+		if (m->in_core == COR_IN_CORE_PARTIAL) json_str(&j, "partial");
+		else json_bool(&j, m->in_core == COR_IN_CORE_FULL);
+		json_key(&j, "core_offset"); json_hex(&j, m->core_offset);
+		json_key(&j, "core_bytes"); json_int(&j, (int64_t)m->core_bytes);
+		json_obj_end(&j);
+	}
+	json_arr_end(&j);
+
+	json_key(&j, "auxv");
+	json_arr(&j);
+	for (size_t i = 0; i < cor_core_auxv_count(c); i++) {
+		const struct cor_auxv *a = cor_core_auxv(c, i);
+		json_obj(&j);
+		json_key(&j, "type");
+		if (a->name) json_str(&j, a->name); else json_int(&j, (int64_t)a->type);
+		json_key(&j, "value"); json_hex(&j, a->value);
+		if (a->string) { json_key(&j, "string"); json_str(&j, a->string); }
+		json_obj_end(&j);
+	}
+	json_arr_end(&j);
+
+	json_key(&j, "notes");
+	json_arr(&j);
+	for (size_t i = 0; i < cor_core_note_count(c); i++) {
+		const struct cor_note *n = cor_core_note(c, i);
+		json_obj(&j);
+		json_key(&j, "name"); json_str(&j, n->name);
+		json_key(&j, "type"); json_int(&j, n->type);
+		json_key(&j, "type_name"); json_str(&j, n->type_name);
+		json_key(&j, "offset"); json_hex(&j, n->offset);
+		json_key(&j, "size"); json_int(&j, (int64_t)n->size);
+		json_obj_end(&j);
+	}
+	json_arr_end(&j);
+	json_key(&j, "notes_omitted"); json_int(&j, (int64_t)cor_core_notes_omitted(c));
+
+	/* last, so that warnings found while unwinding are in */
+	json_key(&j, "warnings");
+	json_arr(&j);
+	for (size_t i = 0; i < cor_core_warning_count(c); i++)
+		json_str(&j, cor_core_warning(c, i));
+	json_arr_end(&j);
+	json_obj_end(&j);
+	json_end(&j);
+}
+
+/* ---- text ---- */
+
+void print_info(struct cli *cli, FILE *f)
+{
+	cor_core *c = cli->core;
+	const struct cor_process *p = cor_core_process(c);
+	const struct cor_signal *s = cor_core_signal(c);
+	const struct cor_core_info *in = cor_core_info(c);
+	fprintf(f, "core:       %s (%s, ELF%d %s endian, %" PRIu64 " bytes%s)\n", cli->core_path,
+		in->arch_name, in->elf_class, in->big_endian ? "big" : "little", in->core_size,
+		in->truncated ? ", TRUNCATED" : "");
+	if (p->have_psinfo) {
+		fprintf(f, "process:    pid %d, ppid %d, pgrp %d, sid %d, uid %u, gid %u, state %c\n",
+			p->pid, p->ppid, p->pgrp, p->sid, p->uid, p->gid, p->state ? p->state : '?');
+		fprintf(f, "command:    %s\n", p->command ? p->command : "");
+		fprintf(f, "args:       %s\n", p->args ? p->args : "");
+	}
+	if (p->executable)
+		fprintf(f, "executable: %s\n", p->executable);
+	fprintf(f, "signal:     %d (%s)", s->number, s->name ? s->name : "unknown");
+	if (s->have_siginfo) {
+		fprintf(f, ", code %d", s->code);
+		if (s->code_name)
+			fprintf(f, " (%s: %s)", s->code_name, s->description);
+		if (s->err)
+			fprintf(f, ", errno %d", s->err);
+	}
+	fputc('\n', f);
+	if (s->have_address)
+		fprintf(f, "fault addr: 0x%" PRIx64 "\n", s->address);
+	if (s->have_sender)
+		fprintf(f, "sent by:    pid %d, uid %u\n", s->sender_pid, s->sender_uid);
+	long ci = cor_core_crashed_thread(c);
+	if (ci >= 0)
+		fprintf(f, "crashed:    thread %d (of %zu)\n", cor_core_thread(c, (size_t)ci)->tid,
+			cor_core_thread_count(c));
+}
+
+static void print_reg(FILE *f, const struct cor_register *r, bool be)
+{
+	if (r->size <= 8) {
+		fprintf(f, "%-10s 0x%0*" PRIx64 "\n", r->name, (int)r->size * 2, r->value);
+		return;
+	}
+	fprintf(f, "%-10s 0x", r->name);
+	for (size_t i = 0; i < r->size; i++)
+		fprintf(f, "%02x", be ? r->bytes[i] : r->bytes[r->size - 1 - i]);
+	fputc('\n', f);
+}
+
+static void print_regs(struct cli *cli, FILE *f, const struct cor_thread *t, bool all)
+{
+	bool be = cor_core_info(cli->core)->big_endian;
+	int col = 0;
+	for (size_t k = 0; k < t->register_count; k++) {
+		const struct cor_register *r = &t->registers[k];
+		if (r->set != COR_REGS_GENERAL)
+			continue;
+		fprintf(f, "%s%-7s 0x%0*" PRIx64, col ? "  " : "    ", r->name, (int)r->size * 2, r->value);
+		if (++col == 3) {
+			fputc('\n', f);
+			col = 0;
+		}
+	}
+	if (col)
+		fputc('\n', f);
+	if (!all)
+		return;
+	for (size_t k = 0; k < t->register_count; k++) {
+		const struct cor_register *r = &t->registers[k];
+		if (r->set == COR_REGS_GENERAL)
+			continue;
+		fprintf(f, "    [%s] ", regset_name(r->set));
+		print_reg(f, r, be);
+	}
+}
+
+void print_threads(struct cli *cli, FILE *f, bool regs)
+{
+	cor_core *c = cli->core;
+	size_t n = cor_core_thread_count(c);
+	for (size_t i = 0; i < n; i++) {
+		const struct cor_thread *t = cor_core_thread(c, i);
+		if (!thread_selected(cli, t))
+			continue;
+		fprintf(f, "thread %d%s: signal %d, pc 0x%" PRIx64 ", sp 0x%" PRIx64 "\n", t->tid,
+			t->crashed ? " (crashed)" : "", t->signal, t->pc, t->sp);
+		if (regs)
+			print_regs(cli, f, t, cli->all_regs);
+	}
+}
+
+void print_maps(struct cli *cli, FILE *f)
+{
+	cor_core *c = cli->core;
+	int w = cor_core_info(c)->elf_class == 32 ? 8 : 16;
+	fprintf(f, "%-*s %-*s %-4s %-10s %-7s %s\n", w + 2, "start", w + 2, "end", "perm",
+		"offset", "in-core", "path");
+	for (size_t i = 0; i < cor_core_mapping_count(c); i++) {
+		const struct cor_mapping *m = cor_core_mapping(c, i);
+		fprintf(f, "0x%0*" PRIx64 " 0x%0*" PRIx64 " %c%c%c  0x%08" PRIx64 " %-7s %s\n",
+			w, m->start, w, m->end, m->read ? 'r' : '-', m->write ? 'w' : '-',
+			m->exec ? 'x' : '-', m->offset, in_core_text(m->in_core),
+			m->path ? m->path : "");
+	}
+}
+
+void print_notes(struct cli *cli, FILE *f)
+{
+	cor_core *c = cli->core;
+	fprintf(f, "%-8s %-22s %-12s %s\n", "owner", "type", "offset", "size");
+	for (size_t i = 0; i < cor_core_note_count(c); i++) {
+		const struct cor_note *n = cor_core_note(c, i);
+		char tbuf[32];
+		snprintf(tbuf, sizeof(tbuf), "0x%x", n->type);
+		fprintf(f, "%-8s %-22s 0x%08" PRIx64 "   %" PRIu64 "\n", n->name,
+			n->type_name ? n->type_name : tbuf, n->offset, n->size);
+	}
+	if (cor_core_notes_omitted(c))
+		fprintf(f, "(%" PRIu64 " more notes omitted: --max-notes)\n", cor_core_notes_omitted(c));
+}
+
+void print_auxv(struct cli *cli, FILE *f)
+{
+	cor_core *c = cli->core;
+	for (size_t i = 0; i < cor_core_auxv_count(c); i++) {
+		const struct cor_auxv *a = cor_core_auxv(c, i);
+		char tbuf[32];
+		snprintf(tbuf, sizeof(tbuf), "%" PRIu64, a->type);
+		fprintf(f, "%-22s 0x%" PRIx64, a->name ? a->name : tbuf, a->value);
+		if (a->string)
+			fprintf(f, " \"%s\"", a->string);
+		fputc('\n', f);
+	}
+}
+
+static void print_frame(FILE *f, size_t i, const struct cor_frame *fr)
+{
+	fprintf(f, "  #%-3zu 0x%016" PRIx64 " ", i, fr->pc);
+	if (fr->function) {
+		fprintf(f, "%s", fr->function);
+		if (!fr->is_inline)
+			fprintf(f, "+0x%" PRIx64, fr->offset);
+	} else {
+		fputs("??", f);
+	}
+	if (fr->is_inline)
+		fputs(" [inline]", f);
+	if (fr->module)
+		fprintf(f, " (%s)", fr->module);
+	if (fr->file) {
+		fprintf(f, " %s", fr->file);
+		if (fr->line)
+			fprintf(f, ":%u", fr->line);
+	}
+	if (fr->how != COR_FRAME_CONTEXT && fr->how != COR_FRAME_CFI && fr->how != COR_FRAME_INLINE)
+		fprintf(f, " [%s]", cor_frame_how_name(fr->how));
+	if (fr->signal_frame)
+		fputs(" <signal handler called>", f);
+	fputc('\n', f);
+}
+
+int print_backtraces(struct cli *cli, FILE *f, bool regs)
+{
+	cor_core *c = cli->core;
+	size_t n = cor_core_thread_count(c);
+	int rc = EXIT_OK, shown = 0;
+	for (size_t pass = 0; pass < 2; pass++)
+	for (size_t i = 0; i < n; i++) {
+		const struct cor_thread *t = cor_core_thread(c, i);
+		if ((pass == 0) != t->crashed || !thread_selected(cli, t))
+			continue;
+		shown++;
+		fprintf(f, "\nthread %d%s:\n", t->tid, t->crashed ? " (crashed)" : "");
+		cor_backtrace *bt;
+		cor_error *err = cor_core_backtrace(c, i, &bt);
+		if (err) {
+			fprintf(f, "  (no backtrace: %s)\n", cor_error_message(err));
+			cor_error_free(err);
+			rc = EXIT_PARTIAL;
+		} else {
+			for (size_t k = 0; k < cor_backtrace_frame_count(bt); k++)
+				print_frame(f, k, cor_backtrace_frame(bt, k));
+			const char *why = cor_backtrace_stop_reason(bt);
+			if (why)
+				fprintf(f, "  (stopped: %s)\n", why);
+			cor_backtrace_free(bt);
+		}
+		if (regs)
+			print_regs(cli, f, t, cli->all_regs);
+	}
+	if (cli->have_tid && !shown) {
+		fprintf(stderr, "coroner: no thread %ld in %s\n", cli->tid, cli->core_path);
+		return EXIT_ERROR;
+	}
+	return rc;
+}
+
+void print_warnings(struct cli *cli, FILE *f)
+{
+	size_t n = cor_core_warning_count(cli->core);
+	if (!n)
+		return;
+	fprintf(f, "\nwarnings:\n");
+	for (size_t i = 0; i < n; i++)
+		fprintf(f, "  %s\n", cor_core_warning(cli->core, i));
+}

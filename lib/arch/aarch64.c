@@ -1,0 +1,55 @@
+/* aarch64: x0-x30, sp, pc, pstate; FPSIMD v0-v31, fpsr, fpcr. */
+#include <stdio.h>
+#include "../arch.h"
+
+#define X(i) { "x" #i, (i) * 8, 8, i, COR_REGS_GENERAL }
+static const struct arch_reg gregs[] = {
+	X(0), X(1), X(2), X(3), X(4), X(5), X(6), X(7), X(8), X(9), X(10),
+	X(11), X(12), X(13), X(14), X(15), X(16), X(17), X(18), X(19), X(20),
+	X(21), X(22), X(23), X(24), X(25), X(26), X(27), X(28), X(29), X(30),
+	{ "sp", 248, 8, 31, COR_REGS_GENERAL },
+	{ "pc", 256, 8, 32, COR_REGS_GENERAL },
+	{ "pstate", 264, 8, -1, COR_REGS_GENERAL },
+};
+
+static const char *const vnames[32] = {
+	"v0", "v1", "v2", "v3", "v4", "v5", "v6", "v7", "v8", "v9", "v10",
+	"v11", "v12", "v13", "v14", "v15", "v16", "v17", "v18", "v19", "v20",
+	"v21", "v22", "v23", "v24", "v25", "v26", "v27", "v28", "v29", "v30", "v31",
+};
+
+static bool note(struct regs_builder *b, uint32_t type, const uint8_t *d,
+		 size_t n, uint64_t *xf)
+{
+	if (type == NT_PRFPREG) {
+		if (n < 520)
+			return false;
+		for (int i = 0; i < 32; i++)
+			regs_add(b, vnames[i], COR_REGS_VECTOR, d + 16 * i, 16);
+		regs_add(b, "fpsr", COR_REGS_FLOAT, d + 512, 4);
+		regs_add(b, "fpcr", COR_REGS_FLOAT, d + 516, 4);
+		return true;
+	}
+	if (type == NT_ARM_TLS) {
+		if (n < 8)
+			return false;
+		regs_add(b, "tpidr_el0", COR_REGS_OTHER, d, 8);
+		return true;
+	}
+	if (type == NT_ARM_PAC_MASK) {
+		if (n < 16)
+			return false;
+		regs_add(b, "pauth_dmask", COR_REGS_OTHER, d, 8);
+		regs_add(b, "pauth_cmask", COR_REGS_OTHER, d + 8, 8);
+		return true;
+	}
+	return false;
+}
+
+const struct arch_info arch_aarch64 = {
+	.arch = COR_ARCH_AARCH64, .name = "aarch64", .machine = 183, .is64 = true,
+	.gregs = gregs, .ngregs = COR_ARRAY_SIZE(gregs),
+	.pr_reg_size = 34 * 8, .pc_name = "pc", .sp_name = "sp",
+	.dwarf_sp = 31, .dwarf_fp = 29, .dwarf_ra = 30, .dwarf_pc = 32,
+	.decode_note = note,
+};

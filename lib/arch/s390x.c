@@ -1,0 +1,41 @@
+/* s390x (big endian): PSW mask and address, r0-r15, access registers a0-a15;
+ * f0-f15 and fpc; DWARF numbers per the s390x ELF ABI supplement. */
+#include "../arch.h"
+
+#define R(i) { "r" #i, 16 + (i) * 8, 8, i, COR_REGS_GENERAL }
+#define A(i) { "a" #i, 144 + (i) * 4, 4, 48 + (i), COR_REGS_OTHER }
+static const struct arch_reg gregs[] = {
+	{ "pswm", 0, 8, 64, COR_REGS_GENERAL },
+	{ "pswa", 8, 8, 65, COR_REGS_GENERAL },
+	R(0), R(1), R(2), R(3), R(4), R(5), R(6), R(7), R(8), R(9), R(10),
+	R(11), R(12), R(13), R(14), R(15),
+	A(0), A(1), A(2), A(3), A(4), A(5), A(6), A(7), A(8), A(9), A(10),
+	A(11), A(12), A(13), A(14), A(15),
+	{ "orig_r2", 208, 8, -1, COR_REGS_OTHER },
+};
+
+/* DWARF numbers of f0-f15 are 16-31 in the order f0 f2 f4 f6 f1 f3 f5 f7 f8 ... */
+#define F(i, d) { "f" #i, 8 + (i) * 8, 8, d, COR_REGS_FLOAT }
+static const struct arch_reg fregs[] = {
+	{ "fpc", 0, 4, -1, COR_REGS_FLOAT },
+	F(0, 16), F(1, 20), F(2, 17), F(3, 21), F(4, 18), F(5, 22), F(6, 19), F(7, 23),
+	F(8, 24), F(9, 28), F(10, 25), F(11, 29), F(12, 26), F(13, 30), F(14, 27), F(15, 31),
+};
+
+static bool note(struct regs_builder *b, uint32_t type, const uint8_t *d,
+		 size_t n, uint64_t *xf)
+{
+	if (type == NT_PRFPREG && n >= 136) {
+		regs_add_table(b, fregs, COR_ARRAY_SIZE(fregs), d, n);
+		return true;
+	}
+	return false;
+}
+
+const struct arch_info arch_s390x = {
+	.arch = COR_ARCH_S390X, .name = "s390x", .machine = 22, .is64 = true, .be = true,
+	.gregs = gregs, .ngregs = COR_ARRAY_SIZE(gregs),
+	.pr_reg_size = 216, .pc_name = "pswa", .sp_name = "r15",
+	.dwarf_sp = 15, .dwarf_fp = 11, .dwarf_ra = 14, .dwarf_pc = 65,
+	.decode_note = note,
+};

@@ -1,0 +1,202 @@
+/* x86_64 and i386: user_regs_struct, FXSAVE/FSAVE, XSAVE (AVX, AVX-512). */
+#include <stdio.h>
+#include <string.h>
+#include "../arch.h"
+
+#define G(n, o, d) { n, o, 8, d, COR_REGS_GENERAL }
+#define S(n, o, d) { n, o, 8, d, COR_REGS_OTHER }
+static const struct arch_reg x86_64_gregs[] = {
+	G("rax", 80, 0), G("rbx", 40, 3), G("rcx", 88, 2), G("rdx", 96, 1),
+	G("rsi", 104, 4), G("rdi", 112, 5), G("rbp", 32, 6), G("rsp", 152, 7),
+	G("r8", 72, 8), G("r9", 64, 9), G("r10", 56, 10), G("r11", 48, 11),
+	G("r12", 24, 12), G("r13", 16, 13), G("r14", 8, 14), G("r15", 0, 15),
+	G("rip", 128, 16), G("eflags", 144, 49),
+	G("cs", 136, 51), G("ss", 160, 52), G("ds", 184, 53), G("es", 192, 50),
+	G("fs", 200, 54), G("gs", 208, 55),
+	G("fs_base", 168, 58), G("gs_base", 176, 59), G("orig_rax", 120, -1),
+};
+#undef G
+#undef S
+
+#define G(n, o, d) { n, o, 4, d, COR_REGS_GENERAL }
+static const struct arch_reg i386_gregs[] = {
+	G("eax", 24, 0), G("ebx", 0, 3), G("ecx", 4, 1), G("edx", 8, 2),
+	G("esi", 12, 6), G("edi", 16, 7), G("ebp", 20, 5), G("esp", 60, 4),
+	G("eip", 48, 8), G("eflags", 56, 9),
+	G("cs", 52, 41), G("ss", 64, 42), G("ds", 28, 43), G("es", 32, 40),
+	G("fs", 36, 44), G("gs", 40, 45), G("orig_eax", 44, -1),
+};
+#undef G
+
+static void add_fmt(struct regs_builder *b, const char *fmt, int i,
+		    enum cor_regset set, const uint8_t *p, uint32_t size)
+{
+	char name[16];
+	snprintf(name, sizeof(name), fmt, i);
+	char *s = arena_strdup(b->arena, name);
+	if (!s) {
+		b->oom = true;
+		return;
+	}
+	regs_add(b, s, set, p, size);
+}
+
+static void add_st(struct regs_builder *b, const uint8_t *p, size_t stride)
+{
+	for (int i = 0; i < 8; i++)
+		add_fmt(b, "st%d", i, COR_REGS_FLOAT, p + i * stride, 10);
+}
+
+/* FXSAVE area (512 bytes): x87 control, st0-7, mxcsr, xmm0-(nxmm-1). */
+bool x86_decode_fxsave(struct regs_builder *b, const uint8_t *d, size_t n, int nxmm)
+{
+	if (n < 512)
+		return false;
+	regs_add(b, "fcw", COR_REGS_FLOAT, d, 2);
+	regs_add(b, "fsw", COR_REGS_FLOAT, d + 2, 2);
+	regs_add(b, "ftw", COR_REGS_FLOAT, d + 4, 1);
+	regs_add(b, "fop", COR_REGS_FLOAT, d + 6, 2);
+	regs_add(b, "fip", COR_REGS_FLOAT, d + 8, 8);
+	regs_add(b, "fdp", COR_REGS_FLOAT, d + 16, 8);
+	regs_add(b, "mxcsr", COR_REGS_VECTOR, d + 24, 4);
+	regs_add(b, "mxcsr_mask", COR_REGS_VECTOR, d + 28, 4);
+	add_st(b, d + 32, 16);
+	for (int i = 0; i < nxmm; i++)
+		add_fmt(b, "xmm%d", i, COR_REGS_VECTOR, d + 160 + 16 * i, 16);
+	return true;
+}
+
+/* Standard (non-compacted) XSAVE offsets of the components we show. */
+enum { XF_AVX = 2, XF_OPMASK = 5, XF_ZMM_HI256 = 6, XF_HI16_ZMM = 7, XF_PKRU = 9 };
+static const uint32_t xsave_std_off[10] = {
+	[XF_AVX] = 576, [XF_OPMASK] = 1088, [XF_ZMM_HI256] = 1152,
+	[XF_HI16_ZMM] = 1664, [XF_PKRU] = 2688,
+};
+static const uint32_t xsave_size[10] = {
+	[XF_AVX] = 256, [XF_OPMASK] = 64, [XF_ZMM_HI256] = 512,
+	[XF_HI16_ZMM] = 1024, [XF_PKRU] = 8,
+};
+
+static const uint8_t zeros[64];
+
+/* Component bytes, or zeros when the component is in its init state. */
+static const uint8_t *xcomp(const uint8_t *d, size_t n, uint64_t bv, int f,
+			    const uint32_t *layout)
+{
+	uint32_t off = layout && layout[f] ? layout[f] : xsave_std_off[f];
+	if (!(bv & (1ull << f)))
+		return NULL;
+	if (off > n || xsave_size[f] > n - off)
+		return NULL;
+	return d + off;
+}
+
+/* NT_X86_XSTATE: the FXSAVE legacy area, then the XSAVE header and the
+ * extended components the core's XCR0 (sw_reserved bytes) declares. */
+bool x86_decode_xstate(struct regs_builder *b, const uint8_t *d, size_t n, int nvec,
+		       uint64_t *xfeatures)
+{
+	if (n < 576)
+		return false;
+	uint64_t xcr0 = cor_load(d + 464 + 8, 8, false);
+	uint64_t bv = cor_load(d + 512, 8, false);
+	if (cor_load(d + 512 + 8, 8, false) & (1ull << 63))
+		return false; /* compacted format: the kernel never writes it to cores */
+	*xfeatures = xcr0;
+	bv &= xcr0;
+	const uint32_t *layout = b->xsave_layout;
+	if (xcr0 & (1u << XF_AVX)) {
+		const uint8_t *hi = xcomp(d, n, bv, XF_AVX, layout);
+		for (int i = 0; i < nvec && i < 16; i++) {
+			uint8_t *v = arena_alloc(b->arena, 32);
+			if (!v) {
+				b->oom = true;
+				return true;
+			}
+			memcpy(v, d + 160 + 16 * i, 16);
+			memcpy(v + 16, hi ? hi + 16 * i : zeros, 16);
+			add_fmt(b, "ymm%d", i, COR_REGS_VECTOR, v, 32);
+		}
+	}
+	if ((xcr0 & 0xe0) == 0xe0) {
+		const uint8_t *k = xcomp(d, n, bv, XF_OPMASK, layout);
+		const uint8_t *zhi = xcomp(d, n, bv, XF_ZMM_HI256, layout);
+		const uint8_t *hi16 = xcomp(d, n, bv, XF_HI16_ZMM, layout);
+		const uint8_t *yhi = xcomp(d, n, bv, XF_AVX, layout);
+		for (int i = 0; i < 8; i++)
+			add_fmt(b, "k%d", i, COR_REGS_VECTOR, k ? k + 8 * i : zeros, 8);
+		int nz = nvec == 16 ? 32 : nvec;
+		for (int i = 0; i < nz; i++) {
+			uint8_t *v = arena_alloc(b->arena, 64);
+			if (!v) {
+				b->oom = true;
+				return true;
+			}
+			if (i < 16) {
+				memcpy(v, d + 160 + 16 * i, 16);
+				memcpy(v + 16, yhi ? yhi + 16 * i : zeros, 16);
+				memcpy(v + 32, zhi ? zhi + 32 * i : zeros, 32);
+			} else {
+				memcpy(v, hi16 ? hi16 + 64 * (i - 16) : zeros, 64);
+			}
+			add_fmt(b, "zmm%d", i, COR_REGS_VECTOR, v, 64);
+		}
+	}
+	if (xcr0 & (1u << XF_PKRU)) {
+		const uint8_t *p = xcomp(d, n, bv, XF_PKRU, layout);
+		regs_add(b, "pkru", COR_REGS_OTHER, p ? p : zeros, 4);
+	}
+	return true;
+}
+
+static bool x86_64_note(struct regs_builder *b, uint32_t type, const uint8_t *d,
+			size_t n, uint64_t *xf)
+{
+	if (type == NT_PRFPREG)
+		return x86_decode_fxsave(b, d, n, 16);
+	if (type == NT_X86_XSTATE)
+		return x86_decode_xstate(b, d, n, 16, xf);
+	return false;
+}
+
+/* i386 NT_PRFPREG is the 108-byte FSAVE image: 7 words, then st0-7 packed. */
+static bool i386_note(struct regs_builder *b, uint32_t type, const uint8_t *d,
+		      size_t n, uint64_t *xf)
+{
+	if (type == NT_PRFPREG) {
+		if (n < 108)
+			return false;
+		static const char *const names[] = { "fcw", "fsw", "ftw", "fip", "fcs", "fdp", "fds" };
+		for (int i = 0; i < 7; i++)
+			regs_add(b, names[i], COR_REGS_FLOAT, d + 4 * i, 4);
+		add_st(b, d + 28, 10);
+		return true;
+	}
+	if (type == NT_PRXFPREG) {
+		if (n < 512)
+			return false;
+		regs_add(b, "mxcsr", COR_REGS_VECTOR, d + 24, 4);
+		for (int i = 0; i < 8; i++)
+			add_fmt(b, "xmm%d", i, COR_REGS_VECTOR, d + 160 + 16 * i, 16);
+		return true;
+	}
+	if (type == NT_X86_XSTATE)
+		return x86_decode_xstate(b, d, n, 8, xf);
+	return false;
+}
+
+const struct arch_info arch_x86_64 = {
+	.arch = COR_ARCH_X86_64, .name = "x86_64", .machine = 62, .is64 = true,
+	.gregs = x86_64_gregs, .ngregs = COR_ARRAY_SIZE(x86_64_gregs),
+	.pr_reg_size = 27 * 8, .pc_name = "rip", .sp_name = "rsp",
+	.dwarf_sp = 7, .dwarf_fp = 6, .dwarf_ra = 16, .dwarf_pc = -1,
+	.decode_note = x86_64_note,
+};
+
+const struct arch_info arch_i386 = {
+	.arch = COR_ARCH_I386, .name = "i386", .machine = 3, .is64 = false,
+	.gregs = i386_gregs, .ngregs = COR_ARRAY_SIZE(i386_gregs),
+	.pr_reg_size = 17 * 4, .pc_name = "eip", .sp_name = "esp",
+	.dwarf_sp = 4, .dwarf_fp = 5, .dwarf_ra = 8, .dwarf_pc = -1,
+	.decode_note = i386_note,
+};

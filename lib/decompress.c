@@ -1,0 +1,346 @@
+/* Bounded decompression: zlib, zstd and xz into a buffer of at most max
+ * bytes, grown as output arrives. Once the buffer reaches its limit the
+ * decoder is given a one-byte spill slot: any byte written there means the
+ * stream holds more than allowed. */
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+#include <inttypes.h>
+#include "config.h"
+#include "decompress.h"
+#ifdef HAVE_ZLIB
+#include <zlib.h>
+#endif
+#ifdef HAVE_ZSTD
+#include <zstd.h>
+#include <zstd_errors.h>
+#endif
+#ifdef HAVE_LZMA
+#include <lzma.h>
+#endif
+
+#define FIRST_CHUNK ((size_t)64 << 10)
+#define XZ_MEMLIMIT ((uint64_t)512 << 20)
+
+enum { D_END, D_TRUNC, D_CORRUPT, D_NOMEM, D_OVER, D_MEMLIMIT };
+
+struct dbuf {
+	uint8_t *p;
+	size_t len, cap, limit;
+	size_t hint;        /* first allocation when the size is unknown */
+	uint8_t spill;
+	const char *detail; /* decoder's own message, if any */
+};
+
+#if defined(HAVE_ZLIB) || defined(HAVE_ZSTD) || defined(HAVE_LZMA)
+/* Space for the next output: the buffer's free tail, grown up to limit,
+ * or the spill byte once limit is reached. */
+static bool dbuf_room(struct dbuf *b, uint8_t **o, size_t *room)
+{
+	if (b->len == b->cap && b->cap < b->limit) {
+		size_t n = b->cap ? b->cap : b->hint;
+		if (b->cap && n <= b->limit / 2)
+			n *= 2;
+		else if (b->cap)
+			n = b->limit;
+		if (n > b->limit)
+			n = b->limit;
+		uint8_t *p = realloc(b->p, n);
+		if (!p)
+			return false;
+		b->p = p;
+		b->cap = n;
+	}
+	if (b->len < b->cap) {
+		*o = b->p + b->len;
+		*room = b->cap - b->len;
+	} else {
+		*o = &b->spill;
+		*room = 1;
+	}
+	return true;
+}
+
+/* Accounts for produced bytes written at o; false if they went to spill. */
+static bool dbuf_wrote(struct dbuf *b, const uint8_t *o, size_t produced)
+{
+	if (o == &b->spill)
+		return produced == 0;
+	b->len += produced;
+	return true;
+}
+#endif
+
+#ifdef HAVE_ZLIB
+static int run_zlib(struct dbuf *b, const uint8_t *in, size_t n)
+{
+	z_stream z;
+	memset(&z, 0, sizeof(z));
+	if (inflateInit(&z) != Z_OK)
+		return D_NOMEM;
+	size_t fed = 0;
+	int rc;
+	for (;;) {
+		uint8_t *o;
+		size_t room;
+		if (z.avail_in == 0 && fed < n) {
+			size_t c = n - fed < UINT_MAX ? n - fed : UINT_MAX;
+			z.next_in = (Bytef *)(in + fed);
+			z.avail_in = (uInt)c;
+			fed += c;
+		}
+		if (!dbuf_room(b, &o, &room)) {
+			rc = D_NOMEM;
+			break;
+		}
+		uInt avail = room < UINT_MAX ? (uInt)room : UINT_MAX;
+		z.next_out = o;
+		z.avail_out = avail;
+		int zr = inflate(&z, Z_NO_FLUSH);
+		if (!dbuf_wrote(b, o, avail - z.avail_out)) {
+			rc = D_OVER;
+			break;
+		}
+		if (zr == Z_STREAM_END) {
+			rc = D_END;
+			break;
+		}
+		if (zr == Z_OK)
+			continue;
+		if (zr == Z_MEM_ERROR)
+			rc = D_NOMEM;
+		else if (zr == Z_BUF_ERROR && z.avail_in == 0 && fed == n)
+			rc = D_TRUNC;
+		else
+			rc = D_CORRUPT;
+		b->detail = z.msg;
+		break;
+	}
+	inflateEnd(&z);
+	return rc;
+}
+#endif
+
+#ifdef HAVE_ZSTD
+/* Window log covering limit bytes, at least 8 MiB (what levels up to 19
+ * use, even for short inputs of unknown size): a frame asking for more
+ * cannot be legitimate and would only make the decoder allocate. */
+static int zstd_window_log(size_t limit)
+{
+	ZSTD_bounds wb = ZSTD_dParam_getBounds(ZSTD_d_windowLogMax);
+	int lg = 23;
+	while (lg < wb.upperBound && ((uint64_t)1 << lg) < limit)
+		lg++;
+	return lg;
+}
+
+static int zstd_rc(size_t zr)
+{
+	switch (ZSTD_getErrorCode(zr)) {
+	case ZSTD_error_memory_allocation:
+		return D_NOMEM;
+	case ZSTD_error_frameParameter_windowTooLarge:
+		return D_MEMLIMIT;
+	default:
+		return D_CORRUPT;
+	}
+}
+
+static int run_zstd(struct dbuf *b, const uint8_t *in, size_t n)
+{
+	ZSTD_DStream *ds = ZSTD_createDStream();
+	if (!ds)
+		return D_NOMEM;
+	ZSTD_DCtx_setParameter(ds, ZSTD_d_windowLogMax, zstd_window_log(b->limit));
+	ZSTD_inBuffer ib = { in, n, 0 };
+	int rc;
+	for (;;) {
+		uint8_t *o;
+		size_t room;
+		if (!dbuf_room(b, &o, &room)) {
+			rc = D_NOMEM;
+			break;
+		}
+		ZSTD_outBuffer ob = { o, room, 0 };
+		size_t zr = ZSTD_decompressStream(ds, &ob, &ib);
+		if (ZSTD_isError(zr)) {
+			b->detail = ZSTD_getErrorName(zr);
+			rc = zstd_rc(zr);
+			break;
+		}
+		if (!dbuf_wrote(b, o, ob.pos)) {
+			rc = D_OVER;
+			break;
+		}
+		if (zr == 0 && ib.pos == ib.size) {
+			rc = D_END;
+			break;
+		}
+		if (ib.pos == ib.size && ob.pos < ob.size && zr != 0) {
+			rc = D_TRUNC;
+			break;
+		}
+	}
+	ZSTD_freeDStream(ds);
+	return rc;
+}
+#endif
+
+#ifdef HAVE_LZMA
+static int run_xz(struct dbuf *b, const uint8_t *in, size_t n)
+{
+	lzma_stream s = LZMA_STREAM_INIT;
+	if (lzma_stream_decoder(&s, XZ_MEMLIMIT, 0) != LZMA_OK)
+		return D_NOMEM;
+	s.next_in = in;
+	s.avail_in = n;
+	int rc;
+	for (;;) {
+		uint8_t *o;
+		size_t room;
+		if (!dbuf_room(b, &o, &room)) {
+			rc = D_NOMEM;
+			break;
+		}
+		s.next_out = o;
+		s.avail_out = room;
+		lzma_ret lr = lzma_code(&s, LZMA_FINISH);
+		if (!dbuf_wrote(b, o, room - s.avail_out)) {
+			rc = D_OVER;
+			break;
+		}
+		if (lr == LZMA_OK)
+			continue;
+		if (lr == LZMA_STREAM_END)
+			rc = D_END;
+		else if (lr == LZMA_MEM_ERROR)
+			rc = D_NOMEM;
+		else if (lr == LZMA_MEMLIMIT_ERROR)
+			rc = D_MEMLIMIT;
+		else if (lr == LZMA_BUF_ERROR && s.avail_in == 0)
+			rc = D_TRUNC;
+		else
+			rc = D_CORRUPT;
+		break;
+	}
+	lzma_end(&s);
+	return rc;
+}
+#endif
+
+static const char *kind_name(enum cor_compression kind)
+{
+	switch (kind) {
+	case COR_ZLIB: return "zlib";
+	case COR_ZSTD: return "zstd";
+	case COR_XZ: return "xz";
+	}
+	return "unknown";
+}
+
+bool cor_have_compression(enum cor_compression kind)
+{
+	switch (kind) {
+#ifdef HAVE_ZLIB
+	case COR_ZLIB: return true;
+#endif
+#ifdef HAVE_ZSTD
+	case COR_ZSTD: return true;
+#endif
+#ifdef HAVE_LZMA
+	case COR_XZ: return true;
+#endif
+	default: return false;
+	}
+}
+
+static int run(enum cor_compression kind, struct dbuf *b,
+	       const uint8_t *in, size_t n)
+{
+	if (n == 0)
+		return D_TRUNC;
+	switch (kind) {
+#ifdef HAVE_ZLIB
+	case COR_ZLIB: return run_zlib(b, in, n);
+#endif
+#ifdef HAVE_ZSTD
+	case COR_ZSTD: return run_zstd(b, in, n);
+#endif
+#ifdef HAVE_LZMA
+	case COR_XZ: return run_xz(b, in, n);
+#endif
+	default: return D_CORRUPT;
+	}
+}
+
+static cor_error *run_error(int rc, const char *kn, const struct dbuf *b,
+			    uint64_t expected, uint64_t max, const char *what)
+{
+	const char *d = b->detail ? b->detail : "";
+	const char *sep = b->detail ? ": " : "";
+	switch (rc) {
+	case D_TRUNC:
+		return cor_error_new(COR_ERR_FORMAT, "%s: truncated %s data", what, kn);
+	case D_NOMEM:
+		return &cor_enomem;
+	case D_MEMLIMIT:
+		return cor_error_new(COR_ERR_LIMIT, "%s: %s data needs too much "
+				     "memory to decode%s%s", what, kn, sep, d);
+	case D_OVER:
+		if (expected)
+			return cor_error_new(COR_ERR_FORMAT, "%s: %s data decompresses to "
+					     "more than the %" PRIu64 " bytes expected",
+					     what, kn, expected);
+		return cor_error_new(COR_ERR_LIMIT, "%s: %s data decompresses to more "
+				     "than the limit of %" PRIu64 " bytes", what, kn, max);
+	}
+	return cor_error_new(COR_ERR_FORMAT, "%s: corrupt %s data%s%s", what, kn, sep, d);
+}
+
+cor_error *cor_decompress(enum cor_compression kind, const uint8_t *in, size_t n,
+			  uint64_t expected, uint64_t max, const char *what,
+			  uint8_t **out, size_t *outn)
+{
+	const char *kn = kind_name(kind);
+	*out = NULL;
+	*outn = 0;
+	if (!what)
+		what = "(input)";
+	if (kind != COR_ZLIB && kind != COR_ZSTD && kind != COR_XZ)
+		return cor_error_new(COR_ERR_INVALID, "%s: unknown compression %d",
+				     what, (int)kind);
+	if (!cor_have_compression(kind))
+		return cor_error_new(COR_ERR_UNSUPPORTED, "%s: %s compressed, but "
+				     "coroner was built without %s", what, kn, kn);
+	if (expected && expected > max)
+		return cor_error_new(COR_ERR_LIMIT, "%s: %s data claims %" PRIu64
+				     " bytes, above the limit of %" PRIu64, what, kn,
+				     expected, max);
+	if (expected > SIZE_MAX)
+		return &cor_enomem;
+	struct dbuf b = {0};
+	b.limit = expected ? expected : max < SIZE_MAX ? max : SIZE_MAX;
+	b.hint = expected ? b.limit : FIRST_CHUNK;
+	if (b.hint > b.limit)
+		b.hint = b.limit;
+	int rc = run(kind, &b, in, n);
+	if (rc == D_END && expected && b.len != expected) {
+		free(b.p);
+		return cor_error_new(COR_ERR_FORMAT, "%s: %s data decompresses to %zu "
+				     "bytes, %" PRIu64 " expected", what, kn, b.len, expected);
+	}
+	if (rc != D_END) {
+		free(b.p);
+		return run_error(rc, kn, &b, expected, max, what);
+	}
+	if (!b.p || b.len < b.cap) {
+		uint8_t *p = realloc(b.p, b.len ? b.len : 1);
+		if (!p && !b.p)
+			return &cor_enomem;
+		if (p)
+			b.p = p;
+	}
+	*out = b.p;
+	*outn = b.len;
+	return NULL;
+}

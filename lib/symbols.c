@@ -1,0 +1,376 @@
+/* ELF symbol tables: .symtab and .dynsym read through a reader (either
+ * class, either byte order), filtered, sorted by address and deduplicated.
+ *
+ * Names: each string table a kept symbol points into is copied once into a
+ * block owned by the symtab, so the elf_file may be closed afterwards. */
+#include <stdlib.h>
+#include <string.h>
+#include "config.h"
+#include "symbols.h"
+#ifdef HAVE_ZLIB
+#include <zlib.h>
+#endif
+#ifdef HAVE_LIBIBERTY
+#include <libiberty/demangle.h>
+#endif
+
+#define STB_LOCAL 0
+#define STB_GLOBAL 1
+#define STB_WEAK 2
+#define STB_GNU_UNIQUE 10
+#define STT_NOTYPE 0
+#define STT_OBJECT 1
+#define STT_FUNC 2
+#define STT_GNU_IFUNC 10
+#define SHN_UNDEF 0
+#define SHN_LORESERVE 0xff00
+#define SHN_XINDEX 0xffff
+
+/* sized symbols this far back are checked for one enclosing an address */
+#define NEST_SCAN 16
+/* longest name handed to the demangler (it uses stack in proportion) */
+#define DEMANGLE_MAX 4096
+
+struct sym {
+	uint64_t value, size;
+	const char *name;
+	unsigned rank;          /* higher wins among symbols at one address */
+};
+
+struct symtab {
+	struct sym *v;
+	size_t n, cap;
+	char **blocks;          /* copied string tables */
+	size_t nblocks, blockcap;
+	bool sorted;
+};
+
+struct symtab *symtab_new(void)
+{
+	return cor_calloc(1, sizeof(struct symtab));
+}
+
+void symtab_free(struct symtab *st)
+{
+	if (!st)
+		return;
+	for (size_t i = 0; i < st->nblocks; i++)
+		free(st->blocks[i]);
+	free(st->blocks);
+	free(st->v);
+	free(st);
+}
+
+size_t symtab_count(const struct symtab *st)
+{
+	return st->n;
+}
+
+/* One symbol table entry, either layout. */
+struct raw_sym {
+	uint32_t name;
+	uint8_t info;
+	uint16_t shndx;
+	uint64_t value, size;
+};
+
+static bool read_sym(struct reader *r, bool is64, struct raw_sym *s)
+{
+	uint8_t other;
+	if (is64)
+		return reader_u32(r, &s->name) && reader_u8(r, &s->info) &&
+		       reader_u8(r, &other) && reader_u16(r, &s->shndx) &&
+		       reader_u64(r, &s->value) && reader_u64(r, &s->size);
+	uint32_t v = 0, sz = 0;
+	bool ok = reader_u32(r, &s->name) && reader_u32(r, &v) &&
+		  reader_u32(r, &sz) && reader_u8(r, &s->info) &&
+		  reader_u8(r, &other) && reader_u16(r, &s->shndx);
+	s->value = v;
+	s->size = sz;
+	return ok;
+}
+
+/* Rank for a symbol worth keeping, or -1 to skip it. */
+static int sym_rank(const struct raw_sym *s, bool from_symtab)
+{
+	unsigned type = s->info & 0xf, bind = s->info >> 4, t, b;
+	if (s->shndx == SHN_UNDEF ||
+	    (s->shndx >= SHN_LORESERVE && s->shndx != SHN_XINDEX))
+		return -1;
+	if (type == STT_FUNC || type == STT_GNU_IFUNC)
+		t = 2;
+	else if (type == STT_NOTYPE && s->value != 0)
+		t = 1;
+	else if (type == STT_OBJECT)
+		t = 0;
+	else
+		return -1;
+	if (bind == STB_GLOBAL || bind == STB_GNU_UNIQUE)
+		b = 2;
+	else if (bind == STB_WEAK)
+		b = 1;
+	else
+		b = 0;
+	return (int)(t << 4 | b << 2 | (s->size != 0) << 1 | from_symtab);
+}
+
+/* The string table of a symbol table, or false (with a warning). */
+static bool strtab_of(struct elf_file *ef, const struct elf_shdr *sh,
+		      const uint8_t **str, size_t *strn)
+{
+	if (sh->link == 0 || sh->link >= ef->shnum ||
+	    ef->shdrs[sh->link].type != SHT_STRTAB) {
+		warnings_add(ef->warn, "%s: section %s: link %u is not a string table",
+			     ef->path, sh->name, sh->link);
+		return false;
+	}
+	cor_error *err = elf_section_data(ef, &ef->shdrs[sh->link], str, strn);
+	if (err) {
+		warnings_add(ef->warn, "%s", cor_error_message(err));
+		cor_error_free(err);
+		return false;
+	}
+	return true;
+}
+
+/* Copies the string table into a block the symtab owns. */
+static char *keep_strtab(struct symtab *st, const uint8_t *str, size_t strn)
+{
+	if (!COR_GROW(st->blocks, st->blockcap, st->nblocks + 1))
+		return NULL;
+	char *b = malloc(strn ? strn : 1);
+	if (!b)
+		return NULL;
+	memcpy(b, str, strn);
+	st->blocks[st->nblocks++] = b;
+	return b;
+}
+
+static cor_error *add_table(struct symtab *st, struct elf_file *ef,
+			    const struct elf_shdr *sh)
+{
+	size_t symsz = ef->is64 ? 24 : 16;
+	const uint8_t *data, *str;
+	size_t n, strn;
+	if (sh->entsize < symsz) {
+		warnings_add(ef->warn, "%s: section %s: entry size %" PRIu64
+			     " too small for a symbol, table skipped",
+			     ef->path, sh->name, sh->entsize);
+		return NULL;
+	}
+	cor_error *err = elf_section_data(ef, sh, &data, &n);
+	if (err) {
+		warnings_add(ef->warn, "%s", cor_error_message(err));
+		cor_error_free(err);
+		return NULL;
+	}
+	if (!strtab_of(ef, sh, &str, &strn))
+		return NULL;
+
+	struct reader r;
+	reader_init(&r, data, n, ef->be, ef->addr_size);
+	bool from_symtab = sh->type == SHT_SYMTAB;
+	char *names = NULL;
+	uint64_t bad_names = 0;
+	/* a name is terminated inside the table iff it starts by the last NUL */
+	const uint8_t *last_nul = strn ? memrchr(str, 0, strn) : NULL;
+	/* entry 0 is the null symbol */
+	uint64_t count = n / sh->entsize;
+	for (uint64_t i = 1; i < count; i++) {
+		struct raw_sym s;
+		if (!reader_seek(&r, i * sh->entsize) || !read_sym(&r, ef->is64, &s))
+			break;
+		int rank = sym_rank(&s, from_symtab);
+		if (rank < 0)
+			continue;
+		if (!last_nul || s.name > (size_t)(last_nul - str)) {
+			bad_names++;
+			continue;
+		}
+		if (str[s.name] == 0)
+			continue;
+		if (!names && !(names = keep_strtab(st, str, strn)))
+			return &cor_enomem;
+		if (!COR_GROW(st->v, st->cap, st->n + 1))
+			return &cor_enomem;
+		st->v[st->n++] = (struct sym){ s.value, s.size, names + s.name,
+					       (unsigned)rank };
+	}
+	if (bad_names)
+		warnings_add(ef->warn, "%s: section %s: %" PRIu64 " symbols with names "
+			     "outside the string table skipped", ef->path, sh->name,
+			     bad_names);
+	return NULL;
+}
+
+cor_error *symtab_add_elf(struct symtab *st, struct elf_file *ef)
+{
+	st->sorted = false;
+	for (uint32_t i = 0; i < ef->shnum; i++) {
+		const struct elf_shdr *sh = &ef->shdrs[i];
+		if (sh->type != SHT_SYMTAB && sh->type != SHT_DYNSYM)
+			continue;
+		cor_error *err = add_table(st, ef, sh);
+		if (err)
+			return err;
+	}
+	return NULL;
+}
+
+static int sym_cmp(const void *pa, const void *pb)
+{
+	const struct sym *a = pa, *b = pb;
+	if (a->value != b->value)
+		return a->value < b->value ? -1 : 1;
+	if (a->rank != b->rank)
+		return a->rank > b->rank ? -1 : 1;
+	return strcmp(a->name, b->name);
+}
+
+void symtab_finish(struct symtab *st)
+{
+	if (st->sorted)
+		return;
+	if (st->n > 1)
+		qsort(st->v, st->n, sizeof(*st->v), sym_cmp);
+	size_t k = 0;
+	for (size_t i = 0; i < st->n; i++)
+		if (k == 0 || st->v[k - 1].value != st->v[i].value)
+			st->v[k++] = st->v[i];
+	st->n = k;
+	st->sorted = true;
+}
+
+static void sym_out(const struct sym *s, struct symbol *out)
+{
+	out->name = s->name;
+	out->value = s->value;
+	out->size = s->size;
+}
+
+static bool contains(const struct sym *s, uint64_t addr)
+{
+	return s->size != 0 && addr - s->value < s->size;
+}
+
+bool symtab_lookup(const struct symtab *st, uint64_t addr, struct symbol *out)
+{
+	if (!st->sorted || st->n == 0 || addr < st->v[0].value)
+		return false;
+	/* greatest start <= addr */
+	size_t lo = 0, hi = st->n;
+	while (hi - lo > 1) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (st->v[mid].value <= addr)
+			lo = mid;
+		else
+			hi = mid;
+	}
+	const struct sym *s = &st->v[lo];
+	if (contains(s, addr))
+		goto found;
+	/* a sized symbol enclosing this one and addr */
+	for (size_t i = lo, k = 0; i-- > 0 && k < NEST_SCAN; k++)
+		if (contains(&st->v[i], addr)) {
+			s = &st->v[i];
+			goto found;
+		}
+	/* size 0: runs up to the next symbol */
+	if (s->size != 0)
+		return false;
+found:
+	sym_out(s, out);
+	return true;
+}
+
+/* ---- demangling -------------------------------------------------------- */
+
+#ifdef HAVE_LIBIBERTY
+static void dm_put(const char *s, size_t n, void *sb)
+{
+	sb_add(sb, s, n);
+}
+
+/* Rust first: legacy Rust names are also valid C++ manglings. */
+static char *demangle_one(const char *name)
+{
+	int opts = DMGL_PARAMS | DMGL_ANSI;
+	struct strbuf sb = {0};
+	if (rust_demangle_callback(name, opts, dm_put, &sb))
+		return sb_take(&sb);
+	sb_free(&sb);
+	if (cplus_demangle_v3_callback(name, opts, dm_put, &sb))
+		return sb_take(&sb);
+	sb_free(&sb);
+	return NULL;
+}
+#elif defined(HAVE_CXA_DEMANGLE)
+char *__cxa_demangle(const char *, char *, size_t *, int *);
+
+static char *demangle_one(const char *name)
+{
+	int status;
+	char *s = __cxa_demangle(name, NULL, NULL, &status);
+	if (status == 0)
+		return s;
+	free(s);
+	return NULL;
+}
+#else
+static char *demangle_one(const char *name)
+{
+	return NULL;
+}
+#endif
+
+/* A version suffix (foo@VER, foo@@VER) is kept as is after the name. */
+char *cor_demangle(const char *name)
+{
+	if (!name || name[0] != '_' || (name[1] != 'Z' && name[1] != 'R'))
+		return NULL;
+	const char *at = strchr(name, '@');
+	size_t len = at ? (size_t)(at - name) : strlen(name);
+	if (len > DEMANGLE_MAX)
+		return NULL;
+	char *base = at ? cor_strndup(name, len) : NULL;
+	if (at && !base)
+		return NULL;
+	char *d = demangle_one(base ? base : name);
+	free(base);
+	if (!d || !at)
+		return d;
+	char *full = cor_asprintf("%s%s", d, at);
+	free(d);
+	return full;
+}
+
+/* ---- CRC-32 ------------------------------------------------------------ */
+
+#if defined(HAVE_ZLIB) && !defined(COR_CRC32_TABLE)
+uint32_t cor_crc32(uint32_t crc, const uint8_t *p, size_t n)
+{
+	uLong c = crc;
+	while (n > 0) {
+		uInt k = n > (1u << 30) ? (1u << 30) : (uInt)n;
+		c = crc32(c, p, k);
+		p += k;
+		n -= k;
+	}
+	return (uint32_t)c;
+}
+#else
+uint32_t cor_crc32(uint32_t crc, const uint8_t *p, size_t n)
+{
+	uint32_t table[256];
+	for (uint32_t i = 0; i < 256; i++) {
+		uint32_t c = i;
+		for (int k = 0; k < 8; k++)
+			c = c & 1 ? 0xedb88320 ^ (c >> 1) : c >> 1;
+		table[i] = c;
+	}
+	crc = ~crc;
+	while (n--)
+		crc = table[(crc ^ *p++) & 0xff] ^ (crc >> 8);
+	return ~crc;
+}
+#endif
