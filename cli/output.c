@@ -411,8 +411,10 @@ static void print_frame(FILE *f, size_t i, const struct cor_frame *fr)
 	}
 	if (fr->is_inline)
 		fputs(" [inline]", f);
-	if (fr->module)
-		fprintf(f, " (%s)", fr->module);
+	if (fr->module) {
+		const char *slash = strrchr(fr->module, '/');
+		fprintf(f, " (%s)", slash ? slash + 1 : fr->module);
+	}
 	if (fr->file) {
 		fprintf(f, " %s", fr->file);
 		if (fr->line)
