@@ -25,11 +25,12 @@ $(BUILD)/config.mk $(BUILD)/config.h: scripts/configure.sh
 
 $(BUILD)/%.o: %.c $(HDRS)
 	@mkdir -p $(dir $@)
-	$(CC) $(CPPFLAGS) $(ALLCFLAGS) -c -o $@ $<
+	@echo "  CC      $<"
+	@$(CC) $(CPPFLAGS) $(ALLCFLAGS) -c -o $@ $<
 
 $(BUILD)/libcoroner.a: $(LIB_OBJ)
 	@rm -f $@
-	ar rcs $@ $^
+	@ar rcs $@ $^
 
 $(BUILD)/libcoroner.so: $(LIB_OBJ)
 	$(CC) -shared -Wl,-soname,libcoroner.so.0 $(ALLCFLAGS) $(LDFLAGS) -o $@ $^ $(DEP_LIBS)

@@ -30,6 +30,7 @@ struct segment {
 	uint64_t present;           /* bytes of filesz actually in the file */
 	struct file_map *fmap;      /* NT_FILE entry covering it, or NULL */
 	struct backing_file *bf;    /* the file behind fmap, or NULL */
+	uint32_t flags;             /* p_flags */
 };
 
 struct cor_core {

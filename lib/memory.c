@@ -112,6 +112,7 @@ cor_error *memory_build(struct cor_core *c)
 			s->end = UINT64_MAX;
 		}
 		s->offset = p->offset;
+		s->flags = p->flags;
 		s->filesz = p->filesz;
 		if (s->filesz > s->end - s->start) {
 			warnings_add(&c->warn, "%s: PT_LOAD at 0x%" PRIx64 ": file size 0x%" PRIx64 " exceeds memory size 0x%" PRIx64 "; extra bytes ignored",
@@ -135,6 +136,9 @@ cor_error *memory_build(struct cor_core *c)
 				     ef->path, c->segs[i - 1].start, s->start);
 		m->start = s->start;
 		m->end = s->end;
+		m->read = s->flags & PF_R;
+		m->write = s->flags & PF_W;
+		m->exec = s->flags & PF_X;
 		m->core_offset = s->offset;
 		m->core_bytes = s->present;
 		m->in_core = s->present == 0 ? COR_IN_CORE_NONE :
@@ -143,18 +147,6 @@ cor_error *memory_build(struct cor_core *c)
 			m->path = s->fmap->path;
 			m->offset = s->fmap->pgoff + (s->start - s->fmap->start);
 		}
-	}
-	for (uint32_t i = 0; i < ef->phnum; i++) {
-		const struct elf_phdr *p = &ef->phdrs[i];
-		if (p->type != PT_LOAD)
-			continue;
-		for (size_t k = 0; k < c->nsegs; k++)
-			if (c->segs[k].start == p->vaddr && c->segs[k].offset == p->offset) {
-				c->maps[k].read = p->flags & PF_R;
-				c->maps[k].write = p->flags & PF_W;
-				c->maps[k].exec = p->flags & PF_X;
-				break;
-			}
 	}
 	if (truncated)
 		warnings_add(&c->warn, "%s: %" PRIu64 " memory segments are cut short by the truncation; their missing bytes cannot be read",
@@ -395,11 +387,7 @@ cor_error *cor_core_read(cor_core *c, uint64_t addr, void *buf, size_t len, size
 			if (n > s->filesz - off)
 				n = (size_t)(s->filesz - off);
 			/* cut by truncation: unmodified file pages are still right */
-			bool writable = false;
-			for (size_t i = 0; i < c->nsegs; i++)
-				if (&c->segs[i] == s)
-					writable = c->maps[i].write;
-			if (!s->fmap || writable || (err = from_file(c, s, addr, out, n))) {
+			if (!s->fmap || (s->flags & PF_W) || (err = from_file(c, s, addr, out, n))) {
 				cor_error_free(err);
 				err = cor_error_addr(COR_ERR_TRUNCATED, addr,
 						     "address 0x%" PRIx64 ": past the end of the truncated core (segment at file offset 0x%" PRIx64 " needs 0x%" PRIx64 " bytes, %" PRIu64 " present)",

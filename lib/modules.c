@@ -8,6 +8,7 @@
 
 #define AT_PHDR 3
 #define AT_PHNUM 5
+#define AT_ENTRY 9
 #define AT_SYSINFO_EHDR 33
 #define DT_NULL 0
 #define DT_DEBUG 21
@@ -315,6 +316,34 @@ static void add_vdso(struct cor_core *c, struct modules *ms, size_t *cap)
 		set_build_id(c, m, id, n);
 }
 
+/* No NT_FILE entry for the executable (old kernels): the file given with
+ * --exe or named by AT_EXECFN, placed by AT_ENTRY. */
+static void add_executable(struct cor_core *c, struct modules *ms, size_t *cap)
+{
+	uint64_t entry;
+	if (!cor_core_auxv_get(c, AT_ENTRY, &entry) || find_by_addr(ms, entry))
+		return;
+	const char *name = c->exe ? c->exe : c->process.executable;
+	if (!name)
+		return;
+	struct module *m = add_module(ms, cap);
+	if (!m)
+		return;
+	m->pub.name = name;
+	m->pub.is_executable = true;
+	open_file(c, m, NULL, 0);
+	if (!m->elf) {
+		ms->n--;
+		return;
+	}
+	m->pub.load_bias = m->elf->type == ET_DYN ? entry - m->elf->entry : 0;
+	span_from_file(m);
+	const uint8_t *id;
+	size_t n;
+	if (elf_build_id(m->elf, &id, &n))
+		set_build_id(c, m, id, n);
+}
+
 static int cmp_module(const void *a, const void *b)
 {
 	const struct module *x = a, *y = b;
@@ -335,6 +364,7 @@ struct modules *modules_get(struct cor_core *c)
 	from_nt_file(c, ms, &cap, exec_at);
 	add_vdso(c, ms, &cap);
 	from_link_map(c, ms, &cap);
+	add_executable(c, ms, &cap);
 	qsort(ms->v, ms->n, sizeof(*ms->v), cmp_module);
 	c->modules = ms;
 	return ms;

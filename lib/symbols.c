@@ -35,6 +35,7 @@ struct sym {
 	uint64_t value, size;
 	const char *name;
 	unsigned rank;          /* higher wins among symbols at one address */
+	size_t seq;             /* order of reading: the first of equals wins */
 };
 
 struct symtab {
@@ -194,7 +195,7 @@ static cor_error *add_table(struct symtab *st, struct elf_file *ef,
 		if (!COR_GROW(st->v, st->cap, st->n + 1))
 			return &cor_enomem;
 		st->v[st->n++] = (struct sym){ s.value, s.size, names + s.name,
-					       (unsigned)rank };
+					       (unsigned)rank, st->n };
 	}
 	if (bad_names)
 		warnings_add(ef->warn, "%s: section %s: %" PRIu64 " symbols with names "
@@ -224,7 +225,7 @@ static int sym_cmp(const void *pa, const void *pb)
 		return a->value < b->value ? -1 : 1;
 	if (a->rank != b->rank)
 		return a->rank > b->rank ? -1 : 1;
-	return strcmp(a->name, b->name);
+	return a->seq < b->seq ? -1 : a->seq > b->seq;
 }
 
 void symtab_finish(struct symtab *st)

@@ -348,6 +348,8 @@ cor_error *unwind_thread(struct cor_core *c, size_t ti, struct unwind_cb *cb)
 		uint64_t old_pc = u->pc, old_cfa = u->cfa, old_sp = fr.sp;
 		int sig = signal_step(u);
 		fr.signal_frame = sig != 0;
+		if (sig)
+			fr.lookup_pc = old_pc; /* the trampoline's own symbol */
 		if (!cb->frame(cb, &fr)) {
 			stop = cor_strdup("out of memory");
 			break;

@@ -66,29 +66,54 @@ bool x86_decode_fxsave(struct regs_builder *b, const uint8_t *d, size_t n, int n
 	return true;
 }
 
-/* Standard (non-compacted) XSAVE offsets of the components we show. */
-enum { XF_AVX = 2, XF_OPMASK = 5, XF_ZMM_HI256 = 6, XF_HI16_ZMM = 7, XF_PKRU = 9 };
-static const uint32_t xsave_std_off[10] = {
-	[XF_AVX] = 576, [XF_OPMASK] = 1088, [XF_ZMM_HI256] = 1152,
-	[XF_HI16_ZMM] = 1664, [XF_PKRU] = 2688,
+/* XSAVE components we show, their sizes, and their offsets in the standard
+ * (non-compacted) format on Intel CPUs, which reserve room for MPX. */
+enum { XF_AVX = 2, XF_BNDREGS = 3, XF_BNDCSR = 4, XF_OPMASK = 5, XF_ZMM_HI256 = 6,
+       XF_HI16_ZMM = 7, XF_PKRU = 9, XF_MAX = 10 };
+static const uint32_t xsave_intel_off[XF_MAX] = {
+	[XF_AVX] = 576, [XF_BNDREGS] = 960, [XF_BNDCSR] = 1024, [XF_OPMASK] = 1088,
+	[XF_ZMM_HI256] = 1152, [XF_HI16_ZMM] = 1664, [XF_PKRU] = 2688,
 };
-static const uint32_t xsave_size[10] = {
-	[XF_AVX] = 256, [XF_OPMASK] = 64, [XF_ZMM_HI256] = 512,
-	[XF_HI16_ZMM] = 1024, [XF_PKRU] = 8,
+static const uint32_t xsave_size[XF_MAX] = {
+	[XF_AVX] = 256, [XF_BNDREGS] = 64, [XF_BNDCSR] = 64, [XF_OPMASK] = 64,
+	[XF_ZMM_HI256] = 512, [XF_HI16_ZMM] = 1024, [XF_PKRU] = 8,
 };
+
+/* Offsets of the enabled components. A core without NT_X86_XSAVE_LAYOUT
+ * does not say them; its size does: AMD CPUs have no MPX gap and pack the
+ * enabled components in order after the legacy area and header. */
+static void xsave_offsets(uint64_t xcr0, size_t n, uint32_t *off)
+{
+	uint32_t end = 576, packed = 576;
+	for (int f = XF_AVX; f < XF_MAX; f++) {
+		off[f] = 0;
+		if (!(xcr0 & (1ull << f)) || !xsave_size[f])
+			continue;
+		if (xsave_intel_off[f] + xsave_size[f] > end)
+			end = xsave_intel_off[f] + xsave_size[f];
+		packed += xsave_size[f];
+	}
+	bool use_packed = n != end && n == packed;
+	packed = 576;
+	for (int f = XF_AVX; f < XF_MAX; f++) {
+		if (!(xcr0 & (1ull << f)) || !xsave_size[f])
+			continue;
+		off[f] = use_packed ? packed : xsave_intel_off[f];
+		packed += xsave_size[f];
+	}
+}
 
 static const uint8_t zeros[64];
 
-/* Component bytes, or zeros when the component is in its init state. */
+/* Component bytes, or NULL (shown as zeros) in its init state. */
 static const uint8_t *xcomp(const uint8_t *d, size_t n, uint64_t bv, int f,
-			    const uint32_t *layout)
+			    const uint32_t *off)
 {
-	uint32_t off = layout && layout[f] ? layout[f] : xsave_std_off[f];
-	if (!(bv & (1ull << f)))
+	if (!(bv & (1ull << f)) || !off[f])
 		return NULL;
-	if (off > n || xsave_size[f] > n - off)
+	if (off[f] > n || xsave_size[f] > n - off[f])
 		return NULL;
-	return d + off;
+	return d + off[f];
 }
 
 /* NT_X86_XSTATE: the FXSAVE legacy area, then the XSAVE header and the
@@ -98,13 +123,20 @@ bool x86_decode_xstate(struct regs_builder *b, const uint8_t *d, size_t n, int n
 {
 	if (n < 576)
 		return false;
-	uint64_t xcr0 = cor_load(d + 464 + 8, 8, false);
+	/* the kernel stores XCR0 in the software-reserved bytes at 464 */
+	uint64_t xcr0 = cor_load(d + 464, 8, false);
 	uint64_t bv = cor_load(d + 512, 8, false);
 	if (cor_load(d + 512 + 8, 8, false) & (1ull << 63))
 		return false; /* compacted format: the kernel never writes it to cores */
 	*xfeatures = xcr0;
 	bv &= xcr0;
-	const uint32_t *layout = b->xsave_layout;
+	uint32_t off[XF_MAX];
+	const uint32_t *layout = off;
+	if (b->xsave_layout)
+		for (int f = 0; f < XF_MAX; f++)
+			off[f] = (xcr0 & (1ull << f)) ? b->xsave_layout[f] : 0;
+	else
+		xsave_offsets(xcr0, n, off);
 	if (xcr0 & (1u << XF_AVX)) {
 		const uint8_t *hi = xcomp(d, n, bv, XF_AVX, layout);
 		for (int i = 0; i < nvec && i < 16; i++) {

@@ -68,4 +68,10 @@ void cfi_table_free(struct cfi_table *t);
  * COR_ERR_FORMAT / COR_ERR_LIMIT for bad CFI. */
 cor_error *cfi_find_row(struct cfi_table *t, uint64_t pc, struct cfi_row *row);
 
+/* Entries the index skipped as malformed (their pcs are then not found), and
+ * the first one's error message (owned by t, NULL if none). */
+size_t cfi_table_skipped(const struct cfi_table *t, const char **first_reason);
+/* True when lookups go through .eh_frame_hdr's table. */
+bool cfi_table_uses_hdr(const struct cfi_table *t);
+
 #endif

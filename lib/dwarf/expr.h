@@ -14,6 +14,9 @@ struct expr_ctx {
 	/* Target memory; NULL on success. */
 	cor_error *(*read_mem)(void *arg, uint64_t addr, void *buf, size_t n);
 	void *arg;
+	/* Value for DW_OP_call_frame_cfa; without it that op is an error. */
+	bool have_cfa;
+	uint64_t cfa;
 };
 
 /* Evaluates expr. If push_initial, initial is pushed first (CFI register

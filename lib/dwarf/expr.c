@@ -1,0 +1,411 @@
+/* DWARF expression evaluator (DWARF 5 section 2.5): the stack machine
+ * without a type system, bounded in steps and stack slots. */
+#include <inttypes.h>
+#include "expr.h"
+
+#define STACK_MAX 256
+
+enum {
+	OP_addr = 0x03, OP_deref = 0x06,
+	OP_const1u = 0x08, OP_const1s, OP_const2u, OP_const2s, OP_const4u,
+	OP_const4s, OP_const8u, OP_const8s, OP_constu, OP_consts,
+	OP_dup = 0x12, OP_drop, OP_over, OP_pick, OP_swap, OP_rot, OP_xderef,
+	OP_abs = 0x19, OP_and, OP_div, OP_minus, OP_mod, OP_mul, OP_neg, OP_not,
+	OP_or, OP_plus, OP_plus_uconst, OP_shl, OP_shr, OP_shra, OP_xor,
+	OP_bra = 0x28, OP_eq, OP_ge, OP_gt, OP_le, OP_lt, OP_ne, OP_skip,
+	OP_lit0 = 0x30, OP_lit31 = 0x4f,
+	OP_reg0 = 0x50, OP_reg31 = 0x6f,
+	OP_breg0 = 0x70, OP_breg31 = 0x8f,
+	OP_regx = 0x90, OP_fbreg, OP_bregx, OP_piece, OP_deref_size,
+	OP_xderef_size, OP_nop, OP_push_object_address, OP_call2, OP_call4,
+	OP_call_ref, OP_form_tls_address, OP_call_frame_cfa, OP_bit_piece,
+	OP_implicit_value, OP_stack_value, OP_implicit_pointer, OP_addrx,
+	OP_constx, OP_entry_value, OP_const_type, OP_regval_type,
+	OP_deref_type, OP_xderef_type, OP_convert, OP_reinterpret,
+	OP_GNU_push_tls_address = 0xe0, OP_GNU_entry_value = 0xf3,
+};
+
+enum result_kind { RES_ADDR, RES_VALUE, RES_FIXED };
+
+struct eval {
+	const struct expr_ctx *ctx;
+	struct reader r;
+	uint64_t mask;
+	size_t op_off;
+	uint8_t op;
+	enum result_kind kind;
+	uint64_t fixed;          /* value for DW_OP_regN / implicit_value */
+	bool done;
+	size_t n;
+	uint64_t st[STACK_MAX];
+};
+
+static cor_error *fail(struct eval *e, enum cor_error_code code, const char *what)
+{
+	return cor_error_new(code, "DWARF expression: byte %zu (op 0x%02x): %s",
+			     e->op_off, e->op, what);
+}
+
+static cor_error *truncated(struct eval *e)
+{
+	return fail(e, COR_ERR_FORMAT, "operand past the end of the expression");
+}
+
+static int64_t sext(const struct eval *e, uint64_t v)
+{
+	unsigned bits = e->ctx->addr_size * 8;
+	if (bits < 64 && (v >> (bits - 1)) & 1)
+		v |= ~(uint64_t)0 << bits;
+	return (int64_t)v;
+}
+
+static cor_error *push(struct eval *e, uint64_t v)
+{
+	if (e->n >= STACK_MAX)
+		return fail(e, COR_ERR_LIMIT, "stack overflow (256 slots)");
+	e->st[e->n++] = v & e->mask;
+	return NULL;
+}
+
+static cor_error *need(struct eval *e, size_t k)
+{
+	return e->n < k ? fail(e, COR_ERR_FORMAT, "stack underflow") : NULL;
+}
+
+static cor_error *read_reg(struct eval *e, uint64_t regno, uint64_t *v)
+{
+	const struct expr_ctx *c = e->ctx;
+	if (!c->read_reg || regno > UINT32_MAX || !c->read_reg(c->arg, (unsigned)regno, v))
+		return cor_error_new(COR_ERR_NOT_FOUND,
+				     "DWARF expression: byte %zu: register %" PRIu64 " unknown",
+				     e->op_off, regno);
+	return NULL;
+}
+
+static cor_error *deref(struct eval *e, unsigned size)
+{
+	const struct expr_ctx *c = e->ctx;
+	uint8_t buf[8];
+	cor_error *err = need(e, 1);
+	if (err)
+		return err;
+	if (size == 0 || size > c->addr_size)
+		return fail(e, COR_ERR_FORMAT, "bad dereference size");
+	if (!c->read_mem)
+		return fail(e, COR_ERR_UNSUPPORTED, "no target memory");
+	err = c->read_mem(c->arg, e->st[e->n - 1], buf, size);
+	if (err)
+		return err;
+	e->st[e->n - 1] = cor_load(buf, size, c->be) & e->mask;
+	return NULL;
+}
+
+static cor_error *jump(struct eval *e, bool taken)
+{
+	int64_t d;
+	if (!reader_sint(&e->r, 2, &d))
+		return truncated(e);
+	if (!taken)
+		return NULL;
+	int64_t to = (int64_t)reader_off(&e->r) + d;
+	if (to < 0 || !reader_seek(&e->r, (uint64_t)to))
+		return fail(e, COR_ERR_FORMAT, "branch target outside the expression");
+	return NULL;
+}
+
+static bool compare(struct eval *e, uint8_t op, uint64_t ua, uint64_t ub)
+{
+	int64_t a = sext(e, ua), b = sext(e, ub);
+	switch (op) {
+	case OP_eq: return a == b;
+	case OP_ge: return a >= b;
+	case OP_gt: return a > b;
+	case OP_le: return a <= b;
+	case OP_lt: return a < b;
+	default: return a != b;
+	}
+}
+
+static uint64_t shift_right_arith(int64_t a, uint64_t n)
+{
+	if (n >= 64)
+		return a < 0 ? ~(uint64_t)0 : 0;
+	if (a < 0)
+		return ~(~(uint64_t)a >> n);
+	return (uint64_t)a >> n;
+}
+
+/* Pops b (top) and a, pushes a op b. */
+static cor_error *binop(struct eval *e, uint8_t op)
+{
+	cor_error *err = need(e, 2);
+	if (err)
+		return err;
+	uint64_t b = e->st[--e->n], a = e->st[--e->n], v;
+	switch (op) {
+	case OP_and: v = a & b; break;
+	case OP_or: v = a | b; break;
+	case OP_xor: v = a ^ b; break;
+	case OP_plus: v = a + b; break;
+	case OP_minus: v = a - b; break;
+	case OP_mul: v = a * b; break;
+	case OP_shl: v = b >= 64 ? 0 : a << b; break;
+	case OP_shr: v = b >= 64 ? 0 : a >> b; break;
+	case OP_shra: v = shift_right_arith(sext(e, a), b); break;
+	case OP_div:
+		if (sext(e, b) == 0)
+			return fail(e, COR_ERR_FORMAT, "division by zero");
+		if (sext(e, a) == INT64_MIN && sext(e, b) == -1)
+			v = a;
+		else
+			v = (uint64_t)(sext(e, a) / sext(e, b));
+		break;
+	case OP_mod:
+		if (b == 0)
+			return fail(e, COR_ERR_FORMAT, "modulo by zero");
+		v = a % b;
+		break;
+	default:
+		v = compare(e, op, a, b);
+		break;
+	}
+	return push(e, v);
+}
+
+static cor_error *unop(struct eval *e, uint8_t op)
+{
+	cor_error *err = need(e, 1);
+	if (err)
+		return err;
+	uint64_t *t = &e->st[e->n - 1];
+	if (op == OP_abs && sext(e, *t) < 0)
+		*t = -*t;
+	else if (op == OP_neg)
+		*t = -*t;
+	else if (op == OP_not)
+		*t = ~*t;
+	*t &= e->mask;
+	return NULL;
+}
+
+static cor_error *stack_op(struct eval *e, uint8_t op)
+{
+	uint64_t *s = e->st, t;
+	size_t n = e->n;
+	cor_error *err;
+	uint8_t idx;
+	switch (op) {
+	case OP_dup:
+		return (err = need(e, 1)) ? err : push(e, s[n - 1]);
+	case OP_drop:
+		if ((err = need(e, 1)))
+			return err;
+		e->n--;
+		return NULL;
+	case OP_over:
+		return (err = need(e, 2)) ? err : push(e, s[n - 2]);
+	case OP_pick:
+		if (!reader_u8(&e->r, &idx))
+			return truncated(e);
+		return (err = need(e, (size_t)idx + 1)) ? err : push(e, s[n - 1 - idx]);
+	case OP_swap:
+		if ((err = need(e, 2)))
+			return err;
+		t = s[n - 1], s[n - 1] = s[n - 2], s[n - 2] = t;
+		return NULL;
+	default: /* rot */
+		if ((err = need(e, 3)))
+			return err;
+		t = s[n - 1], s[n - 1] = s[n - 2], s[n - 2] = s[n - 3], s[n - 3] = t;
+		return NULL;
+	}
+}
+
+static cor_error *constant(struct eval *e, uint8_t op)
+{
+	static const uint8_t size[] = { 1, 1, 2, 2, 4, 4, 8, 8 };
+	uint64_t u;
+	int64_t s;
+	bool ok;
+	if (op == OP_constu)
+		ok = reader_uleb(&e->r, &u);
+	else if (op == OP_consts)
+		ok = reader_sleb(&e->r, &s), u = (uint64_t)s;
+	else if ((op - OP_const1u) & 1)
+		ok = reader_sint(&e->r, size[op - OP_const1u], &s), u = (uint64_t)s;
+	else
+		ok = reader_uint(&e->r, size[op - OP_const1u], &u);
+	return ok ? push(e, u) : truncated(e);
+}
+
+static cor_error *breg(struct eval *e, uint64_t regno)
+{
+	int64_t off;
+	uint64_t v;
+	if (!reader_sleb(&e->r, &off))
+		return truncated(e);
+	cor_error *err = read_reg(e, regno, &v);
+	return err ? err : push(e, v + (uint64_t)off);
+}
+
+/* DW_OP_regN / regx / implicit_value: the whole location, nothing may follow. */
+static cor_error *fixed(struct eval *e, uint64_t v)
+{
+	if (!reader_at_end(&e->r))
+		return fail(e, COR_ERR_UNSUPPORTED, "operations after a register or implicit value");
+	e->kind = RES_FIXED;
+	e->fixed = v & e->mask;
+	e->done = true;
+	return NULL;
+}
+
+static cor_error *implicit_value(struct eval *e)
+{
+	uint64_t len;
+	const uint8_t *p;
+	if (!reader_uleb(&e->r, &len) || len > reader_left(&e->r))
+		return truncated(e);
+	if (len == 0 || len > 8)
+		return fail(e, COR_ERR_UNSUPPORTED, "implicit value size");
+	reader_bytes(&e->r, (size_t)len, &p);
+	return fixed(e, cor_load(p, (unsigned)len, e->ctx->be));
+}
+
+static cor_error *reg_op(struct eval *e, uint8_t op)
+{
+	uint64_t regno, v;
+	cor_error *err;
+	if (op >= OP_breg0 && op <= OP_breg31)
+		return breg(e, op - OP_breg0);
+	if (op == OP_bregx)
+		return reader_uleb(&e->r, &regno) ? breg(e, regno) : truncated(e);
+	if (op == OP_regx) {
+		if (!reader_uleb(&e->r, &regno))
+			return truncated(e);
+	} else {
+		regno = op - OP_reg0;
+	}
+	if ((err = read_reg(e, regno, &v)))
+		return err;
+	return fixed(e, v);
+}
+
+static cor_error *step(struct eval *e, uint8_t op)
+{
+	uint64_t u;
+	uint8_t size;
+	cor_error *err;
+	if (op >= OP_lit0 && op <= OP_lit31)
+		return push(e, op - OP_lit0);
+	if (op >= OP_reg0 && op <= OP_breg31)
+		return reg_op(e, op);
+	if (op >= OP_const1u && op <= OP_consts)
+		return constant(e, op);
+	if (op >= OP_dup && op <= OP_rot)
+		return stack_op(e, op);
+	if ((op >= OP_and && op <= OP_mul) || (op >= OP_or && op <= OP_plus) ||
+	    (op >= OP_shl && op <= OP_xor) || (op >= OP_eq && op <= OP_ne))
+		return binop(e, op);
+	switch (op) {
+	case OP_abs: case OP_neg: case OP_not:
+		return unop(e, op);
+	case OP_addr:
+		return reader_addr(&e->r, &u) ? push(e, u) : truncated(e);
+	case OP_deref:
+		return deref(e, e->ctx->addr_size);
+	case OP_deref_size:
+		if (!reader_u8(&e->r, &size))
+			return truncated(e);
+		return deref(e, size);
+	case OP_plus_uconst:
+		if (!reader_uleb(&e->r, &u))
+			return truncated(e);
+		if ((err = need(e, 1)))
+			return err;
+		e->st[e->n - 1] = (e->st[e->n - 1] + u) & e->mask;
+		return NULL;
+	case OP_bra:
+		if ((err = need(e, 1)))
+			return err;
+		u = e->st[--e->n];
+		return jump(e, u != 0);
+	case OP_skip:
+		return jump(e, true);
+	case OP_regx: case OP_bregx:
+		return reg_op(e, op);
+	case OP_nop:
+		return NULL;
+	case OP_call_frame_cfa:
+		if (!e->ctx->have_cfa)
+			return fail(e, COR_ERR_UNSUPPORTED, "no CFA for DW_OP_call_frame_cfa");
+		return push(e, e->ctx->cfa);
+	case OP_stack_value:
+		e->kind = RES_VALUE;
+		e->done = true;
+		return NULL;
+	case OP_implicit_value:
+		return implicit_value(e);
+	case OP_xderef: case OP_xderef_size: case OP_xderef_type:
+		return fail(e, COR_ERR_UNSUPPORTED, "address spaces (xderef)");
+	case OP_form_tls_address: case OP_GNU_push_tls_address:
+		return fail(e, COR_ERR_UNSUPPORTED, "thread-local storage address");
+	case OP_piece: case OP_bit_piece:
+		return fail(e, COR_ERR_UNSUPPORTED, "pieces");
+	case OP_entry_value: case OP_GNU_entry_value:
+		return fail(e, COR_ERR_UNSUPPORTED, "entry values");
+	case OP_fbreg: case OP_push_object_address: case OP_call2: case OP_call4:
+	case OP_call_ref: case OP_implicit_pointer: case OP_addrx: case OP_constx:
+	case OP_const_type: case OP_regval_type: case OP_deref_type:
+	case OP_convert: case OP_reinterpret:
+		return fail(e, COR_ERR_UNSUPPORTED, "operation needs debug info context");
+	default:
+		return fail(e, COR_ERR_FORMAT, "unknown operation");
+	}
+}
+
+static cor_error *run(struct eval *e)
+{
+	uint32_t max = e->ctx->limits && e->ctx->limits->max_expr_steps ?
+		e->ctx->limits->max_expr_steps : 4096;
+	uint32_t steps = 0;
+	cor_error *err;
+	while (!e->done && !reader_at_end(&e->r)) {
+		e->op_off = reader_off(&e->r);
+		reader_u8(&e->r, &e->op);
+		if (steps++ >= max)
+			return fail(e, COR_ERR_LIMIT, "step limit reached");
+		if ((err = step(e, e->op)))
+			return err;
+	}
+	return NULL;
+}
+
+cor_error *dwarf_expr_eval(const struct expr_ctx *ctx, const uint8_t *expr,
+			   size_t len, bool push_initial, uint64_t initial,
+			   uint64_t *result, bool *is_value)
+{
+	struct eval ev, *e = &ev;
+	cor_error *err;
+	if (ctx->addr_size == 0 || ctx->addr_size > 8)
+		return cor_error_new(COR_ERR_INVALID, "DWARF expression: address size %u",
+				     ctx->addr_size);
+	e->ctx = ctx;
+	reader_init(&e->r, expr, expr ? len : 0, ctx->be, ctx->addr_size);
+	e->mask = ctx->addr_size >= 8 ? ~(uint64_t)0 : ((uint64_t)1 << (ctx->addr_size * 8)) - 1;
+	e->op_off = 0;
+	e->op = 0;
+	e->kind = RES_ADDR;
+	e->done = false;
+	e->n = 0;
+	if (push_initial)
+		e->st[e->n++] = initial & e->mask;
+	err = run(e);
+	if (!err && e->kind != RES_FIXED && e->n == 0)
+		err = cor_error_new(COR_ERR_FORMAT, "DWARF expression: empty stack at the end");
+	if (!err) {
+		*result = e->kind == RES_FIXED ? e->fixed : e->st[e->n - 1];
+		if (is_value)
+			*is_value = e->kind != RES_ADDR;
+	}
+	return err;
+}

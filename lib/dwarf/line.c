@@ -1,0 +1,597 @@
+/* .debug_line: line number programs, versions 2 to 5 (DWARF 5, 6.2). */
+#include <stdlib.h>
+#include <string.h>
+#include "line.h"
+
+enum {
+	FORM_block2 = 0x03, FORM_block4 = 0x04, FORM_data2 = 0x05,
+	FORM_data4 = 0x06, FORM_data8 = 0x07, FORM_string = 0x08,
+	FORM_block = 0x09, FORM_block1 = 0x0a, FORM_data1 = 0x0b,
+	FORM_flag = 0x0c, FORM_sdata = 0x0d, FORM_strp = 0x0e,
+	FORM_udata = 0x0f, FORM_sec_offset = 0x17, FORM_strx = 0x1a,
+	FORM_data16 = 0x1e, FORM_line_strp = 0x1f, FORM_strx1 = 0x25,
+	FORM_strx2 = 0x26, FORM_strx3 = 0x27, FORM_strx4 = 0x28,
+};
+
+enum { LNCT_path = 1, LNCT_directory_index = 2 };
+
+enum {
+	LNS_copy = 1, LNS_advance_pc, LNS_advance_line, LNS_set_file,
+	LNS_set_column, LNS_negate_stmt, LNS_set_basic_block, LNS_const_add_pc,
+	LNS_fixed_advance_pc, LNS_set_prologue_end, LNS_set_epilogue_begin,
+	LNS_set_isa,
+};
+
+enum { LNE_end_sequence = 1, LNE_set_address, LNE_define_file,
+	LNE_set_discriminator };
+
+struct lfile {
+	const char *name;
+	uint64_t dir;
+};
+
+struct lrow {
+	uint64_t addr;
+	uint32_t file, line, col;
+};
+
+struct lseq {
+	uint64_t lo, hi, maxhi;
+	size_t start, count;
+	bool sorted;
+};
+
+struct line_table {
+	const struct dwarf_sections *secs;
+	const struct line_params *p;   /* only during decoding */
+	const char *comp_dir;
+	uint16_t version;
+	uint8_t offset_size;
+	uint64_t end;
+	const char **dirs;
+	size_t ndirs, dirs_cap;
+	struct lfile *files;
+	size_t nfiles, files_cap;
+	char **paths;
+	struct lrow *rows;
+	size_t nrows, rows_cap;
+	struct lseq *seqs;
+	size_t nseqs, seqs_cap;
+};
+
+/* Line program registers (6.2.2). */
+struct lstate {
+	uint64_t addr, file, line, col, op_index;
+	bool in_seq;
+	size_t seq_start;
+};
+
+struct lhdr {
+	uint8_t min_inst, max_ops, line_range, opcode_base;
+	int64_t line_base;
+	const uint8_t *std_len;
+};
+
+struct fval {
+	uint64_t u;
+	const char *s;
+};
+
+static cor_error *bad(const struct line_table *lt, const struct reader *r,
+		      const char *what)
+{
+	return cor_error_format(lt->secs->path, reader_off(r),
+				".debug_line: %s", what);
+}
+
+static bool sec_str(const struct dwarf_section *s, uint64_t off, const char **out)
+{
+	if (!s->data || off >= s->size)
+		return false;
+	const char *p = (const char *)s->data + off;
+	if (!memchr(p, 0, s->size - off))
+		return false;
+	*out = p;
+	return true;
+}
+
+static bool strx(const struct line_table *lt, uint64_t idx, const char **out)
+{
+	const struct line_params *p = lt->p;
+	const struct dwarf_section *so = &p->secs->str_offsets;
+	uint64_t base = p->have_str_offsets_base ? p->str_offsets_base : 8, off;
+	struct reader r;
+	reader_init(&r, so->data, so->data ? so->size : 0, p->secs->be, 8);
+	if (idx > UINT64_MAX / lt->offset_size || !reader_seek(&r, base) ||
+	    !reader_skip(&r, idx * lt->offset_size) ||
+	    !reader_uint(&r, lt->offset_size, &off))
+		return false;
+	return sec_str(&p->secs->str, off, out);
+}
+
+/* Reads one value of an entry format (6.2.4.1). */
+static cor_error *read_form(struct line_table *lt, struct reader *r,
+			    uint64_t form, struct fval *v)
+{
+	uint64_t n = 0;
+	v->u = 0;
+	v->s = NULL;
+	switch (form) {
+	case FORM_string:
+		return reader_cstr(r, &v->s) ? NULL : bad(lt, r, "unterminated string");
+	case FORM_line_strp:
+	case FORM_strp:
+		if (!reader_uint(r, lt->offset_size, &n))
+			break;
+		if (!sec_str(form == FORM_strp ? &lt->secs->str : &lt->secs->line_str,
+			     n, &v->s))
+			return bad(lt, r, "string offset out of range");
+		return NULL;
+	case FORM_strx:
+	case FORM_strx1: case FORM_strx2: case FORM_strx3: case FORM_strx4:
+		if (form == FORM_strx ? !reader_uleb(r, &n) :
+		    !reader_uint(r, form - FORM_strx1 + 1, &n))
+			break;
+		if (!strx(lt, n, &v->s))
+			return bad(lt, r, "string index out of range");
+		return NULL;
+	case FORM_udata:
+		return reader_uleb(r, &v->u) ? NULL : bad(lt, r, "truncated header");
+	case FORM_sdata:
+		return reader_sleb(r, (int64_t *)&v->u) ? NULL : bad(lt, r, "truncated header");
+	case FORM_data1: case FORM_flag:
+		return reader_uint(r, 1, &v->u) ? NULL : bad(lt, r, "truncated header");
+	case FORM_data2:
+		return reader_uint(r, 2, &v->u) ? NULL : bad(lt, r, "truncated header");
+	case FORM_data4:
+		return reader_uint(r, 4, &v->u) ? NULL : bad(lt, r, "truncated header");
+	case FORM_data8:
+		return reader_uint(r, 8, &v->u) ? NULL : bad(lt, r, "truncated header");
+	case FORM_sec_offset:
+		return reader_uint(r, lt->offset_size, &v->u) ? NULL : bad(lt, r, "truncated header");
+	case FORM_data16:
+		return reader_skip(r, 16) ? NULL : bad(lt, r, "truncated header");
+	case FORM_block:
+	case FORM_block1: case FORM_block2: case FORM_block4:
+		if (form == FORM_block ? !reader_uleb(r, &n) :
+		    !reader_uint(r, form == FORM_block1 ? 1 : form == FORM_block2 ? 2 : 4, &n))
+			break;
+		return reader_skip(r, n) ? NULL : bad(lt, r, "truncated block");
+	default:
+		return bad(lt, r, "unsupported form in entry format");
+	}
+	return bad(lt, r, "truncated header");
+}
+
+static bool add_dir(struct line_table *lt, const char *d)
+{
+	if (!COR_GROW(lt->dirs, lt->dirs_cap, lt->ndirs + 1))
+		return false;
+	lt->dirs[lt->ndirs++] = d;
+	return true;
+}
+
+static bool add_file(struct line_table *lt, const char *name, uint64_t dir)
+{
+	if (!COR_GROW(lt->files, lt->files_cap, lt->nfiles + 1))
+		return false;
+	lt->files[lt->nfiles].name = name;
+	lt->files[lt->nfiles++].dir = dir;
+	return true;
+}
+
+/* v2-4: include_directories and file_names (6.2.4 items 11-12). */
+static cor_error *read_v4_tables(struct line_table *lt, struct reader *r)
+{
+	const char *s;
+	uint64_t dir, skip;
+	for (;;) {
+		if (!reader_cstr(r, &s))
+			return bad(lt, r, "truncated include_directories");
+		if (!*s)
+			break;
+		if (!add_dir(lt, s))
+			return &cor_enomem;
+	}
+	for (;;) {
+		if (!reader_cstr(r, &s))
+			return bad(lt, r, "truncated file_names");
+		if (!*s)
+			break;
+		if (!reader_uleb(r, &dir) || !reader_uleb(r, &skip) ||
+		    !reader_uleb(r, &skip))
+			return bad(lt, r, "truncated file entry");
+		if (!add_file(lt, s, dir))
+			return &cor_enomem;
+	}
+	return NULL;
+}
+
+/* v5: one directory or file table with its entry format. */
+static cor_error *read_v5_table(struct line_table *lt, struct reader *r, bool files)
+{
+	uint64_t fmt[255][2], count;
+	uint8_t nfmt;
+	if (!reader_u8(r, &nfmt))
+		return bad(lt, r, "truncated entry format");
+	for (unsigned i = 0; i < nfmt; i++)
+		if (!reader_uleb(r, &fmt[i][0]) || !reader_uleb(r, &fmt[i][1]))
+			return bad(lt, r, "truncated entry format");
+	if (!reader_uleb(r, &count))
+		return bad(lt, r, "truncated entry count");
+	if (count > reader_left(r) || (count && !nfmt))
+		return bad(lt, r, "entry count exceeds header");
+	for (uint64_t k = 0; k < count; k++) {
+		const char *path = NULL;
+		uint64_t dir = 0;
+		for (unsigned i = 0; i < nfmt; i++) {
+			struct fval v;
+			cor_error *err = read_form(lt, r, fmt[i][1], &v);
+			if (err)
+				return err;
+			if (fmt[i][0] == LNCT_path)
+				path = v.s;
+			else if (fmt[i][0] == LNCT_directory_index)
+				dir = v.u;
+		}
+		if (!path)
+			path = "";
+		if (files ? !add_file(lt, path, dir) : !add_dir(lt, path))
+			return &cor_enomem;
+	}
+	return NULL;
+}
+
+static cor_error *emit_row(struct line_table *lt, struct lstate *st)
+{
+	if (!COR_GROW(lt->rows, lt->rows_cap, lt->nrows + 1))
+		return &cor_enomem;
+	struct lrow *row = &lt->rows[lt->nrows];
+	row->addr = st->addr;
+	row->file = st->file > UINT32_MAX ? UINT32_MAX : (uint32_t)st->file;
+	row->line = (uint32_t)st->line;
+	row->col = st->col > UINT32_MAX ? UINT32_MAX : (uint32_t)st->col;
+	if (!st->in_seq) {
+		st->in_seq = true;
+		st->seq_start = lt->nrows;
+	}
+	lt->nrows++;
+	return NULL;
+}
+
+static cor_error *end_seq(struct line_table *lt, struct lstate *st)
+{
+	if (st->in_seq && lt->nrows > st->seq_start) {
+		struct lseq s = { .start = st->seq_start, .hi = st->addr,
+				  .count = lt->nrows - st->seq_start, .sorted = true };
+		s.lo = lt->rows[s.start].addr;
+		for (size_t i = s.start + 1; i < lt->nrows; i++) {
+			if (lt->rows[i].addr < lt->rows[i - 1].addr)
+				s.sorted = false;
+			if (lt->rows[i].addr < s.lo)
+				s.lo = lt->rows[i].addr;
+		}
+		if (s.lo < s.hi) {
+			if (!COR_GROW(lt->seqs, lt->seqs_cap, lt->nseqs + 1))
+				return &cor_enomem;
+			lt->seqs[lt->nseqs++] = s;
+		} else {
+			lt->nrows = st->seq_start;
+		}
+	}
+	memset(st, 0, sizeof(*st));
+	st->file = 1;
+	st->line = 1;
+	return NULL;
+}
+
+static void advance(const struct lhdr *h, struct lstate *st, uint64_t op_adv)
+{
+	uint64_t t = st->op_index + op_adv;
+	st->addr += h->min_inst * (t / h->max_ops);
+	st->op_index = t % h->max_ops;
+}
+
+static cor_error *extended(struct line_table *lt, struct reader *r,
+			   struct lstate *st)
+{
+	uint64_t len, v;
+	struct reader x;
+	uint8_t op;
+	const char *name;
+	if (!reader_uleb(r, &len) || reader_left(r) < len)
+		return bad(lt, r, "truncated extended opcode");
+	x = *r;
+	x.end = r->pos + len;
+	r->pos = x.end;
+	if (!len || !reader_u8(&x, &op))
+		return NULL;
+	switch (op) {
+	case LNE_end_sequence:
+		return end_seq(lt, st);
+	case LNE_set_address:
+		if (len - 1 == 0 || len - 1 > 8)
+			return bad(lt, &x, "bad DW_LNE_set_address size");
+		reader_uint(&x, (unsigned)(len - 1), &st->addr);
+		st->op_index = 0;
+		return NULL;
+	case LNE_define_file:
+		if (!reader_cstr(&x, &name) || !reader_uleb(&x, &v))
+			return bad(lt, &x, "truncated DW_LNE_define_file");
+		return add_file(lt, name, v) ? NULL : &cor_enomem;
+	default:
+		return NULL;
+	}
+}
+
+static cor_error *standard(struct line_table *lt, const struct lhdr *h,
+			   struct reader *r, uint8_t op, struct lstate *st)
+{
+	uint64_t u;
+	int64_t s;
+	switch (op) {
+	case LNS_copy:
+		return emit_row(lt, st);
+	case LNS_advance_pc:
+		if (!reader_uleb(r, &u))
+			break;
+		advance(h, st, u);
+		return NULL;
+	case LNS_advance_line:
+		if (!reader_sleb(r, &s))
+			break;
+		st->line += (uint64_t)s;
+		return NULL;
+	case LNS_set_file:
+		return reader_uleb(r, &st->file) ? NULL : bad(lt, r, "truncated opcode");
+	case LNS_set_column:
+		return reader_uleb(r, &st->col) ? NULL : bad(lt, r, "truncated opcode");
+	case LNS_const_add_pc:
+		advance(h, st, (255u - h->opcode_base) / h->line_range);
+		return NULL;
+	case LNS_fixed_advance_pc:
+		if (!reader_uint(r, 2, &u))
+			break;
+		st->addr += u;
+		st->op_index = 0;
+		return NULL;
+	case LNS_negate_stmt: case LNS_set_basic_block:
+	case LNS_set_prologue_end: case LNS_set_epilogue_begin:
+		return NULL;
+	default:
+		/* LNS_set_isa and unknown opcodes: skip their uleb operands */
+		for (unsigned i = 0; i < h->std_len[op - 1]; i++)
+			if (!reader_uleb(r, &u))
+				return bad(lt, r, "truncated opcode");
+		return NULL;
+	}
+	return bad(lt, r, "truncated opcode");
+}
+
+static cor_error *run_program(struct line_table *lt, const struct lhdr *h,
+			      struct reader *r)
+{
+	struct lstate st;
+	cor_error *err = NULL;
+	uint8_t op;
+	memset(&st, 0, sizeof(st));
+	st.file = st.line = 1;
+	while (!err && reader_u8(r, &op)) {
+		if (op >= h->opcode_base) {
+			unsigned adj = op - h->opcode_base;
+			advance(h, &st, adj / h->line_range);
+			st.line += (uint64_t)(h->line_base + (int64_t)(adj % h->line_range));
+			err = emit_row(lt, &st);
+		} else if (op == 0) {
+			err = extended(lt, r, &st);
+		} else {
+			err = standard(lt, h, r, op, &st);
+		}
+	}
+	return err;
+}
+
+static cor_error *read_header(struct line_table *lt, struct reader *r,
+			      struct lhdr *h, struct reader *prog)
+{
+	uint64_t len, hlen;
+	uint8_t u8;
+	cor_error *err;
+	if (!reader_uint(r, 4, &len))
+		return bad(lt, r, "truncated unit length");
+	lt->offset_size = 4;
+	if (len == 0xffffffff) {
+		lt->offset_size = 8;
+		if (!reader_uint(r, 8, &len))
+			return bad(lt, r, "truncated unit length");
+	} else if (len >= 0xfffffff0) {
+		return bad(lt, r, "reserved unit length");
+	}
+	if (reader_left(r) < len)
+		return bad(lt, r, "unit length past end of section");
+	r->end = r->pos + len;
+	lt->end = reader_off(r) + len;
+	if (!reader_u16(r, &lt->version))
+		return bad(lt, r, "truncated header");
+	if (lt->version < 2 || lt->version > 5)
+		return bad(lt, r, "unsupported line table version");
+	if (lt->version >= 5 && (!reader_u8(r, &u8) || !reader_u8(r, &u8)))
+		return bad(lt, r, "truncated header");
+	if (!reader_uint(r, lt->offset_size, &hlen) || reader_left(r) < hlen)
+		return bad(lt, r, "header length past end of unit");
+	*prog = *r;
+	prog->pos = r->pos + hlen;
+	r->end = prog->pos;
+	h->max_ops = 1;
+	if (!reader_u8(r, &h->min_inst) ||
+	    (lt->version >= 4 && !reader_u8(r, &h->max_ops)) ||
+	    !reader_u8(r, &u8) || !reader_sint(r, 1, &h->line_base) ||
+	    !reader_u8(r, &h->line_range) || !reader_u8(r, &h->opcode_base) ||
+	    !reader_bytes(r, h->opcode_base ? h->opcode_base - 1u : 0, &h->std_len))
+		return bad(lt, r, "truncated header");
+	if (!h->line_range || !h->opcode_base)
+		return bad(lt, r, "zero line_range or opcode_base");
+	if (!h->max_ops)
+		h->max_ops = 1;
+	if (lt->version < 5)
+		return read_v4_tables(lt, r);
+	if ((err = read_v5_table(lt, r, false)))
+		return err;
+	return read_v5_table(lt, r, true);
+}
+
+static int seq_cmp(const void *a, const void *b)
+{
+	const struct lseq *x = a, *y = b;
+	if (x->lo != y->lo)
+		return x->lo < y->lo ? -1 : 1;
+	return x->start < y->start ? -1 : x->start > y->start;
+}
+
+static void index_seqs(struct line_table *lt)
+{
+	uint64_t maxhi = 0;
+	if (lt->nseqs)
+		qsort(lt->seqs, lt->nseqs, sizeof(*lt->seqs), seq_cmp);
+	for (size_t i = 0; i < lt->nseqs; i++) {
+		if (lt->seqs[i].hi > maxhi)
+			maxhi = lt->seqs[i].hi;
+		lt->seqs[i].maxhi = maxhi;
+	}
+}
+
+cor_error *line_table_new(const struct line_params *p, uint64_t off,
+			  struct line_table **out)
+{
+	const struct dwarf_section *sec = &p->secs->line;
+	struct line_table *lt = cor_calloc(1, sizeof(*lt));
+	struct reader r, prog;
+	struct lhdr h = {0};
+	cor_error *err;
+	*out = NULL;
+	if (!lt)
+		return &cor_enomem;
+	lt->secs = p->secs;
+	lt->p = p;
+	lt->comp_dir = p->comp_dir;
+	reader_init(&r, sec->data, sec->data ? sec->size : 0, p->secs->be, p->addr_size);
+	if (!reader_seek(&r, off) || reader_at_end(&r))
+		err = bad(lt, &r, "line program offset out of range");
+	else if (!(err = read_header(lt, &r, &h, &prog)))
+		err = run_program(lt, &h, &prog);
+	lt->p = NULL;
+	if (err) {
+		line_table_free(lt);
+		return err;
+	}
+	index_seqs(lt);
+	*out = lt;
+	return NULL;
+}
+
+void line_table_free(struct line_table *lt)
+{
+	if (!lt)
+		return;
+	if (lt->paths)
+		for (size_t i = 0; i < lt->nfiles; i++)
+			free(lt->paths[i]);
+	free(lt->paths);
+	free(lt->dirs);
+	free(lt->files);
+	free(lt->rows);
+	free(lt->seqs);
+	free(lt);
+}
+
+uint64_t line_table_end(const struct line_table *lt)
+{
+	return lt->end;
+}
+
+static char *join(const char *a, const char *b)
+{
+	size_t n = strlen(a);
+	if (!n)
+		return cor_strdup(b);
+	return cor_asprintf("%s%s%s", a, a[n - 1] == '/' ? "" : "/", b);
+}
+
+static char *full_path(const struct line_table *lt, const struct lfile *f)
+{
+	const char *dir = NULL;
+	char *tmp = NULL, *res;
+	if (f->name[0] == '/')
+		return cor_strdup(f->name);
+	if (lt->version >= 5)
+		dir = f->dir < lt->ndirs ? lt->dirs[f->dir] : NULL;
+	else if (f->dir == 0)
+		dir = lt->comp_dir;
+	else if (f->dir - 1 < lt->ndirs)
+		dir = lt->dirs[f->dir - 1];
+	if (dir && dir[0] != '/' && lt->comp_dir && dir != lt->comp_dir) {
+		if (!(tmp = join(lt->comp_dir, dir)))
+			return NULL;
+		dir = tmp;
+	}
+	res = dir ? join(dir, f->name) : cor_strdup(f->name);
+	free(tmp);
+	return res;
+}
+
+const char *line_table_file(struct line_table *lt, uint64_t idx)
+{
+	uint64_t base = lt->version >= 5 ? 0 : 1;
+	if (idx < base || idx - base >= lt->nfiles)
+		return NULL;
+	idx -= base;
+	if (!lt->paths && !(lt->paths = cor_calloc(lt->nfiles, sizeof(char *))))
+		return NULL;
+	if (!lt->paths[idx])
+		lt->paths[idx] = full_path(lt, &lt->files[idx]);
+	return lt->paths[idx];
+}
+
+static const struct lrow *find_row(const struct line_table *lt,
+				   const struct lseq *s, uint64_t pc)
+{
+	const struct lrow *rows = lt->rows + s->start, *best = NULL;
+	if (!s->sorted) {
+		for (size_t i = 0; i < s->count; i++)
+			if (rows[i].addr <= pc && (!best || rows[i].addr >= best->addr))
+				best = &rows[i];
+		return best;
+	}
+	size_t lo = 0, hi = s->count;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (rows[mid].addr <= pc)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo ? &rows[lo - 1] : NULL;
+}
+
+bool line_table_find(struct line_table *lt, uint64_t pc, const char **file,
+		     uint32_t *line, uint32_t *column)
+{
+	size_t lo = 0, hi = lt->nseqs;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (lt->seqs[mid].lo <= pc)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	for (size_t i = lo; i-- > 0 && lt->seqs[i].maxhi > pc;) {
+		const struct lrow *row;
+		if (pc >= lt->seqs[i].hi || !(row = find_row(lt, &lt->seqs[i], pc)))
+			continue;
+		*file = line_table_file(lt, row->file);
+		*line = row->line;
+		*column = row->col;
+		return true;
+	}
+	return false;
+}

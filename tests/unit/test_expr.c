@@ -1,0 +1,327 @@
+/* DWARF expression evaluator: operations, address size, limits, errors. */
+#include <stdlib.h>
+#include "t.h"
+#include "dwarf/expr.h"
+
+static uint8_t mem[64];
+static const uint64_t mem_base = 0x1000;
+
+static bool read_reg(void *arg, unsigned regno, uint64_t *val)
+{
+	if (regno >= 40)
+		return false;
+	*val = 0x100 * (uint64_t)regno + 7;
+	return true;
+}
+
+static cor_error *read_mem(void *arg, uint64_t addr, void *buf, size_t n)
+{
+	if (addr < mem_base || addr - mem_base > sizeof(mem) - n)
+		return cor_error_addr(COR_ERR_NO_MEMORY, addr, "unmapped 0x%llx",
+				      (unsigned long long)addr);
+	memcpy(buf, mem + (addr - mem_base), n);
+	return NULL;
+}
+
+static struct limits lim;
+static struct expr_ctx ctx;
+
+static void reset(uint8_t addr_size, bool be)
+{
+	limits_resolve(&lim, NULL);
+	memset(&ctx, 0, sizeof(ctx));
+	ctx.be = be;
+	ctx.addr_size = addr_size;
+	ctx.limits = &lim;
+	ctx.read_reg = read_reg;
+	ctx.read_mem = read_mem;
+}
+
+static enum cor_error_code ev(const uint8_t *e, size_t n, uint64_t *res, bool *val)
+{
+	cor_error *err = dwarf_expr_eval(&ctx, e, n, false, 0, res, val);
+	enum cor_error_code c = cor_error_code(err);
+	cor_error_free(err);
+	return c;
+}
+
+/* Evaluates and returns the result, or 0xdead... on error. */
+#define EVAL(...) eval_bytes((const uint8_t[]){ __VA_ARGS__ }, \
+	sizeof((const uint8_t[]){ __VA_ARGS__ }))
+#define CODE(...) code_bytes((const uint8_t[]){ __VA_ARGS__ }, \
+	sizeof((const uint8_t[]){ __VA_ARGS__ }))
+static bool last_val;
+
+static uint64_t eval_bytes(const uint8_t *e, size_t n)
+{
+	uint64_t r = 0;
+	if (ev(e, n, &r, &last_val) != COR_OK)
+		return 0xdeadbeefdeadbeefull;
+	return r;
+}
+
+static enum cor_error_code code_bytes(const uint8_t *e, size_t n)
+{
+	uint64_t r;
+	return ev(e, n, &r, NULL);
+}
+
+static void test_constants(void)
+{
+	reset(8, false);
+	CHECK_EQ(EVAL(0x30), 0);                          /* lit0 */
+	CHECK_EQ(EVAL(0x4f), 31);                         /* lit31 */
+	CHECK(!last_val);
+	CHECK_EQ(EVAL(0x08, 0xff), 0xff);                 /* const1u */
+	CHECK_EQ(EVAL(0x09, 0xff), UINT64_MAX);           /* const1s -1 */
+	CHECK_EQ(EVAL(0x0a, 0x34, 0x12), 0x1234);         /* const2u */
+	CHECK_EQ(EVAL(0x0b, 0x00, 0x80), 0xffffffffffff8000ull);
+	CHECK_EQ(EVAL(0x0c, 0x78, 0x56, 0x34, 0x12), 0x12345678);
+	CHECK_EQ(EVAL(0x0d, 0xff, 0xff, 0xff, 0xff), UINT64_MAX);
+	CHECK_EQ(EVAL(0x0e, 1, 2, 3, 4, 5, 6, 7, 8), 0x0807060504030201ull);
+	CHECK_EQ(EVAL(0x0f, 0xfe, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff), (uint64_t)-2);
+	CHECK_EQ(EVAL(0x10, 0xe5, 0x8e, 0x26), 624485);   /* constu */
+	CHECK_EQ(EVAL(0x11, 0x7f), (uint64_t)-1);         /* consts */
+	CHECK_EQ(EVAL(0x11, 0xc0, 0xbb, 0x78), (uint64_t)-123456);
+	CHECK_EQ(EVAL(0x03, 0xef, 0xbe, 0xad, 0xde, 0, 0, 0, 0), 0xdeadbeef); /* addr */
+	reset(8, true);
+	CHECK_EQ(EVAL(0x0a, 0x12, 0x34), 0x1234);
+	CHECK_EQ(EVAL(0x03, 0, 0, 0, 0, 0xde, 0xad, 0xbe, 0xef), 0xdeadbeef);
+}
+
+static void test_stack(void)
+{
+	reset(8, false);
+	CHECK_EQ(EVAL(0x31, 0x12, 0x22), 2);              /* 1 dup plus */
+	CHECK_EQ(EVAL(0x31, 0x32, 0x13), 1);              /* 1 2 drop */
+	CHECK_EQ(EVAL(0x31, 0x32, 0x14), 1);              /* 1 2 over */
+	CHECK_EQ(EVAL(0x31, 0x32, 0x33, 0x15, 2), 1);     /* pick 2 */
+	CHECK_EQ(EVAL(0x31, 0x32, 0x33, 0x15, 0), 3);     /* pick 0 */
+	CHECK_EQ(EVAL(0x31, 0x32, 0x16), 1);              /* swap */
+	CHECK_EQ(EVAL(0x31, 0x32, 0x16, 0x13), 2);
+	/* rot: 1 2 3 -> 3 1 2 (top 2) */
+	CHECK_EQ(EVAL(0x31, 0x32, 0x33, 0x17), 2);
+	CHECK_EQ(EVAL(0x31, 0x32, 0x33, 0x17, 0x13), 1);
+	CHECK_EQ(EVAL(0x31, 0x32, 0x33, 0x17, 0x13, 0x13), 3);
+	CHECK_EQ(CODE(0x13), COR_ERR_FORMAT);             /* drop on empty */
+	CHECK_EQ(CODE(0x31, 0x14), COR_ERR_FORMAT);       /* over with one */
+	CHECK_EQ(CODE(0x31, 0x15, 1), COR_ERR_FORMAT);    /* pick past bottom */
+	CHECK_EQ(CODE(0x31, 0x32, 0x17), COR_ERR_FORMAT); /* rot with two */
+	CHECK_EQ(CODE(0x22), COR_ERR_FORMAT);             /* plus on empty */
+	CHECK_EQ(CODE(0x96), COR_ERR_FORMAT);             /* nop: empty at end */
+	CHECK_EQ(CODE(0), COR_ERR_FORMAT);                /* unknown op 0 */
+	uint64_t r;
+	CHECK_EQ(ev(NULL, 0, &r, NULL), COR_ERR_FORMAT);
+}
+
+static void test_arith(void)
+{
+	reset(8, false);
+	CHECK_EQ(EVAL(0x3c, 0x11, 0x7d, 0x1b), (uint64_t)-4);   /* 12 / -3 */
+	CHECK_EQ(EVAL(0x11, 0x79, 0x32, 0x1b), (uint64_t)-3);   /* -7 / 2 */
+	CHECK_EQ(EVAL(0x3d, 0x33, 0x1d), 1);                    /* 13 mod 3 */
+	CHECK_EQ(EVAL(0x36, 0x37, 0x1e), 42);                   /* mul */
+	CHECK_EQ(EVAL(0x35, 0x37, 0x1c), (uint64_t)-2);         /* minus */
+	CHECK_EQ(EVAL(0x35, 0x1f), (uint64_t)-5);               /* neg */
+	CHECK_EQ(EVAL(0x11, 0x7b, 0x19), 5);                    /* abs -5 */
+	CHECK_EQ(EVAL(0x35, 0x19), 5);
+	CHECK_EQ(EVAL(0x30, 0x20), UINT64_MAX);                 /* not */
+	CHECK_EQ(EVAL(0x3c, 0x3a, 0x1a), 8);                    /* and */
+	CHECK_EQ(EVAL(0x3c, 0x33, 0x21), 15);                   /* or */
+	CHECK_EQ(EVAL(0x3c, 0x3a, 0x27), 6);                    /* xor */
+	CHECK_EQ(EVAL(0x31, 0x23, 0xff, 0x01), 256);            /* plus_uconst */
+	CHECK_EQ(EVAL(0x31, 0x10, 63, 0x24), 1ull << 63);       /* shl */
+	CHECK_EQ(EVAL(0x31, 0x10, 64, 0x24), 0);
+	CHECK_EQ(EVAL(0x11, 0x70, 0x32, 0x25), (uint64_t)-16 >> 2); /* shr -16 */
+	CHECK_EQ(EVAL(0x11, 0x70, 0x32, 0x26), (uint64_t)-4);   /* shra */
+	CHECK_EQ(EVAL(0x11, 0x70, 0x10, 100, 0x26), UINT64_MAX);
+	CHECK_EQ(EVAL(0x40, 0x32, 0x26), 4);
+	CHECK_EQ(CODE(0x31, 0x30, 0x1b), COR_ERR_FORMAT);       /* div by zero */
+	CHECK_EQ(CODE(0x31, 0x30, 0x1d), COR_ERR_FORMAT);       /* mod by zero */
+	/* INT64_MIN / -1 must not trap */
+	CHECK_EQ(EVAL(0x0e, 0, 0, 0, 0, 0, 0, 0, 0x80, 0x11, 0x7f, 0x1b), 1ull << 63);
+}
+
+static void test_compare_branch(void)
+{
+	reset(8, false);
+	CHECK_EQ(EVAL(0x33, 0x33, 0x29), 1);            /* eq */
+	CHECK_EQ(EVAL(0x33, 0x34, 0x29), 0);
+	CHECK_EQ(EVAL(0x11, 0x7f, 0x31, 0x2d), 1);      /* -1 lt 1 (signed) */
+	CHECK_EQ(EVAL(0x11, 0x7f, 0x31, 0x2b), 0);      /* -1 gt 1 */
+	CHECK_EQ(EVAL(0x33, 0x33, 0x2a), 1);            /* ge */
+	CHECK_EQ(EVAL(0x33, 0x33, 0x2c), 1);            /* le */
+	CHECK_EQ(EVAL(0x33, 0x34, 0x2e), 1);            /* ne */
+	/* lit1 bra +1 lit5 lit7: skips lit5 */
+	CHECK_EQ(EVAL(0x31, 0x28, 1, 0, 0x35, 0x37), 7);
+	/* lit0 bra +1 lit5: falls through, top 5 */
+	CHECK_EQ(EVAL(0x30, 0x28, 1, 0, 0x35), 5);
+	/* skip +1 over lit5 */
+	CHECK_EQ(EVAL(0x37, 0x2f, 1, 0, 0x35), 7);
+	/* skip to the very end is fine */
+	CHECK_EQ(EVAL(0x37, 0x2f, 0, 0), 7);
+	/* loop: count down from 5 to 0: lit5 [dup bra +0x? ...] */
+	/* 0: lit5; 1: lit1 minus (2 bytes); 3: dup; 4: bra -6 -> 1 */
+	CHECK_EQ(EVAL(0x35, 0x31, 0x1c, 0x12, 0x28, 0xfa, 0xff), 0);
+	/* branch outside the expression */
+	CHECK_EQ(CODE(0x31, 0x28, 5, 0, 0x30), COR_ERR_FORMAT);
+	CHECK_EQ(CODE(0x2f, 0xf0, 0xff), COR_ERR_FORMAT);
+	/* skip to itself loops forever: the step limit ends it */
+	CHECK_EQ(CODE(0x2f, 0xfd, 0xff), COR_ERR_LIMIT);
+	/* lit1 bra to itself... pops each time: lit1 dup bra(-4 -> dup) */
+	CHECK_EQ(CODE(0x31, 0x12, 0x28, 0xfc, 0xff), COR_ERR_LIMIT);
+	/* truncated branch operand */
+	CHECK_EQ(CODE(0x31, 0x2f, 0x01), COR_ERR_FORMAT);
+	/* a smaller step limit */
+	lim.max_expr_steps = 3;
+	CHECK_EQ(CODE(0x31, 0x31, 0x31), COR_OK);
+	CHECK_EQ(CODE(0x31, 0x31, 0x31, 0x31), COR_ERR_LIMIT);
+}
+
+static void test_limits(void)
+{
+	uint8_t big[300];
+	uint64_t r;
+	reset(8, false);
+	memset(big, 0x31, sizeof(big));
+	CHECK_EQ(ev(big, 256, &r, NULL), COR_OK);
+	CHECK_EQ(ev(big, 257, &r, NULL), COR_ERR_LIMIT);
+	/* lit1 dup-loop: push forever */
+	CHECK_EQ(CODE(0x31, 0x12, 0x2f, 0xfc, 0xff), COR_ERR_LIMIT);
+	ctx.limits = NULL;   /* default limit */
+	CHECK_EQ(CODE(0x2f, 0xfd, 0xff), COR_ERR_LIMIT);
+}
+
+static void test_regs_mem(void)
+{
+	reset(8, false);
+	for (unsigned i = 0; i < sizeof(mem); i++)
+		mem[i] = (uint8_t)(i + 1);
+	CHECK_EQ(EVAL(0x75, 0x08), 0x507 + 8);                 /* breg5 +8 */
+	CHECK_EQ(EVAL(0x92, 33, 0x7f), 0x2107 - 1);            /* bregx 33 -1 */
+	CHECK_EQ(EVAL(0x55), 0x507);                           /* reg5 */
+	CHECK(last_val);
+	CHECK_EQ(EVAL(0x90, 35), 0x2307);                      /* regx 35 */
+	CHECK(last_val);
+	CHECK_EQ(CODE(0x90, 50), COR_ERR_NOT_FOUND);           /* unknown register */
+	CHECK_EQ(CODE(0x55, 0x31), COR_ERR_UNSUPPORTED);       /* reg then more */
+	CHECK_EQ(EVAL(0x0a, 0x00, 0x10, 0x06), 0x0807060504030201ull);  /* deref */
+	CHECK(!last_val);
+	CHECK_EQ(EVAL(0x0a, 0x02, 0x10, 0x94, 2), 0x0403);     /* deref_size 2 */
+	CHECK_EQ(CODE(0x0a, 0x02, 0x10, 0x94, 0), COR_ERR_FORMAT);
+	CHECK_EQ(CODE(0x0a, 0x02, 0x10, 0x94, 9), COR_ERR_FORMAT);
+	CHECK_EQ(CODE(0x30, 0x06), COR_ERR_NO_MEMORY);         /* deref 0 */
+	CHECK_EQ(EVAL(0x31, 0x9f), 1);                          /* stack_value */
+	CHECK(last_val);
+	CHECK_EQ(EVAL(0x9e, 2, 0x34, 0x12), 0x1234);            /* implicit_value */
+	CHECK(last_val);
+	CHECK_EQ(CODE(0x9e, 9, 1, 2, 3, 4, 5, 6, 7, 8, 9), COR_ERR_UNSUPPORTED);
+	CHECK_EQ(CODE(0x9e, 4, 1, 2), COR_ERR_FORMAT);
+	ctx.read_mem = NULL;
+	CHECK_EQ(CODE(0x0a, 0x02, 0x10, 0x06), COR_ERR_UNSUPPORTED);
+	ctx.read_reg = NULL;
+	CHECK_EQ(CODE(0x75, 0), COR_ERR_NOT_FOUND);
+}
+
+static void test_cfa_initial(void)
+{
+	uint64_t r = 0;
+	bool v = true;
+	reset(8, false);
+	static const uint8_t plus8[] = { 0x23, 8 };
+	cor_error *err = dwarf_expr_eval(&ctx, plus8, sizeof(plus8), true, 0x7000, &r, &v);
+	CHECK(!err);
+	CHECK_EQ(r, 0x7008);
+	CHECK(!v);
+	CHECK_EQ(CODE(0x9c), COR_ERR_UNSUPPORTED);
+	ctx.have_cfa = true;
+	ctx.cfa = 0x8000;
+	CHECK_EQ(EVAL(0x9c, 0x23, 0x10), 0x8010);
+}
+
+static void test_addr32(void)
+{
+	reset(4, false);
+	CHECK_EQ(EVAL(0x11, 0x7f), 0xffffffff);              /* -1 masked */
+	CHECK_EQ(EVAL(0x11, 0x7f, 0x31, 0x22), 0);           /* wraps */
+	CHECK_EQ(EVAL(0x03, 0x78, 0x56, 0x34, 0x12), 0x12345678);
+	CHECK_EQ(EVAL(0x11, 0x7f, 0x31, 0x2d), 1);           /* signed 32-bit lt */
+	CHECK_EQ(EVAL(0x11, 0x70, 0x32, 0x26), 0xfffffffc);  /* shra */
+	CHECK_EQ(EVAL(0x11, 0x70, 0x32, 0x25), 0x3ffffffc);  /* shr */
+	CHECK_EQ(EVAL(0x11, 0x74, 0x32, 0x1b), 0xfffffffa);  /* -12 / 2 */
+	CHECK_EQ(EVAL(0x11, 0x7f, 0x19), 1);                 /* abs */
+	CHECK_EQ(EVAL(0x30, 0x20), 0xffffffff);              /* not */
+	for (unsigned i = 0; i < sizeof(mem); i++)
+		mem[i] = (uint8_t)(i + 1);
+	CHECK_EQ(EVAL(0x0a, 0x00, 0x10, 0x06), 0x04030201);  /* 4-byte deref */
+	CHECK_EQ(CODE(0x0a, 0x00, 0x10, 0x94, 8), COR_ERR_FORMAT);
+	CHECK_EQ(CODE(0x03, 1, 2, 3), COR_ERR_FORMAT);       /* truncated addr */
+}
+
+static void test_unsupported(void)
+{
+	reset(8, false);
+	CHECK_EQ(CODE(0x31, 0x93, 8), COR_ERR_UNSUPPORTED);  /* piece */
+	CHECK_EQ(CODE(0x31, 0x18), COR_ERR_UNSUPPORTED);     /* xderef */
+	CHECK_EQ(CODE(0x31, 0x9b), COR_ERR_UNSUPPORTED);     /* form_tls_address */
+	CHECK_EQ(CODE(0x31, 0xe0), COR_ERR_UNSUPPORTED);     /* GNU_push_tls_address */
+	CHECK_EQ(CODE(0xa3, 1, 0x50), COR_ERR_UNSUPPORTED);  /* entry_value */
+	CHECK_EQ(CODE(0xf3, 1, 0x50), COR_ERR_UNSUPPORTED);  /* GNU_entry_value */
+	CHECK_EQ(CODE(0x91, 0), COR_ERR_UNSUPPORTED);        /* fbreg */
+	CHECK_EQ(CODE(0xff), COR_ERR_FORMAT);                /* unknown */
+	CHECK_EQ(CODE(0x0e, 1, 2), COR_ERR_FORMAT);          /* truncated const */
+	CHECK_EQ(CODE(0x10, 0x80), COR_ERR_FORMAT);          /* truncated uleb */
+	CHECK_EQ(CODE(0x15), COR_ERR_FORMAT);                /* truncated pick */
+	ctx.addr_size = 0;
+	CHECK_EQ(CODE(0x31), COR_ERR_INVALID);
+}
+
+/* Every prefix and a byte-flip sweep: no crash, no out-of-bounds read. */
+static void test_robust(void)
+{
+	static const uint8_t e[] = { 0x0a, 0x00, 0x10, 0x06, 0x31, 0x22, 0x12, 0x28,
+		0x02, 0x00, 0x94, 0x04, 0x92, 0x05, 0x7f, 0x9e, 0x02, 0x01, 0x02 };
+	uint8_t buf[sizeof(e)];
+	uint64_t r;
+	reset(8, false);
+	for (size_t n = 0; n <= sizeof(e); n++) {
+		uint8_t *p = malloc(n ? n : 1);
+		memcpy(p, e, n);
+		cor_error_free(dwarf_expr_eval(&ctx, p, n, false, 0, &r, NULL));
+		free(p);
+	}
+	for (size_t i = 0; i < sizeof(e); i++)
+		for (unsigned v = 0; v < 256; v++) {
+			memcpy(buf, e, sizeof(e));
+			buf[i] = (uint8_t)v;
+			cor_error_free(dwarf_expr_eval(&ctx, buf, sizeof(buf), true, 0x1010, &r, NULL));
+		}
+	CHECK(1);
+}
+
+static void test_message(void)
+{
+	uint64_t r;
+	static const uint8_t e[] = { 0x31, 0x30, 0x1b };
+	reset(8, false);
+	cor_error *err = dwarf_expr_eval(&ctx, e, sizeof(e), false, 0, &r, NULL);
+	CHECK(err && strstr(cor_error_message(err), "byte 2"));
+	CHECK(err && strstr(cor_error_message(err), "division by zero"));
+	cor_error_free(err);
+}
+
+int main(void)
+{
+	test_constants();
+	test_stack();
+	test_arith();
+	test_compare_branch();
+	test_limits();
+	test_regs_mem();
+	test_cfa_initial();
+	test_addr32();
+	test_unsupported();
+	test_robust();
+	test_message();
+	return T_DONE();
+}
