@@ -274,7 +274,9 @@ struct cor_frame {
 	uint64_t sp, cfa;
 	enum cor_frame_how how;
 	bool is_inline;
-	bool signal_frame;       /* the frame was interrupted by a signal */
+	bool signal_frame;       /* a signal trampoline (__restore_rt, ...): the
+				  * next frame was interrupted by a signal and
+				  * has how == COR_FRAME_SIGNAL */
 	const char *function;    /* NULL if unknown */
 	uint64_t offset;         /* pc - function start */
 	const char *module;      /* module name, NULL if none */

@@ -142,8 +142,10 @@ static cor_error *parse_phdrs(struct elf_file *ef)
 static void parse_shdrs(struct elf_file *ef)
 {
 	size_t shsz = ef->is64 ? 64 : 40;
-	if (ef->shoff == 0 || ef->shnum == 0)
+	if (ef->shoff == 0 || ef->shnum == 0) {
+		ef->shnum = 0;
 		return;
+	}
 	if (ef->shentsize < shsz) {
 		warnings_add(ef->warn, "%s: section header entry size %u is smaller than %zu; sections ignored",
 			     ef->path, ef->shentsize, shsz);
@@ -293,7 +295,7 @@ void elf_close(struct elf_file *ef)
 {
 	if (!ef)
 		return;
-	for (uint32_t i = 0; i < ef->shnum; i++) {
+	for (uint32_t i = 0; ef->shdrs && i < ef->shnum; i++) {
 		free(ef->shdrs[i].inflated);
 		cor_error_free(ef->shdrs[i].inflate_err);
 	}

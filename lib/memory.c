@@ -90,7 +90,8 @@ cor_error *memory_build(struct cor_core *c)
 	size_t n = 0;
 	for (uint32_t i = 0; i < ef->phnum; i++)
 		n += ef->phdrs[i].type == PT_LOAD;
-	qsort(c->fmaps, c->nfmaps, sizeof(*c->fmaps), cmp_fmap);
+	if (c->nfmaps)
+		qsort(c->fmaps, c->nfmaps, sizeof(*c->fmaps), cmp_fmap);
 	cor_error *err = build_backing(c);
 	if (err)
 		return err;

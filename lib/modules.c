@@ -365,7 +365,8 @@ struct modules *modules_get(struct cor_core *c)
 	add_vdso(c, ms, &cap);
 	from_link_map(c, ms, &cap);
 	add_executable(c, ms, &cap);
-	qsort(ms->v, ms->n, sizeof(*ms->v), cmp_module);
+	if (ms->n)
+		qsort(ms->v, ms->n, sizeof(*ms->v), cmp_module);
 	c->modules = ms;
 	return ms;
 }

@@ -61,7 +61,14 @@ static void init_regs(struct uw *u, const struct cor_thread *t)
 	const struct arch_info *a = u->a;
 	for (size_t i = 0; i < a->ngregs; i++) {
 		const struct cor_register *r;
-		if (a->gregs[i].dwarf >= 0 && (r = cor_thread_register(t, a->gregs[i].name)))
+		if (a->gregs[i].dwarf < 0)
+			continue;
+		/* the general registers come first, in table order */
+		if (i < t->register_count && t->registers[i].name == a->gregs[i].name)
+			r = &t->registers[i];
+		else
+			r = cor_thread_register(t, a->gregs[i].name);
+		if (r)
 			set(u, a->gregs[i].dwarf, r->value);
 	}
 	u->pc = t->pc;
@@ -264,9 +271,11 @@ static bool fp_step(struct uw *u, bool first)
 	default:
 		return false;
 	}
-	if (prev != 0 && prev <= f)
-		return false; /* the chain must go up the stack */
 	set(u, fp, prev);
+	/* a caller without frame pointers leaves anything in the register:
+	 * keep the return address, but the chain stops being trusted */
+	if (prev <= f)
+		u->ok[fp] = false;
 	u->pc = strip_pac(u, ra);
 	return true;
 }

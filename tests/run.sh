@@ -43,7 +43,8 @@ run_one() {
 	out=$logdir/out err=$logdir/err
 	"$@" >"$out" 2>"$err"
 	rc=$?
-	grep -E '^FAIL ' "$out"
+	# FAIL lines and their indented continuation lines.
+	awk '/^FAIL /{p=1; print; next} /^    /{if (p) print; next} {p=0}' "$out"
 	last=$(grep -E '^[0-9]+ passed, [0-9]+ failed' "$out" | tail -n 1)
 	if [ -z "$last" ]; then
 		F=$((F + 1))

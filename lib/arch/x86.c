@@ -28,23 +28,20 @@ static const struct arch_reg i386_gregs[] = {
 };
 #undef G
 
-static void add_fmt(struct regs_builder *b, const char *fmt, int i,
-		    enum cor_regset set, const uint8_t *p, uint32_t size)
-{
-	char name[16];
-	snprintf(name, sizeof(name), fmt, i);
-	char *s = arena_strdup(b->arena, name);
-	if (!s) {
-		b->oom = true;
-		return;
-	}
-	regs_add(b, s, set, p, size);
-}
+#define N8(p) p "0", p "1", p "2", p "3", p "4", p "5", p "6", p "7"
+#define N16(p) N8(p), p "8", p "9", p "10", p "11", p "12", p "13", p "14", p "15"
+#define N32(p) N16(p), p "16", p "17", p "18", p "19", p "20", p "21", p "22", p "23", \
+	p "24", p "25", p "26", p "27", p "28", p "29", p "30", p "31"
+static const char *const st_names[8] = { N8("st") };
+static const char *const k_names[8] = { N8("k") };
+static const char *const xmm_names[16] = { N16("xmm") };
+static const char *const ymm_names[16] = { N16("ymm") };
+static const char *const zmm_names[32] = { N32("zmm") };
 
 static void add_st(struct regs_builder *b, const uint8_t *p, size_t stride)
 {
 	for (int i = 0; i < 8; i++)
-		add_fmt(b, "st%d", i, COR_REGS_FLOAT, p + i * stride, 10);
+		regs_add(b, st_names[i], COR_REGS_FLOAT, p + i * stride, 10);
 }
 
 /* FXSAVE area (512 bytes): x87 control, st0-7, mxcsr, xmm0-(nxmm-1). */
@@ -62,7 +59,7 @@ bool x86_decode_fxsave(struct regs_builder *b, const uint8_t *d, size_t n, int n
 	regs_add(b, "mxcsr_mask", COR_REGS_VECTOR, d + 28, 4);
 	add_st(b, d + 32, 16);
 	for (int i = 0; i < nxmm; i++)
-		add_fmt(b, "xmm%d", i, COR_REGS_VECTOR, d + 160 + 16 * i, 16);
+		regs_add(b, xmm_names[i], COR_REGS_VECTOR, d + 160 + 16 * i, 16);
 	return true;
 }
 
@@ -147,7 +144,7 @@ bool x86_decode_xstate(struct regs_builder *b, const uint8_t *d, size_t n, int n
 			}
 			memcpy(v, d + 160 + 16 * i, 16);
 			memcpy(v + 16, hi ? hi + 16 * i : zeros, 16);
-			add_fmt(b, "ymm%d", i, COR_REGS_VECTOR, v, 32);
+			regs_add(b, ymm_names[i], COR_REGS_VECTOR, v, 32);
 		}
 	}
 	if ((xcr0 & 0xe0) == 0xe0) {
@@ -156,7 +153,7 @@ bool x86_decode_xstate(struct regs_builder *b, const uint8_t *d, size_t n, int n
 		const uint8_t *hi16 = xcomp(d, n, bv, XF_HI16_ZMM, layout);
 		const uint8_t *yhi = xcomp(d, n, bv, XF_AVX, layout);
 		for (int i = 0; i < 8; i++)
-			add_fmt(b, "k%d", i, COR_REGS_VECTOR, k ? k + 8 * i : zeros, 8);
+			regs_add(b, k_names[i], COR_REGS_VECTOR, k ? k + 8 * i : zeros, 8);
 		int nz = nvec == 16 ? 32 : nvec;
 		for (int i = 0; i < nz; i++) {
 			uint8_t *v = arena_alloc(b->arena, 64);
@@ -171,7 +168,7 @@ bool x86_decode_xstate(struct regs_builder *b, const uint8_t *d, size_t n, int n
 			} else {
 				memcpy(v, hi16 ? hi16 + 64 * (i - 16) : zeros, 64);
 			}
-			add_fmt(b, "zmm%d", i, COR_REGS_VECTOR, v, 64);
+			regs_add(b, zmm_names[i], COR_REGS_VECTOR, v, 64);
 		}
 	}
 	if (xcr0 & (1u << XF_PKRU)) {
@@ -209,7 +206,7 @@ static bool i386_note(struct regs_builder *b, uint32_t type, const uint8_t *d,
 			return false;
 		regs_add(b, "mxcsr", COR_REGS_VECTOR, d + 24, 4);
 		for (int i = 0; i < 8; i++)
-			add_fmt(b, "xmm%d", i, COR_REGS_VECTOR, d + 160 + 16 * i, 16);
+			regs_add(b, xmm_names[i], COR_REGS_VECTOR, d + 160 + 16 * i, 16);
 		return true;
 	}
 	if (type == NT_X86_XSTATE)

@@ -353,7 +353,7 @@ static cor_error *parse_fde(struct cfi_table *t, const struct entry *e,
 {
 	struct reader r;
 	struct ptr_base b;
-	uint64_t range, aug_len, cie_off;
+	uint64_t range, aug_len, cie_off = 0;
 	const char *why;
 	cor_error *err = cie_offset(t, e, &cie_off);
 	if (err || (err = get_cie(t, cie_off, c)))
@@ -674,10 +674,11 @@ static cor_error *read_block(struct exec *x, struct reader *r, uint64_t op_off,
 			     const uint8_t **p, size_t *len)
 {
 	uint64_t n;
-	if (!reader_uleb(r, &n) || n > reader_left(r))
+	*p = NULL;
+	*len = 0;
+	if (!reader_uleb(r, &n) || n > reader_left(r) || !reader_bytes(r, (size_t)n, p))
 		return BAD(x->t, op_off, "expression past the end of the entry");
 	*len = (size_t)n;
-	reader_bytes(r, *len, p);
 	return NULL;
 }
 

@@ -67,35 +67,46 @@ def func_start(f):
 
 
 def check_path(tid, frames, path, funcs):
-    """The crash path appears in the physical frames, contiguously, the
-    innermost entry first; each named function starts where the program
-    recorded it (None = the signal trampoline frame, checked by flag)."""
+    """The crash path appears in the physical frames, the innermost entry
+    first, each entry the caller of the one before; each named function starts
+    where the program recorded it. None stands for the signal trampoline: a
+    frame with signal_frame true, whose caller was interrupted (how "signal");
+    between it and the next entry may lie up to three libc frames (the raise
+    path: pthread_kill, raise)."""
     phys = bt.physical(frames)
     names = [bt.norm_name(f.get("function")) for f in phys]
     first = path[0]
     check(first in names, "tid %d: %s not among the physical frames %s"
           % (tid, first, bt.fmt_frames(phys)))
-    i = names.index(first)
+    j = names.index(first)
+    gap = 0
     for k, want in enumerate(path):
-        j = i + k
-        check(j < len(phys), "tid %d: the crash path %s is cut after %d frames: %s"
+        check(j < len(phys), "tid %d: the crash path %s is cut after %d entries: %s"
               % (tid, path, k, bt.fmt_frames(phys)))
         f = phys[j]
         if want is None:
-            # the signal trampoline: the next frame was interrupted by a signal
-            check(j + 1 < len(phys) and phys[j + 1].get("signal_frame"),
-                  "tid %d: frame after the handler's caller (%#x %s) should be the trampoline "
-                  "followed by a frame marked signal_frame: %s"
-                  % (tid, f["pcv"], f.get("function"), bt.fmt_frames(phys[j:j + 3])))
+            check(f.get("signal_frame") and j + 1 < len(phys) and phys[j + 1].get("how") == "signal",
+                  "tid %d: physical frame %d (%#x %s) should be the signal trampoline "
+                  "(signal_frame true) and its caller restored from the signal frame "
+                  "(how \"signal\"): %s" % (tid, j, f["pcv"], f.get("function"),
+                                           [(hex(x["pcv"]), x.get("function"), x.get("how"),
+                                             x.get("signal_frame")) for x in phys[j:j + 3]]))
+            j += 1
+            gap = 3
             continue
-        check(names[j] == want, "tid %d: physical frame %d is %r, the crash path wants %r "
+        found = want in names[j:j + gap + 1]
+        check(found, "tid %d: physical frame %d is %r, the crash path wants %r "
               "(path %s, frames %s)" % (tid, j, f.get("function"), want, path,
-                                         bt.fmt_frames(phys[i:i + len(path) + 1])))
+                                         bt.fmt_frames(phys[j:j + len(path) + 1])))
+        j = names.index(want, j)
+        f = phys[j]
+        gap = 0
         if want in funcs:
             check(func_start(f) == funcs[want],
                   "tid %d: frame %s at pc %#x offset %r starts at %s, the program recorded %#x"
                   % (tid, want, f["pcv"], f.get("offset"),
                      "%#x" % func_start(f) if func_start(f) is not None else None, funcs[want]))
+        j += 1
 
 
 def pin_by_oracle(tid, funcs):

@@ -54,12 +54,27 @@ def edesc(e):
                                bt.base(e["file"]), e["line"])
 
 
-def compare_full(tid, mine, gdbt, eut, modfiles):
-    """Every frame, inline frames included, against gdb and eu-stack -i -s."""
+def compare_full(tid, mine, gdbt, eut, modfiles, eu_inline=True):
+    """Every frame, inline frames included, against gdb and eu-stack -i -s.
+
+    Deliberate differences:
+    - a frame gdb and coroner give no source for (_start: crt1.o has no DWARF)
+      gets a line from eu-stack -s anyway, the last row of main's CU (elfutils
+      0.188 takes the nearest line row below the pc); gdb is followed there.
+    - eu_inline=False (LTO): eu-stack 0.188 shows no inline frames at all for
+      the -flto binary (it does not follow the cross-CU DW_AT_abstract_origin
+      that LTO's DWARF uses); gdb does. eu-stack is then checked on the
+      physical frames' pcs only."""
     g = bt.gdb_comparable(gdbt["frames"]) if gdbt else None
     check(g is not None, "tid %d: gdb shows no such thread" % tid)
     check(eut is not None, "tid %d: eu-stack shows no such thread" % tid)
     e = eut["frames"]
+    if not eu_inline:
+        check_eq([f["pcv"] for f in bt.physical(mine)], [x["pc"] for x in e],
+                 "tid %d: physical pcs vs eu-stack's" % tid)
+        e = [dict(x, inline=(f.get("inline")), name=f.get("function"),
+                  file=f.get("file"), line=f.get("line")) for f in mine for x in
+             [next(y for y in e if y["pc"] == f["pcv"])]]
     ctx = lambda i: ("\n  coroner: %s\n  gdb:     %s\n  eu-stack: %s"
                      % ([desc(f) for f in mine[max(0, i - 1):i + 3]],
                         [gdesc(x) for x in g[max(0, i - 1):i + 3]],
@@ -86,7 +101,7 @@ def compare_full(tid, mine, gdbt, eut, modfiles):
                   "tid %d frame #%d (%s): file:line %s:%s, gdb %s:%s%s"
                   % (tid, i, f.get("function"), bt.base(f.get("file")), f.get("line"),
                      bt.base(gf["file"]), gf["line"], ctx(i)))
-        if ef["file"] or f.get("file"):
+        if (ef["file"] or f.get("file")) and not (gf["file"] is None and f.get("file") is None):
             check((bt.base(f.get("file")), f.get("line")) == (bt.base(ef["file"]), ef["line"]),
                   "tid %d frame #%d (%s): file:line %s:%s, eu-stack -i -s %s:%s%s"
                   % (tid, i, f.get("function"), bt.base(f.get("file")), f.get("line"),
@@ -130,18 +145,18 @@ def no_inline(build, core, exe, full):
                  "tid %d: --no-inline frames vs the physical frames of the full list" % tid)
 
 
-def run_case(build, exe, args, name, chains, need_inline=True):
+def run_case(build, exe, args, name, chains, need_inline=True, eu_inline=True):
     core, oracle = bt.crash(exe, args, name)
     doc, mine = bt.coroner_bt(build, core, exe)
     check_eq(set(mine), set(oracle["tids"]), "thread ids vs the program's oracle")
     gd, _ = bt.gdb_frames(exe, core)
-    eu, _ = bt.eu_stack(core, exe, inlines=True)
+    eu, _ = bt.eu_stack(core, exe, inlines=eu_inline)
     if need_inline and not any(f["type"] == bt.GDB_INLINE for t in gd.values() for f in t["frames"]
                                if t["lwp"] == oracle["main_tid"]):
         raise Skip("the compiler inlined nothing in the crash path (gdb shows no inline frame)")
     modfiles = bt.module_files(doc)
     for tid in sorted(mine):
-        compare_full(tid, mine[tid]["frames"], gd.get(tid), eu.get(tid), modfiles)
+        compare_full(tid, mine[tid]["frames"], gd.get(tid), eu.get(tid), modfiles, eu_inline)
     for role, chain in chains:
         tid = [t for t, r in oracle["tids"].items() if r == role][0]
         check_chain(tid, mine[tid]["frames"], chain, oracle["funcs"])
@@ -167,7 +182,8 @@ def cxx_templates(build):
 
 def lto(build):
     exe = bt.build(["bt_lto_main.c", "bt_lto_lib.c"], "bt_lto", ["-g", "-O2", "-flto"])
-    run_case(build, exe, [], "inline-lto", [("main", ["lib_inner", "lib_outer", "main_driver"])])
+    run_case(build, exe, [], "inline-lto", [("main", ["lib_inner", "lib_outer", "main_driver"])],
+             eu_inline=False)
 
 
 def _dwz_one(tmp, d):

@@ -23,6 +23,9 @@ CFLAGS="-std=gnu11 -g -O1 -fno-omit-frame-pointer -D_GNU_SOURCE $SAN -Wall -Wno-
 INC="-Iinclude -Ilib -I$out"
 
 mkdir -p "$out/obj" "$out/seeds"
+targets="fuzz_core fuzz_elf fuzz_cfi fuzz_line fuzz_memory"
+# FUZZ_NO_BUILD=1: run the binaries already built (another run may be linking)
+if [ "${FUZZ_NO_BUILD:-0}" != 1 ]; then
 [ -f "$out/config.mk" ] || CC=$CC sh scripts/configure.sh "$out"
 DEP_LIBS=$(sed -n 's/^DEP_LIBS *=//p' "$out/config.mk")
 
@@ -43,19 +46,25 @@ for src in $todo; do echo "$src"; done | xargs -r -P 2 -I{} sh -c \
 rm -f "$out/libcoroner-fuzz.a"
 ar rcs "$out/libcoroner-fuzz.a" $objs
 
-targets="fuzz_core fuzz_elf fuzz_cfi fuzz_line fuzz_memory"
 for t in $targets; do
 	echo "link $t"
 	$CC $CFLAGS -fsanitize=fuzzer $INC -o "$out/$t" "tests/fuzz/$t.c" \
 		"$out/libcoroner-fuzz.a" $DEP_LIBS
 done
+fi
 
-# ---- seeds ----
+# ---- seeds (FUZZ_KEEP_SEEDS=1 keeps those of an earlier build) ----
 seeds=$out/seeds
 tmp=$seeds/tmp
-rm -rf "$seeds"
+if { [ "${FUZZ_KEEP_SEEDS:-0}" = 1 ] || [ "${FUZZ_NO_BUILD:-0}" = 1 ]; } && [ -d "$seeds/fuzz_core" ]; then
+	make_seeds=0
+else
+	make_seeds=1
+fi
+[ "$make_seeds" = 1 ] && rm -rf "$seeds"
 mkdir -p "$tmp"
 for t in $targets; do mkdir -p "$seeds/$t"; done
+if [ "$make_seeds" = 1 ]; then
 cc -std=gnu11 -O1 -o "$tmp/mkseeds" tests/fuzz/mkseeds.c
 "$tmp/mkseeds" "$seeds"
 
@@ -105,6 +114,7 @@ for c in "$tmp"/*.core tests/tmp/cache/run-*/core tests/tmp/cache/corpus/*.core;
 	python3 tests/fuzz/seeds.py shrink "$c" "$seeds/fuzz_core/$name" 2>/dev/null ||
 		echo "seed: cannot shrink $c"
 done
+fi
 rm -rf "$tmp"
 for t in $targets; do
 	echo "seeds $t: $(ls "$seeds/$t" | wc -l) files, $(du -sk "$seeds/$t" | cut -f1) KiB"
@@ -121,10 +131,12 @@ for t in $targets; do
 	regress=""
 	[ -d "$repo/tests/regress/$t" ] && regress=$repo/tests/regress/$t
 	echo "== $t for $secs s"
+	# fork mode keeps going after a crash, timeout or OOM (each is saved)
 	(cd "$art" && ASAN_OPTIONS=detect_leaks=1 "$out/$t" -max_total_time="$secs" \
+		-fork=1 -ignore_crashes=1 -ignore_timeouts=1 -ignore_ooms=1 \
 		-timeout=10 -rss_limit_mb=2048 -malloc_limit_mb=1024 -print_final_stats=1 \
-		-artifact_prefix="$art/" "$corpus" "$seeds/$t" $regress 2>&1 |
-		tail -n 40 > "$out/$t.log") || true
+		-artifact_prefix="$art/" "$corpus" "$seeds/$t" $regress \
+		> "$out/$t.log" 2>&1) || true
 	tail -n 12 "$out/$t.log"
 	for f in "$art"/crash-* "$art"/timeout-* "$art"/oom-* "$art"/leak-*; do
 		[ -f "$f" ] || continue

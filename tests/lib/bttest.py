@@ -292,7 +292,7 @@ print("BTJSON" + json.dumps(res) + "BTJSON")
 '''
 
 
-def gdb_frames(exe, core):
+def gdb_frames(exe, core, pre=()):
     """{lwp: {"frames": [{"type", "pc", "name", "file", "line"}], "error"}}.
     Backtraces go past main and the entry point so they end where the stack
     ends, like eu-stack's."""
@@ -302,7 +302,10 @@ def gdb_frames(exe, core):
         script = f.name
     try:
         args = ["gdb", "-batch", "-nx", "-iex", "set auto-load off",
-                "-iex", "set debuginfod enabled off",
+                "-iex", "set debuginfod enabled off"]
+        for c in pre:
+            args += ["-iex", c]
+        args += [
                 "-ex", "set backtrace past-main on", "-ex", "set backtrace past-entry on",
                 "-ex", "set backtrace limit unlimited",
                 "-ex", "source " + script]
@@ -348,7 +351,9 @@ def compare_thread(tid, mine, eu, gdbt, pinned=None, modfiles=None):
     1. physical PCs equal eu-stack's, in order;
     2. each physical frame's function is eu-stack's or gdb's name for it;
     3. the whole list (inline frames too) has gdb's pcs, inline-ness and names,
-       gdb's tail-call frames aside.
+       gdb's tail-call frames aside; signal_frame is true exactly on the frames
+       gdb calls signal trampolines (SIGTRAMP_FRAME, "<signal handler called>"),
+       and the frame after one was found from the signal frame (how "signal").
     modfiles (module_files()) lets a physical frame's name be an alias (same
     ELF symbol value) of the peer's name."""
     modfiles = modfiles or {}
@@ -413,6 +418,16 @@ def compare_thread(tid, mine, eu, gdbt, pinned=None, modfiles=None):
                           fmt_frames(mine[max(0, i - 1):i + 3]),
                           ["%#x %s%s" % (x["pc"], x["name"], " [inline]" if x["type"] == GDB_INLINE
                                           else "") for x in g[max(0, i - 1):i + 3]]))
+        g_tramp = gf["type"] == GDB_SIGTRAMP
+        if bool(f.get("signal_frame")) != g_tramp:
+            raise Fail("tid %d frame #%d at %#x %s: signal_frame is %s, but gdb %s it a signal "
+                       "trampoline (\"<signal handler called>\")"
+                       % (tid, i, f["pcv"], f.get("function"), bool(f.get("signal_frame")),
+                          "calls" if g_tramp else "does not call"))
+        if i > 0 and g[i - 1]["type"] == GDB_SIGTRAMP and f.get("how") != "signal":
+            raise Fail("tid %d frame #%d at %#x %s: the caller of the signal trampoline should "
+                       "be restored from the signal frame (how \"signal\"), got %r"
+                       % (tid, i, f["pcv"], f.get("function"), f.get("how")))
         peers = [gf["name"]]
         if not g_inline and f["pcv"] in eu_name_at:
             peers.append(eu_name_at[f["pcv"]])

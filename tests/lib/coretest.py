@@ -299,6 +299,17 @@ SAN_MARKERS = ("ERROR: AddressSanitizer", "ERROR: LeakSanitizer",
                "ERROR: ThreadSanitizer")
 
 
+def san_summary(err, frames=4):
+    """The report line and the first frames of a sanitizer report."""
+    lines = err.splitlines()
+    for i, l in enumerate(lines):
+        if any(m in l for m in SAN_MARKERS):
+            out = [l.strip()]
+            out += [x.strip() for x in lines[i + 1:i + 12] if x.strip().startswith("#")][:frames]
+            return "\n".join(out)
+    return err[-1000:]
+
+
 class Result:
     def __init__(self, cmd, rc, out, err):
         self.cmd, self.rc, self.out, self.err = cmd, rc, out, err
@@ -332,7 +343,7 @@ def coroner(build, *args, timeout=60, ok_codes=None):
         raise Fail("%s: killed by signal %d" % (r.describe(), -p.returncode))
     for m in SAN_MARKERS:
         if m in err:
-            raise Fail("sanitizer report from `%s`:\n%s" % (" ".join(cmd), err[-3000:]))
+            raise Fail("sanitizer report from `%s`:\n%s" % (" ".join(cmd), san_summary(err)))
     if p.returncode in (86, 87):  # exit codes run.sh gives ASan / UBSan
         raise Fail("%s: sanitizer exit code" % r.describe())
     if ok_codes is not None and p.returncode not in ok_codes:

@@ -71,6 +71,8 @@ static inline void cw_store(uint8_t *p, unsigned size, uint64_t v, bool be)
 
 static inline void cw_blob_add(struct cw_blob *b, const void *p, size_t n)
 {
+	if (!n)
+		return;
 	if (b->cap - b->n < n) {
 		size_t cap = b->cap ? b->cap : 256;
 		while (cap - b->n < n)

@@ -871,6 +871,7 @@ static void syn_abbrevs(struct buf *ab)
 	abbrev(ab, 7, T_block, true, 0);
 	abbrev(ab, 8, T_sub, true, A_name, F_indirect, A_low, F_addr, A_high, F_data4, 0);
 	abbrev(ab, 9, T_sub, false, A_origin, F_ref4, A_low, F_addr, A_high, F_data4, 0);
+	abbrev(ab, 10, T_cu, true, A_name, F_string, 0);
 	uleb(ab, 0);
 }
 
@@ -1301,6 +1302,32 @@ static void syn_line(void)
 	}
 }
 
+/* A unit without pc attributes: found through its subprograms. */
+static void syn_nocov(void)
+{
+	static struct syn y;
+	struct dwarf_scope sc[8];
+	size_t n;
+	memset(&y, 0, sizeof(y));
+	syn_abbrevs(&y.abbrev);
+	syn_unit(&y.info, false, 0x1000, false);
+	size_t u = unit_begin(&y.info, 3, false, 0);
+	uleb(&y.info, 10); str(&y.info, "nocov.c");
+	uleb(&y.info, 2); str(&y.info, "g"); put(&y.info, 0x8000, 8); put(&y.info, 0x20, 4);
+	uleb(&y.info, 0);
+	uleb(&y.info, 0);
+	unit_end(&y.info, u);
+	struct dwarf_info *di = syn_open(&y, 0);
+	CHECK(!syn_scopes(di, 0x8010, sc, &n));
+	CHECK_EQ(n, 1);
+	CHECK_STR(sc[0].name, "g");
+	CHECK(!syn_scopes(di, 0x1014, sc, &n));
+	CHECK_EQ(n, 2);
+	CHECK(!syn_scopes(di, 0x8020, sc, &n));
+	CHECK_EQ(n, 0);
+	dwarf_info_free(di);
+}
+
 /* Many DIEs sharing one long range list: bounded work, then a limit. */
 static void syn_budget(void)
 {
@@ -1372,6 +1399,7 @@ int main(void)
 	syn_v5();
 	syn_line();
 	syn_budget();
+	syn_nocov();
 	syn_fuzz();
 
 	snprintf(tmp, sizeof(tmp), "/tmp/coroner-info-XXXXXX");
