@@ -7,7 +7,11 @@
  *
  * Ownership: everything a cor_core hands out (strings, structs, arrays) is
  * owned by that core and valid until cor_core_free(). Backtraces are owned by
- * the caller and freed with cor_backtrace_free().
+ * the caller and freed with cor_backtrace_free(); the strings of their frames
+ * belong to the core, so a backtrace must not outlive its core.
+ *
+ * Threads: a cor_core is not safe to use from several threads at once
+ * (lookups fill caches); distinct cores are independent.
  *
  * Stability: public structs are only ever handed out by pointer; new fields are
  * added at the end, so callers must never allocate or copy them by value.

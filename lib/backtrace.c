@@ -1,6 +1,7 @@
 /* Backtraces: physical frames from the unwinder, each symbolized (symbol
  * table, DWARF subprogram and inline chain, file:line) and expanded into its
- * inline frames. */
+ * inline frames. Symbolization is cached per core by PC: threads parked in
+ * the same places cost one lookup. */
 #include <stdlib.h>
 #include <string.h>
 #include "modules.h"
@@ -12,8 +13,182 @@ struct cor_backtrace {
 	struct cor_frame *v;
 	size_t n, cap;
 	char *stop;
-	struct arena arena;
 };
+
+/* One symbolized level of a PC (an inline instance or the function). */
+struct sym_level {
+	const char *function, *file;
+	uint64_t base;           /* offset = pc - base (when function) */
+	uint32_t line, column;
+	bool is_inline;
+};
+
+struct sym_entry {
+	uint64_t pc;             /* lookup pc; the slot is used when n > 0 */
+	uint32_t first, n;       /* levels[first .. first + n) */
+	const char *module;
+};
+
+struct symcache {
+	struct sym_entry *tab;   /* open addressing, power of two */
+	size_t cap, used;
+	struct sym_level *levels;
+	size_t nlevels, levels_cap;
+};
+
+void symcache_free(struct symcache *sc)
+{
+	if (!sc)
+		return;
+	free(sc->tab);
+	free(sc->levels);
+	free(sc);
+}
+
+static size_t slot(const struct symcache *sc, uint64_t pc)
+{
+	uint64_t h = pc * 0x9e3779b97f4a7c15ull;
+	size_t i = (size_t)(h >> 20) & (sc->cap - 1);
+	while (sc->tab[i].n && sc->tab[i].pc != pc)
+		i = (i + 1) & (sc->cap - 1);
+	return i;
+}
+
+static bool sc_grow(struct symcache *sc)
+{
+	if (sc->used * 2 < sc->cap)
+		return true;
+	struct symcache big = *sc;
+	big.cap = sc->cap ? sc->cap * 2 : 256;
+	big.tab = cor_calloc(big.cap, sizeof(*big.tab));
+	if (!big.tab)
+		return false;
+	for (size_t i = 0; i < sc->cap; i++)
+		if (sc->tab[i].n)
+			big.tab[slot(&big, sc->tab[i].pc)] = sc->tab[i];
+	free(sc->tab);
+	sc->tab = big.tab;
+	sc->cap = big.cap;
+	return true;
+}
+
+static const char *keep(struct cor_core *c, const char *s)
+{
+	return s ? arena_strdup(&c->arena, s) : NULL;
+}
+
+/* Demangled name kept in the core's arena. */
+static const char *name_of(struct cor_core *c, const char *raw)
+{
+	if (!raw)
+		return NULL;
+	if (!c->raw_names) {
+		char *d = cor_demangle(raw);
+		if (d) {
+			const char *s = keep(c, d);
+			free(d);
+			return s;
+		}
+	}
+	return keep(c, raw);
+}
+
+static struct sym_level *add_level(struct symcache *sc)
+{
+	if (!COR_GROW(sc->levels, sc->levels_cap, sc->nlevels + 1))
+		return NULL;
+	struct sym_level *l = &sc->levels[sc->nlevels++];
+	memset(l, 0, sizeof(*l));
+	return l;
+}
+
+static void warn_err(struct cor_core *c, cor_error *err)
+{
+	warnings_add(&c->warn, "%s", cor_error_message(err));
+	cor_error_free(err);
+}
+
+/* Symbolizes lookup pc into levels (innermost first); false on no memory. */
+static bool resolve(struct cor_core *c, struct symcache *sc, uint64_t pc,
+		    struct sym_entry *e)
+{
+	struct module *m = module_at(c, pc);
+	e->pc = pc;
+	e->first = (uint32_t)sc->nlevels;
+	e->module = m ? m->pub.name : NULL;
+	struct dwarf_scope scopes[MAX_SCOPES];
+	size_t ns = 0;
+	const char *file = NULL;
+	uint32_t line = 0, col = 0;
+	struct symbol sym;
+	bool have_sym = false;
+	if (m) {
+		uint64_t rel = pc - m->pub.load_bias;
+		struct symtab *st = module_symtab(c, m);
+		have_sym = st && symtab_lookup(st, rel, &sym);
+		struct dwarf_info *di = module_dwarf(c, m);
+		cor_error *err;
+		if (di && (err = dwarf_info_scopes(di, rel, scopes, MAX_SCOPES, &ns))) {
+			warn_err(c, err);
+			ns = 0;
+		}
+		if (di && (err = dwarf_info_line(di, rel, &file, &line, &col))) {
+			warn_err(c, err);
+			file = NULL;
+		}
+	}
+	if (c->no_inline && ns > 1) {
+		/* the function alone, at the call site of its outermost inline */
+		file = scopes[ns - 2].call_file;
+		line = scopes[ns - 2].call_line;
+		col = scopes[ns - 2].call_column;
+		scopes[0] = scopes[ns - 1];
+		ns = 1;
+	}
+	size_t n = ns ? ns : 1;
+	for (size_t k = 0; k < n; k++) {
+		struct sym_level *l = add_level(sc);
+		if (!l)
+			return false;
+		l->is_inline = k + 1 < n;
+		l->file = keep(c, k ? scopes[k - 1].call_file : file);
+		l->line = k ? scopes[k - 1].call_line : line;
+		l->column = k ? scopes[k - 1].call_column : col;
+		if (ns) {
+			const struct dwarf_scope *s = &scopes[k];
+			l->function = s->linkage_name ? name_of(c, s->linkage_name) : keep(c, s->name);
+			l->base = m->pub.load_bias + s->low_pc;
+		}
+		if (!l->is_inline && have_sym) {
+			if (!l->function)
+				l->function = name_of(c, sym.name);
+			l->base = m->pub.load_bias + sym.value;
+		}
+	}
+	e->n = (uint32_t)n;
+	return true;
+}
+
+static const struct sym_entry *lookup(struct cor_core *c, uint64_t pc)
+{
+	struct symcache *sc = c->symcache;
+	if (!sc && !(sc = c->symcache = cor_calloc(1, sizeof(*sc))))
+		return NULL;
+	if (sc->cap) {
+		struct sym_entry *e = &sc->tab[slot(sc, pc)];
+		if (e->n)
+			return e;
+	}
+	if (!sc_grow(sc))
+		return NULL;
+	struct sym_entry e;
+	if (!resolve(c, sc, pc, &e))
+		return NULL;
+	struct sym_entry *dst = &sc->tab[slot(sc, pc)];
+	*dst = e;
+	sc->used++;
+	return dst;
+}
 
 struct bt_cb {
 	struct unwind_cb cb;
@@ -21,114 +196,32 @@ struct bt_cb {
 	struct cor_backtrace *bt;
 };
 
-static const char *keep(struct cor_backtrace *bt, const char *s)
-{
-	return s ? arena_strdup(&bt->arena, s) : NULL;
-}
-
-/* Demangled name kept in the backtrace's arena. */
-static const char *name_of(struct cor_core *c, struct cor_backtrace *bt, const char *raw)
-{
-	if (!raw)
-		return NULL;
-	if (!c->raw_names) {
-		char *d = cor_demangle(raw);
-		if (d) {
-			const char *s = keep(bt, d);
-			free(d);
-			return s;
-		}
-	}
-	return keep(bt, raw);
-}
-
-static struct cor_frame *push(struct cor_backtrace *bt)
-{
-	if (!COR_GROW(bt->v, bt->cap, bt->n + 1))
-		return NULL;
-	struct cor_frame *f = &bt->v[bt->n++];
-	memset(f, 0, sizeof(*f));
-	return f;
-}
-
-static const char *scope_name(struct cor_core *c, struct cor_backtrace *bt,
-			      const struct dwarf_scope *s)
-{
-	return s->linkage_name ? name_of(c, bt, s->linkage_name) : keep(bt, s->name);
-}
-
 static bool on_frame(struct unwind_cb *ucb, const struct unwind_frame *uf)
 {
 	struct bt_cb *b = (struct bt_cb *)ucb;
-	struct cor_core *c = b->c;
 	struct cor_backtrace *bt = b->bt;
-	struct module *m = module_at(c, uf->lookup_pc);
-	const char *modname = m ? m->pub.name : NULL;
-	struct symbol sym;
-	bool have_sym = false;
-	if (m) {
-		struct symtab *st = module_symtab(c, m);
-		have_sym = st && symtab_lookup(st, uf->lookup_pc - m->pub.load_bias, &sym);
-	}
-	struct dwarf_scope scopes[MAX_SCOPES];
-	size_t ns = 0;
-	const char *file = NULL;
-	uint32_t line = 0, col = 0;
-	struct dwarf_info *di = m ? module_dwarf(c, m) : NULL;
-	if (di) {
-		uint64_t rel = uf->lookup_pc - m->pub.load_bias;
-		cor_error *err = dwarf_info_scopes(di, rel, scopes, MAX_SCOPES, &ns);
-		if (err) {
-			warnings_add(&c->warn, "%s", cor_error_message(err));
-			cor_error_free(err);
-			ns = 0;
-		}
-		err = dwarf_info_line(di, rel, &file, &line, &col);
-		if (err) {
-			warnings_add(&c->warn, "%s", cor_error_message(err));
-			cor_error_free(err);
-			file = NULL;
-		}
-	}
-	if (c->no_inline && ns > 1) {
-		/* keep the subprogram, with the call site of the outermost inline */
-		file = scopes[ns - 2].call_file;
-		line = scopes[ns - 2].call_line;
-		col = scopes[ns - 2].call_column;
-		scopes[0] = scopes[ns - 1];
-		ns = 1;
-	}
-	size_t nframes = ns ? ns : 1;
-	for (size_t k = 0; k < nframes; k++) {
-		struct cor_frame *f = push(bt);
-		if (!f)
-			return false;
+	const struct sym_entry *e = lookup(b->c, uf->lookup_pc);
+	if (!e)
+		return false;
+	if (!COR_GROW(bt->v, bt->cap, bt->n + e->n))
+		return false;
+	for (uint32_t k = 0; k < e->n; k++) {
+		const struct sym_level *l = &b->c->symcache->levels[e->first + k];
+		struct cor_frame *f = &bt->v[bt->n++];
+		memset(f, 0, sizeof(*f));
 		f->pc = uf->pc;
 		f->sp = uf->sp;
 		f->cfa = uf->cfa;
-		f->module = modname;
-		f->is_inline = k + 1 < nframes;
-		f->how = f->is_inline ? COR_FRAME_INLINE : uf->how;
-		f->signal_frame = !f->is_inline && uf->signal_frame;
-		if (k == 0) {
-			f->file = keep(bt, file);
-			f->line = line;
-			f->column = col;
-		} else {
-			f->file = keep(bt, scopes[k - 1].call_file);
-			f->line = scopes[k - 1].call_line;
-			f->column = scopes[k - 1].call_column;
-		}
-		if (ns) {
-			f->function = scope_name(c, bt, &scopes[k]);
-			f->offset = uf->pc - m->pub.load_bias - scopes[k].low_pc;
-		}
-		if (!f->is_inline && have_sym) {
-			if (!f->function)
-				f->function = name_of(c, bt, sym.name);
-			f->offset = uf->pc - m->pub.load_bias - sym.value;
-		}
-		if (!f->function && !f->is_inline && uf->signal_frame)
+		f->module = e->module;
+		f->is_inline = l->is_inline;
+		f->how = l->is_inline ? COR_FRAME_INLINE : uf->how;
+		f->signal_frame = !l->is_inline && uf->signal_frame;
+		f->function = l->function;
+		f->offset = l->function ? uf->pc - l->base : 0;
+		f->file = l->file;
+		f->line = l->line;
+		f->column = l->column;
+		if (!f->function && f->signal_frame)
 			f->function = "<signal trampoline>";
 	}
 	return true;
@@ -165,7 +258,6 @@ void cor_backtrace_free(cor_backtrace *bt)
 		return;
 	free(bt->v);
 	free(bt->stop);
-	arena_free(&bt->arena);
 	free(bt);
 }
 

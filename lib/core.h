@@ -69,6 +69,7 @@ struct cor_core {
 	bool have_xsave_layout;
 
 	struct modules *modules;    /* built on first use (modules.c) */
+	struct symcache *symcache;  /* pc -> symbolized frames (backtrace.c) */
 };
 
 /* memory.c */
@@ -91,5 +92,7 @@ const char *auxv_type_name(uint64_t type);
 
 /* modules.c */
 void modules_free(struct modules *m);
+/* backtrace.c */
+void symcache_free(struct symcache *sc);
 
 #endif

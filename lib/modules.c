@@ -588,6 +588,8 @@ struct symtab *module_symtab(struct cor_core *c, struct module *m)
 	return st;
 }
 
+/* The sections the DWARF reader uses; each is decompressed when first
+ * filled in, so sections it does not read (.debug_loclists, ...) are left. */
 static void fill_sections(struct elf_file *ef, struct dwarf_sections *s)
 {
 	static const struct { const char *name; size_t off; } names[] = {
@@ -596,8 +598,7 @@ static void fill_sections(struct elf_file *ef, struct dwarf_sections *s)
 		S(".debug_line", line), S(".debug_line_str", line_str),
 		S(".debug_str_offsets", str_offsets), S(".debug_addr", addr),
 		S(".debug_ranges", ranges), S(".debug_rnglists", rnglists),
-		S(".debug_aranges", aranges), S(".debug_loclists", loclists),
-		S(".debug_names", names), S(".gdb_index", gdb_index),
+		S(".debug_aranges", aranges),
 #undef S
 	};
 	for (size_t i = 0; i < COR_ARRAY_SIZE(names); i++)

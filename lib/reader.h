@@ -19,7 +19,8 @@ struct reader {
 static inline void reader_init(struct reader *r, const void *p, size_t n,
 			       bool be, uint8_t addr_size)
 {
-	r->base = r->pos = p;
+	static const uint8_t none[1];
+	r->base = r->pos = p ? p : none; /* absent data: NULL + n is undefined */
 	r->end = r->pos + n;
 	r->be = be;
 	r->addr_size = addr_size;

@@ -298,6 +298,17 @@ static bool ppc_step(struct uw *u, bool first)
 
 /* ---- the loop ---- */
 
+/* Heuristic steps (frame pointer, link register) must land in code: a
+ * loaded object, or a file mapped executable (old kernels map the stack
+ * rwx, so anonymous memory does not count). */
+static bool executable(struct cor_core *c, uint64_t pc)
+{
+	if (module_at(c, pc))
+		return true;
+	const struct cor_mapping *m = cor_core_mapping_at(c, pc);
+	return m && m->exec && m->path;
+}
+
 static cor_error *cfi_step(struct uw *u, struct module *m, uint64_t lookup, bool *found)
 {
 	*found = false;
@@ -385,12 +396,16 @@ cor_error *unwind_thread(struct cor_core *c, size_t ti, struct unwind_cb *cb)
 				cor_error_free(err);
 				break;
 			}
+			struct uw saved = *u;
 			if (found) {
 				how = COR_FRAME_CFI;
-			} else if (u->a->arch == COR_ARCH_PPC64LE || u->a->arch == COR_ARCH_PPC64 ?
-				   ppc_step(u, depth == 0) : fp_step(u, depth == 0)) {
+			} else if ((u->a->arch == COR_ARCH_PPC64LE || u->a->arch == COR_ARCH_PPC64 ?
+				    ppc_step(u, depth == 0) : fp_step(u, depth == 0)) &&
+				   executable(c, u->pc)) {
 				how = COR_FRAME_FP;
-			} else if (depth == 0 && u->a->arch == COR_ARCH_AARCH64 && u->ok[30]) {
+			} else if (depth == 0 && u->a->arch == COR_ARCH_AARCH64 && saved.ok[30] &&
+				   executable(c, strip_pac(&saved, saved.v[30]))) {
+				*u = saved;
 				u->pc = strip_pac(u, u->v[30]);
 				how = COR_FRAME_LR;
 			} else {

@@ -24,6 +24,9 @@ Cases (the real core is crashme.c built non-PIE with 1 thread):
   e_phnum 0xffff, PT_NOTE offset past EOF, a PT_LOAD whose p_offset+p_filesz
   wraps around                               no crash, exit 1 or 3
   a sweep of 24 more truncation points       no crash, exit 0, 1 or 3
+  a missing file, a directory               exit 1, message names the path
+  usage errors (no args, no core, no ADDR, ADDR not a number, unknown
+  subcommand, unknown option)                exit 2, message on stderr
 Every case runs `report --json` and the text subcommands info, threads, maps,
 notes, auxv.
 """
@@ -154,6 +157,12 @@ def t_read_past_cut(build, path, addr, data):
           "message names neither the address nor truncation: %r" % r.err.strip())
 
 
+def t_usage(build, args):
+    r = coroner(build, *args)
+    check_eq(r.rc, 2, "exit code of a usage error (%s)" % r.describe())
+    check(r.err.strip(), "usage error without a message on stderr")
+
+
 def t_no_crash(build, path):
     all_cmds(build, path)
 
@@ -189,6 +198,12 @@ def main():
     note_seg = notes[0][5]
     bytes_by = {b[0]: b for b in oracle["bytes"]}
 
+    rep.run("bad_input/missing-file", t_error, build, os.path.join(d, "no-such.core"))
+    rep.run("bad_input/directory", t_error, build, d)
+    for args in ([], ["report"], ["read", core], ["read", core, "nothex"],
+                 ["no-such-subcommand", core], ["report", core, "--no-such-option"]):
+        rep.run("bad_input/usage " + " ".join(os.path.basename(a) for a in args),
+                t_usage, build, args)
     rep.run("bad_input/empty", t_error, build, write(d, "empty.core", b""))
     rep.run("bad_input/text", t_error, build,
             write(d, "text.core", b"this is not an ELF file\n" * 40))

@@ -227,6 +227,9 @@ VARIANTS = {
     "static": (COMMON + ["-static"], ["--threads", "4"]),
     "m32": (COMMON + ["-m32"], ["--threads", "4"]),
     "bigheap": (COMMON + ["-fPIE", "-pie"], ["--threads", "1", "--heap", "256"]),
+    "threads40": (COMMON + ["-fno-pie", "-no-pie"], ["--threads", "40"]),
+    "accerr": (COMMON + ["-fno-pie", "-no-pie"], ["--threads", "1", "--mode", "accerr"]),
+    "abort": (COMMON + ["-fPIE", "-pie"], ["--threads", "2", "--mode", "abort"]),
 }
 
 

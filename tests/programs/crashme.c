@@ -2,7 +2,7 @@
  * crashme - a process that dies on purpose and first writes down what a core
  * analyser should find in its core ("oracle.txt" in the current directory).
  *
- *   crashme [--threads N] [--heap MIB] [--fault HEXADDR]
+ *   crashme [--threads N] [--heap MIB] [--fault HEXADDR] [--mode segv|accerr|abort]
  *
  * N threads (default 4) each fill a buffer on their own stack with a pattern,
  * record their tid and park in park_thread() (pause). The main thread fills a
@@ -11,11 +11,13 @@
  * with raw write(2) (no stdio, no allocation after the maps snapshot, so the
  * address space in the core is the one recorded), then stores to the fault
  * address (default 0x1230): SIGSEGV, SEGV_MAPERR, si_addr = that address.
+ * --mode accerr stores into g_rodata instead (SIGSEGV, SEGV_ACCERR, si_addr
+ * = &g_rodata); --mode abort calls abort() (SIGABRT, SI_TKILL, no address).
  *
  * Oracle lines ("key value..."):
  *   pid P / ppid P / uid U / gid G / comm NAME / cmdline HEX(raw /proc/self/cmdline)
  *   tid T main|thread      one per thread, main first
- *   fault ADDR SIGNO CODE
+ *   fault ADDR SIGNO CODE  (ADDR 0x0 when the signal has no address)
  *   bytes LABEL ADDR HEX   memory of this process at ADDR (lowercase hex)
  *   map LINE               one per /proc/self/maps line, in order
  *   end
@@ -174,6 +176,7 @@ int main(int argc, char **argv)
 {
 	uintptr_t fault = 0x1230;
 	unsigned long heap_mib = 0;
+	const char *mode = "segv";
 	sigset_t all;
 
 	for (int i = 1; i < argc; i++) {
@@ -183,6 +186,8 @@ int main(int argc, char **argv)
 			heap_mib = strtoul(argv[++i], NULL, 0);
 		else if (!strcmp(argv[i], "--fault") && i + 1 < argc)
 			fault = strtoull(argv[++i], NULL, 16);
+		else if (!strcmp(argv[i], "--mode") && i + 1 < argc)
+			mode = argv[++i];
 	}
 	if (nthreads < 0 || nthreads > MAX_THREADS)
 		nthreads = 4;
@@ -191,8 +196,12 @@ int main(int argc, char **argv)
 	 * a fault still kills, but be explicit. */
 	sigemptyset(&all);
 	sigaddset(&all, SIGSEGV);
+	sigaddset(&all, SIGABRT);
 	sigprocmask(SIG_UNBLOCK, &all, NULL);
 	signal(SIGSEGV, SIG_DFL);
+	signal(SIGABRT, SIG_DFL);
+	if (!strcmp(mode, "accerr"))
+		fault = (uintptr_t)g_rodata;
 
 	unsigned char stackbuf[BUF];
 	unsigned char *heap = malloc(BUF);
@@ -245,7 +254,13 @@ int main(int argc, char **argv)
 	for (int i = 0; i < nthreads; i++) {
 		put("tid "); putdec(tids[i]); put(" thread\n");
 	}
-	put("fault "); puthex(fault); put(" 11 1\n");
+	if (!strcmp(mode, "abort"))
+		put("fault 0x0 6 -6\n");
+	else if (!strcmp(mode, "accerr")) {
+		put("fault "); puthex(fault); put(" 11 2\n");
+	} else {
+		put("fault "); puthex(fault); put(" 11 1\n");
+	}
 
 	putbytes("data", g_data, BUF);
 	putbytes("bss", g_bss, BUF);
@@ -305,6 +320,8 @@ int main(int argc, char **argv)
 		off += w;
 	}
 	close(fd);
+	if (!strcmp(mode, "abort"))
+		abort();
 	crash(fault);
 	return 0;
 }

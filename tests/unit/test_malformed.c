@@ -13,6 +13,7 @@
 #include "symbols.h"
 #include "dwarf/cfi.h"
 #include "dwarf/expr.h"
+#include "dwarf/info.h"
 #ifdef HAVE_ZLIB
 #include <zlib.h>
 #endif
@@ -409,6 +410,43 @@ static void test_many_notes(void)
 	cw_free(&b.w);
 }
 
+/* ELF32 little endian (i386) and ELF64 big endian (ppc64): the same
+ * breakage is found in either layout. */
+static void test_layouts(void)
+{
+	static const struct { bool is64, be; uint16_t machine; size_t tid_at, prsize; } v[] = {
+		{ false, false, EM_386, 24, 144 },
+		{ true, true, EM_PPC64, 32, 112 + 48 * 8 + 8 },
+	};
+	for (size_t i = 0; i < 2; i++) {
+		struct cw w;
+		size_t n;
+		cw_init(&w, v[i].is64, v[i].be, ET_CORE, v[i].machine);
+		unsigned notes = cw_seg(&w, PT_NOTE, 0, 0, 0);
+		uint8_t pr[512] = {0};
+		cw_store(pr + v[i].tid_at, 4, 77, v[i].be);
+		cw_note(&w, notes, "CORE", NT_PRSTATUS, pr, v[i].prsize);
+		/* descsz 0xffffffff */
+		cw_note_raw(&w, notes, 5, 0xffffffff, NT_PRSTATUS, "CORE", 5, pr, 8);
+		unsigned s = cw_seg(&w, PT_LOAD, 6, 0x10000, 0x1000);
+		cw_seg_data(&w, s, pr, 64);
+		uint8_t *p = cw_finish(&w, &n);
+		cor_core *c = OPEN_WARN(p, n, NULL, "malformed note (size runs past its segment)");
+		if (c) {
+			CHECK_EQ(cor_core_info(c)->elf_class, v[i].is64 ? 64 : 32);
+			CHECK_EQ(cor_core_info(c)->big_endian, v[i].be);
+			CHECK_EQ(cor_core_thread_count(c), 1);
+			CHECK_EQ(cor_core_thread(c, 0)->tid, 77);
+			cor_core_free(c);
+		}
+		/* the program header table cut in the middle of its second entry */
+		cw_set_ehdr(&w, CW_E_PHOFF, n - cw_phentsize(&w) - 8);
+		c = OPEN_WARN(p, n, NULL, "file truncated: only 1 of 2 program headers present");
+		cor_core_free(c);
+		cw_free(&w);
+	}
+}
+
 /* ---- unwinding: loops and depth ---- */
 
 /* A core whose thread has an rbp chain of depth frames on the stack. */
@@ -469,7 +507,7 @@ static void test_no_progress(void)
 	unsigned ts = cw_sec(&v, ".text", 1, 6, CW_AUTO, text, sizeof(text));
 	uint8_t eh[56] = {
 		20, 0, 0, 0, 0, 0, 0, 0, 1, 'z', 'R', 0, 1, 0x78, 16, 1, 0x1b,
-		0x0c, 7, 0, 0x90, 0, 0, 0, 0,            /* def_cfa rsp+0; rip at cfa+0 */
+		0x0c, 7, 0, 0x90, 0, 0, 0,               /* def_cfa rsp+0; rip at cfa+0 */
 		20, 0, 0, 0, 28, 0, 0, 0, 0, 0, 0, 0, 64, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
 	};
 	unsigned es = cw_sec(&v, ".eh_frame", 1, 2, CW_AUTO, eh, sizeof(eh));
@@ -766,6 +804,68 @@ static void test_expr(void)
 	cor_error_free(err);
 }
 
+/* DIEs nested deeper than limits.max_depth: a CU, a subprogram, and 200
+ * lexical blocks each inside the previous one. */
+static void test_die_depth(void)
+{
+	static const uint8_t abbrev[] = {
+		1, 0x11, 1, 0x11, 0x01, 0x12, 0x07, 0, 0,       /* CU: low_pc, high_pc */
+		2, 0x2e, 1, 0x03, 0x08, 0x11, 0x01, 0x12, 0x07, 0, 0, /* subprogram */
+		3, 0x0b, 1, 0, 0,                               /* lexical block */
+		0,
+	};
+	struct cw_blob info = {0};
+	cw_blob_uint(&info, 4, 0, false);    /* unit_length, patched */
+	cw_blob_uint(&info, 2, 4, false);
+	cw_blob_uint(&info, 4, 0, false);
+	cw_blob_uint(&info, 1, 8, false);
+	cw_blob_uint(&info, 1, 1, false);
+	cw_blob_uint(&info, 8, 0x1000, false);
+	cw_blob_uint(&info, 8, 0x100, false);
+	cw_blob_uint(&info, 1, 2, false);
+	cw_blob_add(&info, "f", 2);
+	cw_blob_uint(&info, 8, 0x1000, false);
+	cw_blob_uint(&info, 8, 0x100, false);
+	size_t block0 = info.n;
+	for (int i = 0; i < 200; i++)
+		cw_blob_uint(&info, 1, 3, false);
+	cw_blob_add(&info, NULL, 202);
+	cw_store(info.p, 4, info.n - 4, false);
+	struct dwarf_sections s;
+	memset(&s, 0, sizeof(s));
+	s.info.data = info.p;
+	s.info.size = info.n;
+	s.abbrev.data = abbrev;
+	s.abbrev.size = sizeof(abbrev);
+	s.addr_size = 8;
+	s.path = "t.debug";
+	struct cor_limits cl = { .max_depth = 16 };
+	struct limits lim;
+	limits_resolve(&lim, &cl);
+	struct dwarf_info *di = NULL;
+	cor_error *err = dwarf_info_new(&s, &lim, &di);
+	CHECK(!err);
+	cor_error_free(err);
+	if (di) {
+		struct dwarf_scope sc[8];
+		size_t n = 0;
+		err = dwarf_info_scopes(di, 0x1010, sc, 8, &n);
+		char want[96];
+		/* the 17th nesting level is block 15 (the CU and f are 1 and 2) */
+		snprintf(want, sizeof(want), "t.debug: offset 0x%zx: .debug_info: DIE nesting deeper than 16",
+			 block0 + 14);
+		CHECK(err && cor_error_code(err) == COR_ERR_LIMIT);
+		CHECK(err && strstr(cor_error_message(err), want));
+		if (err && !strstr(cor_error_message(err), want))
+			fprintf(stderr, "    (%s; wanted %s)\n", cor_error_message(err), want);
+		if (!err)
+			fprintf(stderr, "    (no error, %zu scopes)\n", n);
+		cor_error_free(err);
+		dwarf_info_free(di);
+	}
+	free(info.p);
+}
+
 int main(void)
 {
 	test_header();
@@ -775,11 +875,13 @@ int main(void)
 	test_nt_file();
 	test_psinfo();
 	test_many_notes();
+	test_layouts();
 	test_deep_stack();
 	test_no_progress();
 	test_symtab_entsize0();
 	test_compressed();
 	test_cfi();
 	test_expr();
+	test_die_depth();
 	return T_DONE();
 }
