@@ -363,6 +363,7 @@ static void dispatch_note(struct cor_core *c, const struct elf_note *n)
 static void walk_notes(struct cor_core *c, void (*fn)(struct cor_core *, const struct elf_note *, uint64_t))
 {
 	struct elf_file *ef = c->elf;
+	uint64_t walked = 0;
 	for (uint32_t i = 0; i < ef->phnum; i++) {
 		const struct elf_phdr *p = &ef->phdrs[i];
 		if (p->type != PT_NOTE)
@@ -373,6 +374,14 @@ static void walk_notes(struct cor_core *c, void (*fn)(struct cor_core *, const s
 			continue;
 		if (len > ef->size - p->offset)
 			len = ef->size - p->offset;
+		/* a core's PT_NOTE segments do not overlap: more note bytes
+		 * than the file holds only repeat notes, and the work */
+		if (len > ef->size - walked) {
+			warnings_add(&c->warn, "%s: offset 0x%" PRIx64 ": PT_NOTE segments overlap: notes of this and later segments ignored",
+				     ef->path, p->offset);
+			break;
+		}
+		walked += len;
 		elf_range(ef, p->offset, len, &r);
 		struct elf_note n;
 		int k;

@@ -14,6 +14,7 @@
 #define DT_DEBUG 21
 #define MAX_LINK_MAP 10000
 #define MAX_VDSO (1u << 20)
+#define MAX_MODULES 10000
 
 /* ELF header and program headers of an object, read from the core. */
 struct mem_elf {
@@ -105,8 +106,10 @@ static uint64_t mem_bias(struct cor_core *c, uint64_t base, const struct mem_elf
 
 static struct module *add_module(struct modules *ms, size_t *cap)
 {
-	if (!COR_GROW(ms->v, *cap, ms->n + 1))
+	if (ms->n >= MAX_MODULES || !COR_GROW(ms->v, *cap, ms->n + 1)) {
+		ms->dropped++;
 		return NULL;
+	}
 	struct module *m = &ms->v[ms->n++];
 	memset(m, 0, sizeof(*m));
 	return m;
@@ -365,6 +368,9 @@ struct modules *modules_get(struct cor_core *c)
 	add_vdso(c, ms, &cap);
 	from_link_map(c, ms, &cap);
 	add_executable(c, ms, &cap);
+	if (ms->dropped)
+		warnings_add(&c->warn, "%zu loaded objects beyond the first %d ignored",
+			     ms->dropped, MAX_MODULES);
 	if (ms->n)
 		qsort(ms->v, ms->n, sizeof(*ms->v), cmp_module);
 	c->modules = ms;

@@ -29,6 +29,7 @@ struct module {
 struct modules {
 	struct module *v;            /* sorted by start */
 	size_t n;
+	size_t dropped;              /* over MAX_MODULES */
 };
 
 struct modules *modules_get(struct cor_core *c);
