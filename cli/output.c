@@ -215,6 +215,7 @@ void print_json_report(struct cli *cli, bool with_frames)
 		json_key(&j, "end"); json_hex(&j, m->end);
 		json_key(&j, "offset"); json_hex(&j, m->offset);
 		json_key(&j, "path"); json_str(&j, m->path);
+		json_key(&j, "label"); json_str(&j, m->label);
 		json_key(&j, "perms"); json_str(&j, perm);
 		json_key(&j, "in_core");
 		if (m->in_core == COR_IN_CORE_PARTIAL) json_str(&j, "partial");
@@ -366,7 +367,7 @@ void print_maps(struct cli *cli, FILE *f)
 		fprintf(f, "0x%0*" PRIx64 " 0x%0*" PRIx64 " %c%c%c  0x%08" PRIx64 " %-7s %s\n",
 			w, m->start, w, m->end, m->read ? 'r' : '-', m->write ? 'w' : '-',
 			m->exec ? 'x' : '-', m->offset, in_core_text(m->in_core),
-			m->path ? m->path : "");
+			m->path ? m->path : m->label ? m->label : "");
 	}
 }
 

@@ -208,6 +208,9 @@ struct cor_mapping {
 	enum cor_in_core in_core;
 	uint64_t core_offset;    /* p_offset of the segment */
 	uint64_t core_bytes;     /* bytes actually present in the core */
+	/* What an anonymous mapping is, where the core tells: "[vdso]",
+	 * "[vsyscall]", "[stack]" (the main thread's), "[stack:TID]"; or NULL. */
+	const char *label;
 };
 size_t cor_core_mapping_count(const cor_core *core);
 const struct cor_mapping *cor_core_mapping(const cor_core *core, size_t i);

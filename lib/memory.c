@@ -3,6 +3,7 @@
  * when the kernel did not dump those pages. */
 #include <errno.h>
 #include <fcntl.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -84,6 +85,36 @@ static cor_error *build_backing(struct cor_core *c)
 	return NULL;
 }
 
+static struct cor_mapping *map_at(struct cor_core *c, uint64_t addr)
+{
+	struct segment *s = seg_at(c, addr);
+	return s ? &c->maps[s - c->segs] : NULL;
+}
+
+/* Names for anonymous mappings the core identifies: the vDSO (auxv), the
+ * vsyscall page, the main stack (holds the auxv strings), threads' stacks. */
+static void label_mappings(struct cor_core *c)
+{
+	uint64_t at;
+	struct cor_mapping *m;
+	if (cor_core_auxv_get(c, 33 /* AT_SYSINFO_EHDR */, &at) && (m = map_at(c, at)) && !m->path)
+		m->label = "[vdso]";
+	if (c->arch && c->arch->arch == COR_ARCH_X86_64 && (m = map_at(c, 0xffffffffff600000ull)) &&
+	    !m->path)
+		m->label = "[vsyscall]";
+	if ((cor_core_auxv_get(c, 31 /* AT_EXECFN */, &at) ||
+	     cor_core_auxv_get(c, 25 /* AT_RANDOM */, &at)) && (m = map_at(c, at)) && !m->path)
+		m->label = "[stack]";
+	for (size_t i = 0; i < c->nthreads && i < 100000; i++) {
+		const struct cor_thread *t = &c->threads[i];
+		if (!(m = map_at(c, t->sp)) || m->path || m->label)
+			continue;
+		char buf[32];
+		snprintf(buf, sizeof(buf), "[stack:%d]", t->tid);
+		m->label = arena_strdup(&c->arena, buf);
+	}
+}
+
 cor_error *memory_build(struct cor_core *c)
 {
 	struct elf_file *ef = c->elf;
@@ -149,6 +180,7 @@ cor_error *memory_build(struct cor_core *c)
 			m->offset = s->fmap->pgoff + (s->start - s->fmap->start);
 		}
 	}
+	label_mappings(c);
 	if (truncated)
 		warnings_add(&c->warn, "%s: %" PRIu64 " memory segments are cut short by the truncation; their missing bytes cannot be read",
 			     ef->path, truncated);

@@ -185,6 +185,26 @@ def t_mappings(c):
     check(not errs, "; ".join(errs[:10]) + (" ..." if len(errs) > 10 else ""))
 
 
+def t_labels(c):
+    """[vdso], [vsyscall], [stack] as the kernel names them in maps; one
+    [stack:TID] per other thread, on an anonymous mapping."""
+    got = c.doc["mappings"]
+    errs = []
+    for g, m in zip(got, c.o["maps"]):
+        want = m["path"] if m["path"] in ("[vdso]", "[vsyscall]", "[stack]") else None
+        lab = g.get("label")
+        if lab and lab.startswith("[stack:"):
+            tid = int(lab[7:-1])
+            if tid not in c.o["tids"] or tid == c.o["main_tid"] or m["path"]:
+                errs.append("%s on %x-%x (%r)" % (lab, m["start"], m["end"], m["path"]))
+            continue
+        if lab != want:
+            errs.append("%x-%x %r: label %r" % (m["start"], m["end"], m["path"], lab))
+    check(not errs, "; ".join(errs))
+    stacks = [g["label"] for g in got if (g.get("label") or "").startswith("[stack:")]
+    check_eq(len(stacks), len(c.o["tids"]) - 1, "thread stack labels %r" % stacks)
+
+
 def mapping_of(c, addr):
     for m in c.o["maps"]:
         if m["start"] <= addr < m["end"]:
@@ -318,6 +338,7 @@ def main():
         rep.run(pre + "threads", t_threads, c)
         rep.run(pre + "registers", t_registers, c)
         rep.run(pre + "mappings", t_mappings, c)
+        rep.run(pre + "mapping-labels", t_labels, c)
         for label, addr, data in c.o["bytes"]:
             rep.run(pre + "read/" + label, t_read, c, label, addr, data)
         label, addr, data = c.o["bytes"][0]
