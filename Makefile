@@ -32,8 +32,8 @@ $(BUILD)/libcoroner.a: $(LIB_OBJ)
 	@rm -f $@
 	@ar rcs $@ $^
 
-$(BUILD)/libcoroner.so: $(LIB_OBJ)
-	$(CC) -shared -Wl,-soname,libcoroner.so.0 $(ALLCFLAGS) $(LDFLAGS) -o $@ $^ $(DEP_LIBS)
+$(BUILD)/libcoroner.so: $(LIB_OBJ) lib/libcoroner.map
+	$(CC) -shared -Wl,-soname,libcoroner.so.0 -Wl,--version-script=lib/libcoroner.map $(ALLCFLAGS) $(LDFLAGS) -o $@ $(LIB_OBJ) $(DEP_LIBS)
 
 $(BUILD)/coroner: $(CLI_OBJ) $(BUILD)/libcoroner.a
 	$(CC) $(ALLCFLAGS) $(LDFLAGS) -o $@ $(CLI_OBJ) $(BUILD)/libcoroner.a $(DEP_LIBS)
