@@ -1,5 +1,6 @@
 /* Opening a core: validate the ELF, walk every note of every PT_NOTE, build
  * the process, signal, threads, file mappings and auxv, then the memory. */
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
 #include "core.h"
@@ -517,6 +518,7 @@ static cor_error *core_new(const struct cor_options *opts, struct cor_core **out
 	if (!c)
 		return &cor_enomem;
 	c->crashed = -1;
+	c->fd = -1;
 	if (!copy_options(c, opts)) {
 		cor_core_free(c);
 		return &cor_enomem;
@@ -545,7 +547,12 @@ cor_error *cor_core_open(const char *path, const struct cor_options *opts, cor_c
 	cor_error *err = core_new(opts, &c);
 	if (err)
 		return err;
-	return core_finish(c, elf_open(path, &c->limits, &c->warn, &c->elf), out);
+	err = elf_open(path, &c->limits, &c->warn, &c->elf);
+	if (!err) {
+		elf_advise_random(c->elf);
+		c->fd = open(path, O_RDONLY | O_CLOEXEC);
+	}
+	return core_finish(c, err, out);
 }
 
 cor_error *cor_core_open_mem(const void *data, size_t size, const char *name,

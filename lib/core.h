@@ -70,6 +70,12 @@ struct cor_core {
 
 	struct modules *modules;    /* built on first use (modules.c) */
 	struct symcache *symcache;  /* pc -> symbolized frames (backtrace.c) */
+	/* Memory reads of a core on disk go through pread and a small page
+	 * cache instead of the mapping: the kernel maps 64 KiB around every
+	 * touched page of a mapping, which made memory grow with the stacks
+	 * read. fd is -1 for cores opened from memory. */
+	int fd;
+	struct page_cache *pcache;
 };
 
 /* memory.c */

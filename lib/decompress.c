@@ -11,6 +11,9 @@
 #ifdef HAVE_ZLIB
 #include <zlib.h>
 #endif
+#ifdef HAVE_LIBDEFLATE
+#include <libdeflate.h>
+#endif
 #ifdef HAVE_ZSTD
 #include <zstd.h>
 #include <zstd_errors.h>
@@ -23,6 +26,13 @@
 #define XZ_MEMLIMIT ((uint64_t)512 << 20)
 
 enum { D_END, D_TRUNC, D_CORRUPT, D_NOMEM, D_OVER, D_MEMLIMIT };
+
+/* The zlib header: deflate method, window <= 32 KiB, no preset dictionary. */
+static inline bool zlib_header_ok(const uint8_t *in, size_t n)
+{
+	return n >= 2 && (in[0] & 0x0f) == 8 && (in[0] >> 4) <= 7 && !(in[1] & 0x20) &&
+	       ((unsigned)in[0] << 8 | in[1]) % 31 == 0;
+}
 
 struct dbuf {
 	uint8_t *p;
@@ -79,8 +89,7 @@ static int run_zlib(struct dbuf *b, const uint8_t *in, size_t n)
 	/* The zlib header by hand, then raw deflate: the Adler-32 of the
 	 * output costs a tenth of the time and the readers check every byte
 	 * anyway. The trailer must still be there (truncation stays an error). */
-	if (n < 6 || (in[0] & 0x0f) != 8 || (in[0] >> 4) > 7 || (in[1] & 0x20) ||
-	    ((unsigned)in[0] << 8 | in[1]) % 31 != 0) {
+	if (n < 6 || !zlib_header_ok(in, n)) {
 		b->detail = n < 6 ? NULL : "bad zlib header";
 		return n < 6 ? D_TRUNC : D_CORRUPT;
 	}
@@ -307,6 +316,51 @@ static cor_error *run_error(int rc, const char *kn, const struct dbuf *b,
 	return cor_error_new(COR_ERR_FORMAT, "%s: corrupt %s data%s%s", what, kn, sep, d);
 }
 
+#ifdef HAVE_LIBDEFLATE
+/* A zlib stream of known size in one call: libdeflate inflates two to three
+ * times faster than zlib. The size was checked against max by the caller.
+ * Returns NULL with *out NULL when the data is bad, for zlib to diagnose. */
+static cor_error *deflate_known(const uint8_t *in, size_t n, size_t expected,
+				const char *what, uint8_t **out, size_t *outn)
+{
+	if (n < 6)
+		return cor_error_new(COR_ERR_FORMAT, "%s: truncated zlib data", what);
+	if (!zlib_header_ok(in, n))
+		return cor_error_new(COR_ERR_FORMAT, "%s: corrupt zlib data: bad zlib header", what);
+	struct libdeflate_decompressor *d = libdeflate_alloc_decompressor();
+	uint8_t *buf = malloc(expected ? expected : 1);
+	if (!d || !buf) {
+		libdeflate_free_decompressor(d);
+		free(buf);
+		return &cor_enomem;
+	}
+	size_t used = 0, got = 0;
+	enum libdeflate_result r = libdeflate_deflate_decompress_ex(d, in + 2, n - 2, buf,
+								   expected, &used, &got);
+	libdeflate_free_decompressor(d);
+	cor_error *err = NULL;
+	if (r == LIBDEFLATE_INSUFFICIENT_SPACE)
+		err = cor_error_new(COR_ERR_FORMAT, "%s: zlib data decompresses to more than the %zu bytes expected",
+				    what, expected);
+	else if (r != LIBDEFLATE_SUCCESS) {
+		/* bad input: let zlib say whether it is cut short or corrupt */
+		free(buf);
+		return NULL;
+	} else if (got != expected)
+		err = cor_error_new(COR_ERR_FORMAT, "%s: zlib data decompresses to %zu bytes, %zu expected",
+				    what, got, expected);
+	else if (n - 2 - used < 4)
+		err = cor_error_new(COR_ERR_FORMAT, "%s: truncated zlib data", what);
+	if (err) {
+		free(buf);
+		return err;
+	}
+	*out = buf;
+	*outn = got;
+	return NULL;
+}
+#endif
+
 cor_error *cor_decompress(enum cor_compression kind, const uint8_t *in, size_t n,
 			  uint64_t expected, uint64_t max, const char *what,
 			  uint8_t **out, size_t *outn)
@@ -328,6 +382,13 @@ cor_error *cor_decompress(enum cor_compression kind, const uint8_t *in, size_t n
 				     expected, max);
 	if (expected > SIZE_MAX)
 		return &cor_enomem;
+#ifdef HAVE_LIBDEFLATE
+	if (kind == COR_ZLIB && expected) {
+		cor_error *err = deflate_known(in, n, (size_t)expected, what, out, outn);
+		if (err || *out)
+			return err;
+	}
+#endif
 	struct dbuf b = {0};
 	b.limit = expected ? expected : max < SIZE_MAX ? max : SIZE_MAX;
 	b.hint = expected ? b.limit : FIRST_CHUNK;

@@ -291,6 +291,12 @@ cor_error *elf_open(const char *path, const struct limits *lim,
 	return NULL;
 }
 
+void elf_advise_random(struct elf_file *ef)
+{
+	if (ef->mapped)
+		madvise((void *)ef->data, ef->size, MADV_RANDOM);
+}
+
 void elf_close(struct elf_file *ef)
 {
 	if (!ef)

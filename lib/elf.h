@@ -80,6 +80,9 @@ cor_error *elf_open_mem(const void *data, size_t size, const char *name,
 			const struct limits *lim, struct warnings *warn,
 			struct elf_file **out);
 void elf_close(struct elf_file *ef);
+/* Tells the kernel reads will be scattered (a core): no read-around, so
+ * the pages mapped are the pages read. */
+void elf_advise_random(struct elf_file *ef);
 
 /* A reader over bytes [off, off+len) of the file; false if not all inside. */
 bool elf_range(const struct elf_file *ef, uint64_t off, uint64_t len,

@@ -85,6 +85,45 @@ static cor_error *build_backing(struct cor_core *c)
 	return NULL;
 }
 
+#define PAGE 4096u
+#define CACHE_PAGES 64u
+
+struct page_cache {
+	uint64_t page[CACHE_PAGES];    /* file offset / PAGE, +1 (0: empty) */
+	uint8_t data[CACHE_PAGES][PAGE];
+};
+
+/* Copies n bytes at offset off of the core file (all inside the file). */
+static bool core_copy(struct cor_core *c, uint64_t off, uint8_t *out, size_t n)
+{
+	if (c->fd < 0) {
+		memcpy(out, c->elf->data + off, n);
+		return true;
+	}
+	if (!c->pcache && !(c->pcache = cor_calloc(1, sizeof(*c->pcache)))) {
+		memcpy(out, c->elf->data + off, n);
+		return true;
+	}
+	while (n) {
+		uint64_t pg = off / PAGE;
+		unsigned slot = (unsigned)(pg % CACHE_PAGES);
+		size_t in = (size_t)(off % PAGE), k = PAGE - in < n ? PAGE - in : n;
+		if (c->pcache->page[slot] != pg + 1) {
+			ssize_t got = pread(c->fd, c->pcache->data[slot], PAGE, (off_t)(pg * PAGE));
+			if (got < 0 || (size_t)got < in + k) {
+				c->pcache->page[slot] = 0;
+				if (got >= 0)
+					errno = EIO;
+				return false;
+			}
+			c->pcache->page[slot] = pg + 1;
+		}
+		memcpy(out, c->pcache->data[slot] + in, k);
+		out += k, off += k, n -= k;
+	}
+	return true;
+}
+
 static struct cor_mapping *map_at(struct cor_core *c, uint64_t addr)
 {
 	struct segment *s = seg_at(c, addr);
@@ -197,6 +236,9 @@ void memory_free(struct cor_core *c)
 		free(b->why);
 	}
 	free(c->bfiles);
+	free(c->pcache);
+	if (c->fd >= 0)
+		close(c->fd);
 	free(c->segs);
 	free(c->maps);
 }
@@ -255,7 +297,8 @@ static bool core_bytes(struct cor_core *c, uint64_t addr, void *buf, size_t len)
 			return false;
 		uint64_t off = addr - s->start;
 		size_t n = s->present - off < len ? (size_t)(s->present - off) : len;
-		memcpy(out, c->elf->data + s->offset + off, n);
+		if (!core_copy(c, s->offset + off, out, n))
+			return false;
 		out += n, addr += n, len -= n;
 	}
 	return true;
@@ -415,7 +458,10 @@ cor_error *cor_core_read(cor_core *c, uint64_t addr, void *buf, size_t len, size
 		if (off < s->present) {
 			if (n > s->present - off)
 				n = (size_t)(s->present - off);
-			memcpy(out, c->elf->data + s->offset + off, n);
+			if (!core_copy(c, s->offset + off, out, n)) {
+				err = cor_error_errno(errno, c->elf->path, "cannot read");
+				break;
+			}
 		} else if (off < s->filesz) {
 			if (n > s->filesz - off)
 				n = (size_t)(s->filesz - off);

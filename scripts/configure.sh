@@ -25,6 +25,8 @@ probe_so() {
 probe HAVE_ZLIB zlib.h -lz
 probe HAVE_ZSTD zstd.h -lzstd
 probe HAVE_LZMA lzma.h -llzma
+# libdeflate: faster one-shot inflate of zlib sections of known size
+probe HAVE_LIBDEFLATE libdeflate.h -ldeflate
 # Demangler: libiberty (C++ and Rust, callback API: no xmalloc), else
 # libstdc++'s __cxa_demangle (C++ only). libiberty's symbols stay private.
 if ! probe_so HAVE_LIBIBERTY "-liberty -Wl,--exclude-libs,libiberty.a" <<'EOF'
