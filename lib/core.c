@@ -573,6 +573,7 @@ void cor_core_free(cor_core *c)
 	if (!c)
 		return;
 	symcache_free(c->symcache);
+	row_cache_free(c->rowcache);
 	modules_free(c->modules);
 	memory_free(c);
 	for (size_t i = 0; i < c->nthreads; i++)

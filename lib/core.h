@@ -76,6 +76,7 @@ struct cor_core {
 	 * read. fd is -1 for cores opened from memory. */
 	int fd;
 	struct page_cache *pcache;
+	struct row_cache *rowcache; /* recent CFI rows by pc (unwind.c) */
 };
 
 /* memory.c */
@@ -98,7 +99,8 @@ const char *auxv_type_name(uint64_t type);
 
 /* modules.c */
 void modules_free(struct modules *m);
-/* backtrace.c */
+/* backtrace.c, unwind.c */
 void symcache_free(struct symcache *sc);
+void row_cache_free(struct row_cache *rc);
 
 #endif

@@ -309,28 +309,59 @@ static bool executable(struct cor_core *c, uint64_t pc)
 	return m && m->exec && m->path;
 }
 
+/* CFI rows of recently seen pcs: threads parked at the same places share
+ * them. Direct-mapped by pc. */
+#define ROW_CACHE 64
+
+struct row_cache {
+	const struct cfi_table *table[ROW_CACHE];
+	uint64_t pc[ROW_CACHE];
+	struct cfi_row row[ROW_CACHE];
+};
+
+void row_cache_free(struct row_cache *rc)
+{
+	free(rc);
+}
+
+/* The row of table t for link-time pc: from the cache or looked up (and
+ * then cached). Errors as cfi_find_row. */
+static cor_error *find_row(struct cor_core *c, struct cfi_table *t, uint64_t pc,
+			   const struct cfi_row **out)
+{
+	struct row_cache *rc = c->rowcache;
+	if (!rc && !(rc = c->rowcache = cor_calloc(1, sizeof(*rc))))
+		return &cor_enomem;
+	unsigned k = (unsigned)((pc ^ (pc >> 7) ^ (pc >> 13)) % ROW_CACHE);
+	if (rc->table[k] != t || rc->pc[k] != pc) {
+		rc->table[k] = NULL;
+		cor_error *err = cfi_find_row(t, pc, &rc->row[k]);
+		if (err)
+			return err;
+		rc->table[k] = t;
+		rc->pc[k] = pc;
+	}
+	*out = &rc->row[k];
+	return NULL;
+}
+
 static cor_error *cfi_step(struct uw *u, struct module *m, uint64_t lookup, bool *found)
 {
 	*found = false;
 	for (int pass = 0; pass < 2; pass++) {
 		struct cfi_table *t = module_cfi(u->c, m, pass == 0);
+		const struct cfi_row *row;
 		if (!t)
 			continue;
-		struct cfi_row *row = malloc(sizeof(*row));
-		if (!row)
-			return &cor_enomem;
-		cor_error *err = cfi_find_row(t, lookup - m->pub.load_bias, row);
+		cor_error *err = find_row(u->c, t, lookup - m->pub.load_bias, &row);
 		if (err && cor_error_code(err) == COR_ERR_NOT_FOUND) {
 			cor_error_free(err);
-			free(row);
 			continue;
 		}
-		if (!err) {
-			*found = true;
-			err = apply_row(u, row);
-		}
-		free(row);
-		return err;
+		if (err)
+			return err;
+		*found = true;
+		return apply_row(u, row);
 	}
 	return NULL;
 }
