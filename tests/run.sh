@@ -86,6 +86,8 @@ run_suite() {
 }
 
 run_suite "$build"
+# the fuzzing regression corpus once more, under valgrind's memcheck
+run_one "valgrind/regress" sh "$repo/tests/valgrind.sh" "$build"
 
 if [ "${COR_NO_ASAN:-0}" != 1 ]; then
 	echo "== building the ASan+UBSan variant (make asan)"
