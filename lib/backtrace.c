@@ -89,6 +89,8 @@ static const char *name_of(struct cor_core *c, const char *raw)
 			free(d);
 			return s;
 		}
+		if (raw[0] == '_' && (raw[1] == 'Z' || raw[1] == 'R') && !cor_have_demangler())
+			warnings_add(&c->warn, "C++ and Rust names are shown mangled: coroner was built without libiberty and libstdc++");
 	}
 	return keep(c, raw);
 }

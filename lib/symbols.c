@@ -325,6 +325,15 @@ static char *demangle_one(const char *name)
 #endif
 
 /* A version suffix (foo@VER, foo@@VER) is kept as is after the name. */
+bool cor_have_demangler(void)
+{
+#if defined(HAVE_LIBIBERTY) || defined(HAVE_CXA_DEMANGLE)
+	return true;
+#else
+	return false;
+#endif
+}
+
 char *cor_demangle(const char *name)
 {
 	if (!name || name[0] != '_' || (name[1] != 'Z' && name[1] != 'R'))

@@ -30,6 +30,8 @@ size_t symtab_count(const struct symtab *st);
 /* Demangled copy of a C++ / Rust name, or NULL if not mangled (or no
  * demangler was built in). Caller frees. */
 char *cor_demangle(const char *name);
+/* false when built without libiberty and libstdc++: names stay mangled. */
+bool cor_have_demangler(void);
 
 /* CRC-32 as .gnu_debuglink uses (the zlib/IEEE polynomial). */
 uint32_t cor_crc32(uint32_t crc, const uint8_t *p, size_t n);

@@ -6,7 +6,17 @@ h=$out/config.h
 mk=$out/config.mk
 libs=""
 : > "$h.tmp"
+# COR_WITHOUT="zlib zstd lzma libdeflate libiberty cxa" leaves those out
+# (to build and test what a machine without them gets).
+without() {
+	case " ${COR_WITHOUT:-} " in *" $1 "*) return 0 ;; esac
+	return 1
+}
 probe() { # macro header lib
+	name=$(echo "$1" | sed 's/^HAVE_//' | tr 'A-Z' 'a-z')
+	if without "$name"; then
+		echo "/* $1: left out (COR_WITHOUT) */" >> "$h.tmp"; return 1
+	fi
 	if printf '#include <%s>\nint main(void){return 0;}\n' "$2" |
 	   $cc -x c - -o "$out/.probe" "$3" >/dev/null 2>&1; then
 		echo "#define $1 1" >> "$h.tmp"; libs="$libs $3"
@@ -17,6 +27,11 @@ probe() { # macro header lib
 # macro libs: stdin must link into a shared object (so a static library
 # such as libiberty.a must be PIC), with no undefined symbols left.
 probe_so() {
+	name=$(echo "$1" | sed 's/^HAVE_//; s/_DEMANGLE$//' | tr 'A-Z' 'a-z')
+	if without "$name"; then
+		cat >/dev/null
+		echo "/* $1: left out (COR_WITHOUT) */" >> "$h.tmp"; return 1
+	fi
 	if $cc -x c - -shared -fPIC -Wl,-z,defs -o "$out/.probe" $2 >/dev/null 2>&1; then
 		echo "#define $1 1" >> "$h.tmp"; libs="$libs $2"; return 0
 	fi

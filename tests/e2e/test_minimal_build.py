@@ -1,0 +1,107 @@
+#!/usr/bin/env python3
+"""A build without the optional libraries (COR_WITHOUT="zlib zstd lzma
+libdeflate libiberty cxa", as on a machine that lacks them) still builds and
+works, and says what it cannot do: zlib-compressed debug sections,
+MiniDebugInfo (xz) and demangling each give a warning naming the missing
+library, and the frames still come from what needs none of them.
+
+Usage: python3 tests/e2e/test_minimal_build.py BUILD_DIR
+"""
+import lzma
+import os
+import shutil
+import subprocess
+import sys
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
+import coretest as ct  # noqa: E402
+from coretest import Fail, Skip, check, check_eq  # noqa: E402
+
+WITHOUT = "zlib zstd lzma libdeflate libiberty cxa"
+
+
+def minimal_build(build):
+    san = os.path.basename(build) == "build-asan"
+    out = os.path.join(ct.cache_dir(), "build-min-asan" if san else "build-min")
+    env = dict(os.environ, COR_WITHOUT=WITHOUT)
+    args = ["make", "-s", "BUILD=" + out, out + "/coroner"]
+    if san:
+        args += ["CC=clang", "EXTRA_CFLAGS=-O1 -fsanitize=address,undefined -fno-sanitize-recover=all",
+                 "LDFLAGS=-fsanitize=address,undefined"]
+    p = subprocess.run(args, cwd=ct.REPO, env=env, stdout=subprocess.PIPE,
+                       stderr=subprocess.STDOUT, universal_newlines=True)
+    if p.returncode != 0:
+        raise Fail("the build without optional libraries failed:\n" + p.stdout[-1500:])
+    with open(os.path.join(out, "config.h")) as f:
+        cfg = f.read()
+    check("#define HAVE_" not in cfg, "config.h still has a library: " + cfg)
+    return out
+
+
+def sh(*cmd):
+    p = subprocess.run(list(cmd), stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                       universal_newlines=True)
+    if p.returncode != 0:
+        raise Skip("`%s` failed: %s" % (" ".join(cmd), p.stdout[-300:]))
+
+
+def t_minimal(build):
+    mini = minimal_build(build)
+    d = ct.scratch_dir("minimal-")
+    src = os.path.join(ct.PROGRAMS, "dbg_crash.c")
+    # zlib-compressed DWARF; the symbol table is not compressed
+    exe = os.path.join(d, "zdbg")
+    sh("gcc", "-g", "-O1", "-fno-pie", "-no-pie", "-o", exe, src)
+    sh("objcopy", "--compress-debug-sections=zlib", exe)
+    _, core, _ = ct.crash_program(exe, [], "minimal-zlib")
+    doc, _ = ct.report(mini, core, "--debug-dir", os.path.join(d, "none"))
+    frames = [f for f in [t for t in doc["threads"] if t["crashed"]][0]["frames"]]
+    check_eq([f["function"] for f in frames[:3]], ["dbg_inner", "dbg_outer", "main"],
+             "names from the symbol table")
+    check_eq(frames[0]["file"], None, "file:line from compressed DWARF without zlib")
+    check(any("built without zlib" in w for w in doc["warnings"]),
+          "no warning about zlib: %r" % doc["warnings"])
+    # MiniDebugInfo needs xz
+    exe2 = os.path.join(d, "mdbg")
+    sh("gcc", "-g", "-O1", "-fno-pie", "-no-pie", "-o", exe2, src)
+    mini_elf = os.path.join(d, "mini")
+    sh("objcopy", "--only-keep-debug", exe2, mini_elf)
+    with open(mini_elf, "rb") as f:
+        data = lzma.compress(f.read(), format=lzma.FORMAT_XZ)
+    with open(mini_elf + ".xz", "wb") as f:
+        f.write(data)
+    sh("strip", "--strip-all", exe2)
+    sh("objcopy", "--add-section", ".gnu_debugdata=" + mini_elf + ".xz", exe2)
+    _, core2, _ = ct.crash_program(exe2, [], "minimal-xz")
+    doc2, _ = ct.report(mini, core2, "--debug-dir", os.path.join(d, "none"))
+    check(any("built without xz" in w for w in doc2["warnings"]),
+          "no warning about xz: %r" % doc2["warnings"])
+    # C++ names stay mangled, with a warning
+    exe3 = os.path.join(d, "cxx")
+    with open(os.path.join(d, "cxx.cpp"), "w") as f:
+        f.write("namespace ns { __attribute__((noinline)) void boom(int *p) { *p = 1; } }\n"
+                "int main() { ns::boom((int *)16); }\n")
+    sh("g++", "-O1", "-o", exe3, os.path.join(d, "cxx.cpp"))
+    os.makedirs(os.path.join(d, "cxxrun"), exist_ok=True)
+    with open(os.path.join(d, "oracle.txt"), "w"):
+        pass
+    p = subprocess.run([exe3], cwd=d, preexec_fn=ct._child_setup)
+    core3 = os.path.join(d, "core")
+    if not os.path.exists(core3):
+        raise Skip("no core from the C++ program (exit %d)" % p.returncode)
+    doc3, _ = ct.report(mini, core3)
+    f0 = [t for t in doc3["threads"] if t["crashed"]][0]["frames"][0]
+    check_eq(f0["function"], "_ZN2ns4boomEPi", "a C++ name without a demangler")
+    check(any("shown mangled" in w for w in doc3["warnings"]),
+          "no warning about demangling: %r" % doc3["warnings"])
+
+
+def main():
+    build = ct.build_dir()
+    rep = ct.Reporter()
+    rep.run("build-without-optional-libraries", t_minimal, build)
+    return rep.done()
+
+
+if __name__ == "__main__":
+    sys.exit(main())
