@@ -335,9 +335,16 @@ static void record_note(struct cor_core *c, const struct elf_note *n, uint64_t b
 		return;
 	}
 	struct cor_note *cn = &c->notes[c->nnotes++];
-	char *name = cor_escape_dup(n->name, n->namesz);
-	cn->name = name ? arena_strdup(&c->arena, name) : "";
-	free(name);
+	static const char *const common[] = { "CORE", "LINUX", "GNU" };
+	cn->name = NULL;
+	for (size_t i = 0; i < COR_ARRAY_SIZE(common) && !cn->name; i++)
+		if (elf_note_is(n, common[i]))
+			cn->name = common[i];
+	if (!cn->name) {
+		char *name = cor_escape_dup(n->name, n->namesz);
+		cn->name = name ? arena_strdup(&c->arena, name) : "";
+		free(name);
+	}
 	cn->type = n->type;
 	cn->type_name = note_type_name(n->name, n->namesz, n->type);
 	cn->offset = base + n->offset;

@@ -46,8 +46,26 @@ static inline bool reader_skip(struct reader *r, uint64_t n)
 	return true;
 }
 
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+#define COR_HOST_BE 1
+#else
+#define COR_HOST_BE 0
+#endif
+
+/* An n-byte (1..8) unsigned integer of the given byte order. */
 static inline uint64_t cor_load(const uint8_t *p, unsigned n, bool be)
 {
+	if (n == 8 || n == 4 || n == 2) {
+		uint64_t v8;
+		uint32_t v4;
+		uint16_t v2;
+		bool swap = be != COR_HOST_BE;
+		switch (n) {
+		case 8: memcpy(&v8, p, 8); return swap ? __builtin_bswap64(v8) : v8;
+		case 4: memcpy(&v4, p, 4); return swap ? __builtin_bswap32(v4) : v4;
+		default: memcpy(&v2, p, 2); return swap ? __builtin_bswap16(v2) : v2;
+		}
+	}
 	uint64_t v = 0;
 	if (be)
 		for (unsigned i = 0; i < n; i++)
