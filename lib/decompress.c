@@ -25,7 +25,8 @@
 #define FIRST_CHUNK ((size_t)64 << 10)
 #define XZ_MEMLIMIT ((uint64_t)512 << 20)
 
-enum { D_END, D_TRUNC, D_CORRUPT, D_NOMEM, D_OVER, D_MEMLIMIT };
+/* Results of a decoder run; D_MORE only between steps (see dbuf_fill). */
+enum { D_END, D_TRUNC, D_CORRUPT, D_NOMEM, D_OVER, D_MEMLIMIT, D_MORE };
 
 /* The zlib header: deflate method, window <= 32 KiB, no preset dictionary. */
 static inline bool zlib_header_ok(const uint8_t *in, size_t n)
@@ -79,13 +80,67 @@ static bool dbuf_wrote(struct dbuf *b, const uint8_t *o, size_t produced)
 	b->len += produced;
 	return true;
 }
+
+/* One decoder call writing into o[0..room): *produced is what it wrote
+ * there (0 after a decoder error); returns D_MORE to go on, else the end. */
+typedef int step_fn(void *st, struct dbuf *b, uint8_t *o, size_t room,
+		    size_t *produced);
+
+/* Calls step with fresh output space until it ends, space cannot be had
+ * (D_NOMEM) or it wrote past the limit (D_OVER). */
+static int dbuf_fill(struct dbuf *b, step_fn *step, void *st)
+{
+	for (;;) {
+		uint8_t *o;
+		size_t room, produced;
+		if (!dbuf_room(b, &o, &room))
+			return D_NOMEM;
+		int rc = step(st, b, o, room, &produced);
+		if (!dbuf_wrote(b, o, produced))
+			return D_OVER;
+		if (rc != D_MORE)
+			return rc;
+	}
+}
 #endif
 
 #ifdef HAVE_ZLIB
+struct zlib_st {
+	z_stream z;
+	const uint8_t *in;
+	size_t n, fed;
+};
+
+static int zlib_step(void *st, struct dbuf *b, uint8_t *o, size_t room,
+		     size_t *produced)
+{
+	struct zlib_st *s = st;
+	z_stream *z = &s->z;
+	if (z->avail_in == 0 && s->fed < s->n) {
+		size_t c = s->n - s->fed < UINT_MAX ? s->n - s->fed : UINT_MAX;
+		z->next_in = (Bytef *)(s->in + s->fed);
+		z->avail_in = (uInt)c;
+		s->fed += c;
+	}
+	uInt avail = room < UINT_MAX ? (uInt)room : UINT_MAX;
+	z->next_out = o;
+	z->avail_out = avail;
+	int zr = inflate(z, Z_NO_FLUSH);
+	*produced = avail - z->avail_out;
+	if (zr == Z_STREAM_END)
+		return z->avail_in + (s->n - s->fed) >= 4 ? D_END : D_TRUNC;
+	if (zr == Z_OK)
+		return D_MORE;
+	b->detail = z->msg;
+	if (zr == Z_MEM_ERROR)
+		return D_NOMEM;
+	if (zr == Z_BUF_ERROR && z->avail_in == 0 && s->fed == s->n)
+		return D_TRUNC;
+	return D_CORRUPT;
+}
+
 static int run_zlib(struct dbuf *b, const uint8_t *in, size_t n)
 {
-	z_stream z;
-	memset(&z, 0, sizeof(z));
 	/* The zlib header by hand, then raw deflate: the Adler-32 of the
 	 * output costs a tenth of the time and the readers check every byte
 	 * anyway. The trailer must still be there (truncation stays an error). */
@@ -93,49 +148,11 @@ static int run_zlib(struct dbuf *b, const uint8_t *in, size_t n)
 		b->detail = n < 6 ? NULL : "bad zlib header";
 		return n < 6 ? D_TRUNC : D_CORRUPT;
 	}
-	in += 2;
-	n -= 2;
-	if (inflateInit2(&z, -15) != Z_OK)
+	struct zlib_st s = { .in = in + 2, .n = n - 2 };
+	if (inflateInit2(&s.z, -15) != Z_OK)
 		return D_NOMEM;
-	size_t fed = 0;
-	int rc;
-	for (;;) {
-		uint8_t *o;
-		size_t room;
-		if (z.avail_in == 0 && fed < n) {
-			size_t c = n - fed < UINT_MAX ? n - fed : UINT_MAX;
-			z.next_in = (Bytef *)(in + fed);
-			z.avail_in = (uInt)c;
-			fed += c;
-		}
-		if (!dbuf_room(b, &o, &room)) {
-			rc = D_NOMEM;
-			break;
-		}
-		uInt avail = room < UINT_MAX ? (uInt)room : UINT_MAX;
-		z.next_out = o;
-		z.avail_out = avail;
-		int zr = inflate(&z, Z_NO_FLUSH);
-		if (!dbuf_wrote(b, o, avail - z.avail_out)) {
-			rc = D_OVER;
-			break;
-		}
-		if (zr == Z_STREAM_END) {
-			rc = z.avail_in + (n - fed) >= 4 ? D_END : D_TRUNC;
-			break;
-		}
-		if (zr == Z_OK)
-			continue;
-		if (zr == Z_MEM_ERROR)
-			rc = D_NOMEM;
-		else if (zr == Z_BUF_ERROR && z.avail_in == 0 && fed == n)
-			rc = D_TRUNC;
-		else
-			rc = D_CORRUPT;
-		b->detail = z.msg;
-		break;
-	}
-	inflateEnd(&z);
+	int rc = dbuf_fill(b, zlib_step, &s);
+	inflateEnd(&s.z);
 	return rc;
 }
 #endif
@@ -165,47 +182,64 @@ static int zstd_rc(size_t zr)
 	}
 }
 
+struct zstd_st {
+	ZSTD_DStream *ds;
+	ZSTD_inBuffer ib;
+};
+
+static int zstd_step(void *st, struct dbuf *b, uint8_t *o, size_t room,
+		     size_t *produced)
+{
+	struct zstd_st *s = st;
+	ZSTD_outBuffer ob = { o, room, 0 };
+	size_t zr = ZSTD_decompressStream(s->ds, &ob, &s->ib);
+	*produced = 0;
+	if (ZSTD_isError(zr)) {
+		b->detail = ZSTD_getErrorName(zr);
+		return zstd_rc(zr);
+	}
+	*produced = ob.pos;
+	if (zr == 0 && s->ib.pos == s->ib.size)
+		return D_END;
+	if (s->ib.pos == s->ib.size && ob.pos < ob.size && zr != 0)
+		return D_TRUNC;
+	return D_MORE;
+}
+
 static int run_zstd(struct dbuf *b, const uint8_t *in, size_t n)
 {
-	ZSTD_DStream *ds = ZSTD_createDStream();
-	if (!ds)
+	struct zstd_st s = { ZSTD_createDStream(), { in, n, 0 } };
+	if (!s.ds)
 		return D_NOMEM;
-	ZSTD_DCtx_setParameter(ds, ZSTD_d_windowLogMax, zstd_window_log(b->limit));
-	ZSTD_inBuffer ib = { in, n, 0 };
-	int rc;
-	for (;;) {
-		uint8_t *o;
-		size_t room;
-		if (!dbuf_room(b, &o, &room)) {
-			rc = D_NOMEM;
-			break;
-		}
-		ZSTD_outBuffer ob = { o, room, 0 };
-		size_t zr = ZSTD_decompressStream(ds, &ob, &ib);
-		if (ZSTD_isError(zr)) {
-			b->detail = ZSTD_getErrorName(zr);
-			rc = zstd_rc(zr);
-			break;
-		}
-		if (!dbuf_wrote(b, o, ob.pos)) {
-			rc = D_OVER;
-			break;
-		}
-		if (zr == 0 && ib.pos == ib.size) {
-			rc = D_END;
-			break;
-		}
-		if (ib.pos == ib.size && ob.pos < ob.size && zr != 0) {
-			rc = D_TRUNC;
-			break;
-		}
-	}
-	ZSTD_freeDStream(ds);
+	ZSTD_DCtx_setParameter(s.ds, ZSTD_d_windowLogMax, zstd_window_log(b->limit));
+	int rc = dbuf_fill(b, zstd_step, &s);
+	ZSTD_freeDStream(s.ds);
 	return rc;
 }
 #endif
 
 #ifdef HAVE_LZMA
+static int xz_step(void *st, struct dbuf *b, uint8_t *o, size_t room,
+		   size_t *produced)
+{
+	lzma_stream *s = st;
+	s->next_out = o;
+	s->avail_out = room;
+	lzma_ret lr = lzma_code(s, LZMA_FINISH);
+	*produced = room - s->avail_out;
+	if (lr == LZMA_OK)
+		return D_MORE;
+	if (lr == LZMA_STREAM_END)
+		return D_END;
+	if (lr == LZMA_MEM_ERROR)
+		return D_NOMEM;
+	if (lr == LZMA_MEMLIMIT_ERROR)
+		return D_MEMLIMIT;
+	if (lr == LZMA_BUF_ERROR && s->avail_in == 0)
+		return D_TRUNC;
+	return D_CORRUPT;
+}
+
 static int run_xz(struct dbuf *b, const uint8_t *in, size_t n)
 {
 	lzma_stream s = LZMA_STREAM_INIT;
@@ -213,35 +247,7 @@ static int run_xz(struct dbuf *b, const uint8_t *in, size_t n)
 		return D_NOMEM;
 	s.next_in = in;
 	s.avail_in = n;
-	int rc;
-	for (;;) {
-		uint8_t *o;
-		size_t room;
-		if (!dbuf_room(b, &o, &room)) {
-			rc = D_NOMEM;
-			break;
-		}
-		s.next_out = o;
-		s.avail_out = room;
-		lzma_ret lr = lzma_code(&s, LZMA_FINISH);
-		if (!dbuf_wrote(b, o, room - s.avail_out)) {
-			rc = D_OVER;
-			break;
-		}
-		if (lr == LZMA_OK)
-			continue;
-		if (lr == LZMA_STREAM_END)
-			rc = D_END;
-		else if (lr == LZMA_MEM_ERROR)
-			rc = D_NOMEM;
-		else if (lr == LZMA_MEMLIMIT_ERROR)
-			rc = D_MEMLIMIT;
-		else if (lr == LZMA_BUF_ERROR && s.avail_in == 0)
-			rc = D_TRUNC;
-		else
-			rc = D_CORRUPT;
-		break;
-	}
+	int rc = dbuf_fill(b, xz_step, &s);
 	lzma_end(&s);
 	return rc;
 }

@@ -87,28 +87,19 @@ static const char *secname(const struct cfi_table *t)
 	return t->eh ? ".eh_frame" : ".debug_frame";
 }
 
-COR_PRINTF(5, 6)
-static cor_error *fail(const struct cfi_table *t, enum cor_error_code code,
-		       const char *sec, uint64_t off, const char *fmt, ...)
+/* "path: offset 0x..: .eh_frame: message" (fmt a string literal). */
+#define BAD(t, off, fmt, ...) \
+	cor_error_format((t)->path, off, "%s: " fmt, secname(t), ##__VA_ARGS__)
+
+/* The same message for a limit reached rather than bad data. */
+static cor_error *as_limit(cor_error *err)
 {
-	char *msg;
-	cor_error *err;
-	va_list ap;
-	va_start(ap, fmt);
-	int r = vasprintf(&msg, fmt, ap);
-	va_end(ap);
-	if (r < 0)
-		return &cor_enomem;
-	if (code == COR_ERR_FORMAT)
-		err = cor_error_format(t->path, off, "%s: %s", sec, msg);
-	else
-		err = cor_error_new(code, "%s: offset 0x%" PRIx64 ": %s: %s",
-				    t->path ? t->path : "(input)", off, sec, msg);
-	free(msg);
+	if (err != &cor_enomem)
+		err->code = COR_ERR_LIMIT;
 	return err;
 }
 
-#define BAD(t, off, ...) fail(t, COR_ERR_FORMAT, secname(t), off, __VA_ARGS__)
+#define LIMIT(t, off, ...) as_limit(BAD(t, off, __VA_ARGS__))
 
 /* ---- readers and encoded pointers ---- */
 
@@ -515,9 +506,9 @@ static cor_error *hdr_lookup(struct cfi_table *t, uint64_t pc, struct cie *c,
 		goto none;
 	hdr_entry(t, lo - 1, &loc, &addr);
 	if (addr < t->sec.addr || addr - t->sec.addr >= t->sec.size)
-		return fail(t, COR_ERR_FORMAT, ".eh_frame_hdr",
-			    t->hdr_table_off + (lo - 1) * 8,
-			    "FDE address 0x%" PRIx64 " outside .eh_frame", addr);
+		return cor_error_format(t->path, t->hdr_table_off + (lo - 1) * 8,
+					".eh_frame_hdr: FDE address 0x%" PRIx64
+					" outside .eh_frame", addr);
 	if ((err = fde_at(t, addr - t->sec.addr, c, f)))
 		return err;
 	if (pc >= f->pc_begin && pc < f->pc_end)
@@ -628,8 +619,8 @@ static cor_error *remember(struct exec *x, uint64_t op_off)
 {
 	struct saved *s;
 	if (x->depth >= MAX_REMEMBER)
-		return fail(x->t, COR_ERR_LIMIT, secname(x->t), op_off,
-			    "DW_CFA_remember_state deeper than %d", MAX_REMEMBER);
+		return LIMIT(x->t, op_off, "DW_CFA_remember_state deeper than %d",
+			     MAX_REMEMBER);
 	if (!COR_GROW(x->stack, x->cap, x->depth + 1))
 		return &cor_enomem;
 	s = &x->stack[x->depth++];
@@ -844,8 +835,8 @@ static cor_error *execute(struct exec *x, uint64_t off, uint64_t end)
 	while (!x->stop && !reader_at_end(&r)) {
 		uint64_t op_off = reader_off(&r);
 		if (++x->insns > MAX_INSNS)
-			return fail(x->t, COR_ERR_LIMIT, secname(x->t), op_off,
-				    "more than %d CFA instructions", MAX_INSNS);
+			return LIMIT(x->t, op_off, "more than %d CFA instructions",
+				     MAX_INSNS);
 		reader_u8(&r, &op);
 		if ((err = insn(x, &r, op_off, op)))
 			return err;

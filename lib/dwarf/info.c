@@ -7,25 +7,6 @@
 #include "line.h"
 
 enum {
-	FORM_addr = 0x01, FORM_block2 = 0x03, FORM_block4 = 0x04,
-	FORM_data2 = 0x05, FORM_data4 = 0x06, FORM_data8 = 0x07,
-	FORM_string = 0x08, FORM_block = 0x09, FORM_block1 = 0x0a,
-	FORM_data1 = 0x0b, FORM_flag = 0x0c, FORM_sdata = 0x0d,
-	FORM_strp = 0x0e, FORM_udata = 0x0f, FORM_ref_addr = 0x10,
-	FORM_ref1 = 0x11, FORM_ref2 = 0x12, FORM_ref4 = 0x13, FORM_ref8 = 0x14,
-	FORM_ref_udata = 0x15, FORM_indirect = 0x16, FORM_sec_offset = 0x17,
-	FORM_exprloc = 0x18, FORM_flag_present = 0x19, FORM_strx = 0x1a,
-	FORM_addrx = 0x1b, FORM_ref_sup4 = 0x1c, FORM_strp_sup = 0x1d,
-	FORM_data16 = 0x1e, FORM_line_strp = 0x1f, FORM_ref_sig8 = 0x20,
-	FORM_implicit_const = 0x21, FORM_loclistx = 0x22, FORM_rnglistx = 0x23,
-	FORM_ref_sup8 = 0x24, FORM_strx1 = 0x25, FORM_strx2 = 0x26,
-	FORM_strx3 = 0x27, FORM_strx4 = 0x28, FORM_addrx1 = 0x29,
-	FORM_addrx2 = 0x2a, FORM_addrx3 = 0x2b, FORM_addrx4 = 0x2c,
-	FORM_GNU_addr_index = 0x1f01, FORM_GNU_str_index = 0x1f02,
-	FORM_GNU_ref_alt = 0x1f20, FORM_GNU_strp_alt = 0x1f21,
-};
-
-enum {
 	AT_sibling = 0x01, AT_name = 0x03, AT_stmt_list = 0x10,
 	AT_low_pc = 0x11, AT_high_pc = 0x12, AT_language = 0x13,
 	AT_comp_dir = 0x1b, AT_abstract_origin = 0x31, AT_specification = 0x47,
@@ -105,7 +86,8 @@ struct saved_err {
 };
 
 struct func {
-	uint64_t lo, hi, maxhi, die;
+	struct dwarf_span sp;
+	uint64_t die;
 };
 
 struct dfile;
@@ -141,7 +123,7 @@ struct dfile {
 };
 
 struct arange {
-	uint64_t lo, hi, maxhi;
+	struct dwarf_span sp;
 	size_t cu;
 };
 
@@ -207,33 +189,16 @@ static void keep_err(cor_error **first, cor_error *err)
 
 /* ---- sections ------------------------------------------------------- */
 
-static bool sec_str(const struct dwarf_section *s, uint64_t off, const char **out)
-{
-	if (!s->data || off >= s->size)
-		return false;
-	const char *p = (const char *)s->data + off;
-	if (!memchr(p, 0, s->size - off))
-		return false;
-	*out = p;
-	return true;
-}
-
 static void sec_reader(struct reader *r, const struct dwarf_section *s,
 		       const struct dfile *f, uint8_t addr_size)
 {
-	reader_init(r, s->data, s->data ? s->size : 0, f->s->be, addr_size);
+	dwarf_reader(r, s, f->s->be, addr_size);
 }
 
-/* Reads the entry at base + idx * size of a table section. */
 static bool sec_index(const struct dfile *f, const struct dwarf_section *s,
 		      uint64_t base, uint64_t idx, unsigned size, uint64_t *out)
 {
-	struct reader r;
-	sec_reader(&r, s, f, 8);
-	if (idx > UINT64_MAX / size)
-		return false;
-	return reader_seek(&r, base) && reader_skip(&r, idx * size) &&
-	       reader_uint(&r, size, out);
+	return dwarf_sec_index(s, f->s->be, base, idx, size, out);
 }
 
 /* ---- abbreviations (7.5.3) ------------------------------------------ */
@@ -678,24 +643,21 @@ static const char *val_str(const struct cu *cu, const struct aval *v)
 {
 	const struct dwarf_sections *s = cu->f->s;
 	const char *str = NULL;
-	uint64_t off;
 	switch (v->cls) {
 	case V_STR:
 		return v->s;
 	case V_STRP:
-		sec_str(&s->str, v->u, &str);
+		dwarf_sec_str(&s->str, v->u, &str);
 		return str;
 	case V_LINE_STRP:
-		sec_str(&s->line_str, v->u, &str);
+		dwarf_sec_str(&s->line_str, v->u, &str);
 		return str;
 	case V_STRP_ALT:
 		if (!cu->f->is_alt && s->alt)
-			sec_str(&s->alt->str, v->u, &str);
+			dwarf_sec_str(&s->alt->str, v->u, &str);
 		return str;
 	case V_STRX:
-		if (sec_index(cu->f, &s->str_offsets, cu->str_base, v->u,
-			      cu->offset_size, &off))
-			sec_str(&s->str, off, &str);
+		dwarf_strx(s, cu->str_base, v->u, cu->offset_size, &str);
 		return str;
 	default:
 		return NULL;
@@ -952,7 +914,7 @@ static bool index_add(void *arg, uint64_t lo, uint64_t hi)
 		a->oom = true;
 		return false;
 	}
-	di->ar[di->nar++] = (struct arange){ .lo = lo, .hi = hi, .cu = a->cu };
+	di->ar[di->nar++] = (struct arange){ .sp = { lo, hi }, .cu = a->cu };
 	return true;
 }
 
@@ -1009,8 +971,8 @@ static bool aranges_read(struct dwarf_info *di, bool *covered)
 static int arange_cmp(const void *a, const void *b)
 {
 	const struct arange *x = a, *y = b;
-	if (x->lo != y->lo)
-		return x->lo < y->lo ? -1 : 1;
+	if (x->sp.lo != y->sp.lo)
+		return x->sp.lo < y->sp.lo ? -1 : 1;
 	return x->cu < y->cu ? -1 : x->cu > y->cu;
 }
 
@@ -1048,7 +1010,6 @@ static cor_error *index_build(struct dwarf_info *di)
 	struct dfile *f = &di->main;
 	bool *covered;
 	cor_error *err = NULL;
-	uint64_t maxhi = 0;
 	if (di->indexed)
 		return NULL;
 	if ((err = units_read(f)) == &cor_enomem)
@@ -1070,13 +1031,7 @@ static cor_error *index_build(struct dwarf_info *di)
 		di->nar = di->nnocov = 0;
 		return err;
 	}
-	if (di->nar)
-		qsort(di->ar, di->nar, sizeof(*di->ar), arange_cmp);
-	for (size_t i = 0; i < di->nar; i++) {
-		if (di->ar[i].hi > maxhi)
-			maxhi = di->ar[i].hi;
-		di->ar[i].maxhi = maxhi;
-	}
+	dwarf_spans_sort(di->ar, di->nar, sizeof(*di->ar), arange_cmp);
 	di->indexed = true;
 	return NULL;
 }
@@ -1085,16 +1040,10 @@ static cor_error *index_build(struct dwarf_info *di)
 static size_t index_find(const struct dwarf_info *di, uint64_t pc,
 			 size_t *out, size_t max)
 {
-	size_t lo = 0, hi = di->nar, n = 0;
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-		if (di->ar[mid].lo <= pc)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	for (size_t i = lo; i-- > 0 && di->ar[i].maxhi > pc && n < max;) {
-		if (pc >= di->ar[i].hi)
+	size_t n = 0;
+	for (size_t i = dwarf_spans_upper(di->ar, di->nar, sizeof(*di->ar), pc);
+	     i-- > 0 && di->ar[i].sp.maxhi > pc && n < max;) {
+		if (pc >= di->ar[i].sp.hi)
 			continue;
 		bool dup = false;
 		for (size_t k = 0; k < n; k++)
@@ -1121,15 +1070,15 @@ static bool func_add(void *arg, uint64_t lo, uint64_t hi)
 		a->oom = true;
 		return false;
 	}
-	cu->funcs[cu->nfuncs++] = (struct func){ .lo = lo, .hi = hi, .die = a->die };
+	cu->funcs[cu->nfuncs++] = (struct func){ .sp = { lo, hi }, .die = a->die };
 	return true;
 }
 
 static int func_cmp(const void *a, const void *b)
 {
 	const struct func *x = a, *y = b;
-	if (x->lo != y->lo)
-		return x->lo < y->lo ? -1 : 1;
+	if (x->sp.lo != y->sp.lo)
+		return x->sp.lo < y->sp.lo ? -1 : 1;
 	return x->die < y->die ? -1 : x->die > y->die;
 }
 
@@ -1176,7 +1125,6 @@ static cor_error *funcs_walk(const struct dwarf_info *di, struct cu *cu)
 static cor_error *cu_funcs(const struct dwarf_info *di, struct cu *cu)
 {
 	cor_error *err;
-	uint64_t maxhi = 0;
 	if (cu->funcs_done)
 		return copy_err(&cu->funcs_err);
 	if ((err = cu_load(cu)))
@@ -1194,32 +1142,19 @@ static cor_error *cu_funcs(const struct dwarf_info *di, struct cu *cu)
 		return err;
 	}
 	cu->funcs_done = true;
-	if (cu->nfuncs)
-		qsort(cu->funcs, cu->nfuncs, sizeof(*cu->funcs), func_cmp);
-	for (size_t i = 0; i < cu->nfuncs; i++) {
-		if (cu->funcs[i].hi > maxhi)
-			maxhi = cu->funcs[i].hi;
-		cu->funcs[i].maxhi = maxhi;
-	}
+	dwarf_spans_sort(cu->funcs, cu->nfuncs, sizeof(*cu->funcs), func_cmp);
 	return NULL;
 }
 
 /* The smallest subprogram range containing pc. */
 static const struct func *func_find(const struct cu *cu, uint64_t pc)
 {
-	size_t lo = 0, hi = cu->nfuncs;
 	const struct func *best = NULL;
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-		if (cu->funcs[mid].lo <= pc)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	for (size_t i = lo; i-- > 0 && cu->funcs[i].maxhi > pc;) {
-		const struct func *fn = &cu->funcs[i];
-		if (pc < fn->hi && (!best || fn->hi - fn->lo < best->hi - best->lo))
-			best = fn;
+	for (size_t i = dwarf_spans_upper(cu->funcs, cu->nfuncs, sizeof(*cu->funcs), pc);
+	     i-- > 0 && cu->funcs[i].sp.maxhi > pc;) {
+		const struct dwarf_span *fn = &cu->funcs[i].sp;
+		if (pc < fn->hi && (!best || fn->hi - fn->lo < best->sp.hi - best->sp.lo))
+			best = &cu->funcs[i];
 	}
 	return best;
 }
@@ -1322,10 +1257,15 @@ static struct cu *ref_unit(struct dwarf_info *di, const struct cu *cu,
 		f = &di->alt;
 	else
 		return NULL;
-	if (units_read(f) == &cor_enomem)
+	cor_error *err = units_read(f);
+	bool oom = err == &cor_enomem;
+	cor_error_free(err);
+	if (oom || !(target = cu_at(f, v->u)))
 		return NULL;
-	if (!(target = cu_at(f, v->u)) || cu_load(target))
+	if ((err = cu_load(target))) {
+		cor_error_free(err);
 		return NULL;
+	}
 	*off = v->u;
 	return target;
 }

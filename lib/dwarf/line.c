@@ -3,16 +3,6 @@
 #include <string.h>
 #include "line.h"
 
-enum {
-	FORM_block2 = 0x03, FORM_block4 = 0x04, FORM_data2 = 0x05,
-	FORM_data4 = 0x06, FORM_data8 = 0x07, FORM_string = 0x08,
-	FORM_block = 0x09, FORM_block1 = 0x0a, FORM_data1 = 0x0b,
-	FORM_flag = 0x0c, FORM_sdata = 0x0d, FORM_strp = 0x0e,
-	FORM_udata = 0x0f, FORM_sec_offset = 0x17, FORM_strx = 0x1a,
-	FORM_data16 = 0x1e, FORM_line_strp = 0x1f, FORM_strx1 = 0x25,
-	FORM_strx2 = 0x26, FORM_strx3 = 0x27, FORM_strx4 = 0x28,
-};
-
 enum { LNCT_path = 1, LNCT_directory_index = 2 };
 
 enum {
@@ -36,7 +26,7 @@ struct lrow {
 };
 
 struct lseq {
-	uint64_t lo, hi, maxhi;
+	struct dwarf_span sp;
 	size_t start, count;
 	bool sorted;
 };
@@ -84,29 +74,11 @@ static cor_error *bad(const struct line_table *lt, const struct reader *r,
 				".debug_line: %s", what);
 }
 
-static bool sec_str(const struct dwarf_section *s, uint64_t off, const char **out)
-{
-	if (!s->data || off >= s->size)
-		return false;
-	const char *p = (const char *)s->data + off;
-	if (!memchr(p, 0, s->size - off))
-		return false;
-	*out = p;
-	return true;
-}
-
 static bool strx(const struct line_table *lt, uint64_t idx, const char **out)
 {
 	const struct line_params *p = lt->p;
-	const struct dwarf_section *so = &p->secs->str_offsets;
-	uint64_t base = p->have_str_offsets_base ? p->str_offsets_base : 8, off;
-	struct reader r;
-	reader_init(&r, so->data, so->data ? so->size : 0, p->secs->be, 8);
-	if (idx > UINT64_MAX / lt->offset_size || !reader_seek(&r, base) ||
-	    !reader_skip(&r, idx * lt->offset_size) ||
-	    !reader_uint(&r, lt->offset_size, &off))
-		return false;
-	return sec_str(&p->secs->str, off, out);
+	return dwarf_strx(p->secs, p->have_str_offsets_base ? p->str_offsets_base : 8,
+			  idx, lt->offset_size, out);
 }
 
 /* Reads one value of an entry format (6.2.4.1). */
@@ -123,7 +95,7 @@ static cor_error *read_form(struct line_table *lt, struct reader *r,
 	case FORM_strp:
 		if (!reader_uint(r, lt->offset_size, &n))
 			break;
-		if (!sec_str(form == FORM_strp ? &lt->secs->str : &lt->secs->line_str,
+		if (!dwarf_sec_str(form == FORM_strp ? &lt->secs->str : &lt->secs->line_str,
 			     n, &v->s))
 			return bad(lt, r, "string offset out of range");
 		return NULL;
@@ -262,16 +234,16 @@ static cor_error *emit_row(struct line_table *lt, struct lstate *st)
 static cor_error *end_seq(struct line_table *lt, struct lstate *st)
 {
 	if (st->in_seq && lt->nrows > st->seq_start) {
-		struct lseq s = { .start = st->seq_start, .hi = st->addr,
+		struct lseq s = { .start = st->seq_start, .sp.hi = st->addr,
 				  .count = lt->nrows - st->seq_start, .sorted = true };
-		s.lo = lt->rows[s.start].addr;
+		s.sp.lo = lt->rows[s.start].addr;
 		for (size_t i = s.start + 1; i < lt->nrows; i++) {
 			if (lt->rows[i].addr < lt->rows[i - 1].addr)
 				s.sorted = false;
-			if (lt->rows[i].addr < s.lo)
-				s.lo = lt->rows[i].addr;
+			if (lt->rows[i].addr < s.sp.lo)
+				s.sp.lo = lt->rows[i].addr;
 		}
-		if (s.lo < s.hi) {
+		if (s.sp.lo < s.sp.hi) {
 			if (!COR_GROW(lt->seqs, lt->seqs_cap, lt->nseqs + 1))
 				return &cor_enomem;
 			lt->seqs[lt->nseqs++] = s;
@@ -443,21 +415,9 @@ static cor_error *read_header(struct line_table *lt, struct reader *r,
 static int seq_cmp(const void *a, const void *b)
 {
 	const struct lseq *x = a, *y = b;
-	if (x->lo != y->lo)
-		return x->lo < y->lo ? -1 : 1;
+	if (x->sp.lo != y->sp.lo)
+		return x->sp.lo < y->sp.lo ? -1 : 1;
 	return x->start < y->start ? -1 : x->start > y->start;
-}
-
-static void index_seqs(struct line_table *lt)
-{
-	uint64_t maxhi = 0;
-	if (lt->nseqs)
-		qsort(lt->seqs, lt->nseqs, sizeof(*lt->seqs), seq_cmp);
-	for (size_t i = 0; i < lt->nseqs; i++) {
-		if (lt->seqs[i].hi > maxhi)
-			maxhi = lt->seqs[i].hi;
-		lt->seqs[i].maxhi = maxhi;
-	}
 }
 
 cor_error *line_table_new(const struct line_params *p, uint64_t off,
@@ -474,7 +434,7 @@ cor_error *line_table_new(const struct line_params *p, uint64_t off,
 	lt->secs = p->secs;
 	lt->p = p;
 	lt->comp_dir = p->comp_dir;
-	reader_init(&r, sec->data, sec->data ? sec->size : 0, p->secs->be, p->addr_size);
+	dwarf_reader(&r, sec, p->secs->be, p->addr_size);
 	if (!reader_seek(&r, off) || reader_at_end(&r))
 		err = bad(lt, &r, "line program offset out of range");
 	else if (!(err = read_header(lt, &r, &h, &prog)))
@@ -484,7 +444,7 @@ cor_error *line_table_new(const struct line_params *p, uint64_t off,
 		line_table_free(lt);
 		return err;
 	}
-	index_seqs(lt);
+	dwarf_spans_sort(lt->seqs, lt->nseqs, sizeof(*lt->seqs), seq_cmp);
 	*out = lt;
 	return NULL;
 }
@@ -576,17 +536,10 @@ static const struct lrow *find_row(const struct line_table *lt,
 bool line_table_find(struct line_table *lt, uint64_t pc, const char **file,
 		     uint32_t *line, uint32_t *column)
 {
-	size_t lo = 0, hi = lt->nseqs;
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-		if (lt->seqs[mid].lo <= pc)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	for (size_t i = lo; i-- > 0 && lt->seqs[i].maxhi > pc;) {
+	for (size_t i = dwarf_spans_upper(lt->seqs, lt->nseqs, sizeof(*lt->seqs), pc);
+	     i-- > 0 && lt->seqs[i].sp.maxhi > pc;) {
 		const struct lrow *row;
-		if (pc >= lt->seqs[i].hi || !(row = find_row(lt, &lt->seqs[i], pc)))
+		if (pc >= lt->seqs[i].sp.hi || !(row = find_row(lt, &lt->seqs[i], pc)))
 			continue;
 		*file = line_table_file(lt, row->file);
 		*line = row->line;
