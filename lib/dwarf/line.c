@@ -20,20 +20,17 @@ struct lfile {
 	uint64_t dir;
 };
 
-struct lrow {
-	uint64_t addr;
-	uint32_t file, line, col;
-};
-
+/* A sequence of the program: its address range and where its opcodes
+ * start. Rows are not kept: a lookup decodes the one sequence again, so a
+ * CU costs memory per sequence, not per row. */
 struct lseq {
 	struct dwarf_span sp;
-	size_t start, count;
-	bool sorted;
+	size_t pos;              /* offset of its first opcode in .debug_line */
 };
 
 struct line_table {
 	const struct dwarf_sections *secs;
-	const struct line_params *p;   /* only during decoding */
+	const struct line_params *p;   /* only while the header is read */
 	const char *comp_dir;
 	uint16_t version;
 	uint8_t offset_size;
@@ -43,23 +40,29 @@ struct line_table {
 	struct lfile *files;
 	size_t nfiles, files_cap;
 	char **paths;
-	struct lrow *rows;
-	size_t nrows, rows_cap;
+	size_t paths_cap;
 	struct lseq *seqs;
 	size_t nseqs, seqs_cap;
+	struct lhdr {
+		uint8_t min_inst, max_ops, line_range, opcode_base;
+		int64_t line_base;
+		const uint8_t *std_len;
+	} h;
+	struct reader prog;      /* the whole program */
+	size_t seq_begin;        /* offset where the current sequence began */
+	bool seq_ended;          /* an end_sequence was just decoded */
+	/* lookup of one sequence: the row with the greatest address <= pc */
+	bool search, done, have;
+	uint64_t pc;
+	uint64_t best_addr;
+	uint32_t best_file, best_line, best_col;
 };
 
 /* Line program registers (6.2.2). */
 struct lstate {
 	uint64_t addr, file, line, col, op_index;
 	bool in_seq;
-	size_t seq_start;
-};
-
-struct lhdr {
-	uint8_t min_inst, max_ops, line_range, opcode_base;
-	int64_t line_base;
-	const uint8_t *std_len;
+	uint64_t lo;             /* lowest row address of the sequence */
 };
 
 struct fval {
@@ -216,44 +219,39 @@ static cor_error *read_v5_table(struct line_table *lt, struct reader *r, bool fi
 
 static cor_error *emit_row(struct line_table *lt, struct lstate *st)
 {
-	if (!COR_GROW(lt->rows, lt->rows_cap, lt->nrows + 1))
-		return &cor_enomem;
-	struct lrow *row = &lt->rows[lt->nrows];
-	row->addr = st->addr;
-	row->file = st->file > UINT32_MAX ? UINT32_MAX : (uint32_t)st->file;
-	row->line = (uint32_t)st->line;
-	row->col = st->col > UINT32_MAX ? UINT32_MAX : (uint32_t)st->col;
-	if (!st->in_seq) {
-		st->in_seq = true;
-		st->seq_start = lt->nrows;
+	if (lt->search) {
+		if (st->addr <= lt->pc && (!lt->have || st->addr >= lt->best_addr)) {
+			lt->have = true;
+			lt->best_addr = st->addr;
+			lt->best_file = st->file > UINT32_MAX ? UINT32_MAX : (uint32_t)st->file;
+			lt->best_line = (uint32_t)st->line;
+			lt->best_col = st->col > UINT32_MAX ? 0 : (uint32_t)st->col;
+		}
+		return NULL;
 	}
-	lt->nrows++;
+	if (!st->in_seq || st->addr < st->lo)
+		st->lo = st->addr;
+	st->in_seq = true;
 	return NULL;
 }
 
 static cor_error *end_seq(struct line_table *lt, struct lstate *st)
 {
-	if (st->in_seq && lt->nrows > st->seq_start) {
-		struct lseq s = { .start = st->seq_start, .sp.hi = st->addr,
-				  .count = lt->nrows - st->seq_start, .sorted = true };
-		s.sp.lo = lt->rows[s.start].addr;
-		for (size_t i = s.start + 1; i < lt->nrows; i++) {
-			if (lt->rows[i].addr < lt->rows[i - 1].addr)
-				s.sorted = false;
-			if (lt->rows[i].addr < s.sp.lo)
-				s.sp.lo = lt->rows[i].addr;
-		}
-		if (s.sp.lo < s.sp.hi) {
-			if (!COR_GROW(lt->seqs, lt->seqs_cap, lt->nseqs + 1))
-				return &cor_enomem;
-			lt->seqs[lt->nseqs++] = s;
-		} else {
-			lt->nrows = st->seq_start;
-		}
+	if (lt->search) {
+		lt->done = true;
+	} else if (st->in_seq && st->lo < st->addr) {
+		if (!COR_GROW(lt->seqs, lt->seqs_cap, lt->nseqs + 1))
+			return &cor_enomem;
+		struct lseq *q = &lt->seqs[lt->nseqs++];
+		memset(q, 0, sizeof(*q));
+		q->sp.lo = st->lo;
+		q->sp.hi = st->addr;
+		q->pos = lt->seq_begin;
 	}
 	memset(st, 0, sizeof(*st));
 	st->file = 1;
 	st->line = 1;
+	lt->seq_ended = true;
 	return NULL;
 }
 
@@ -290,7 +288,8 @@ static cor_error *extended(struct line_table *lt, struct reader *r,
 	case LNE_define_file:
 		if (!reader_cstr(&x, &name) || !reader_uleb(&x, &v))
 			return bad(lt, &x, "truncated DW_LNE_define_file");
-		return add_file(lt, name, v) ? NULL : &cor_enomem;
+		/* the indexing pass registered it already */
+		return lt->search || add_file(lt, name, v) ? NULL : &cor_enomem;
 	default:
 		return NULL;
 	}
@@ -348,7 +347,8 @@ static cor_error *run_program(struct line_table *lt, const struct lhdr *h,
 	uint8_t op;
 	memset(&st, 0, sizeof(st));
 	st.file = st.line = 1;
-	while (!err && reader_u8(r, &op)) {
+	lt->seq_begin = (size_t)(r->pos - lt->secs->line.data);
+	while (!err && !lt->done && reader_u8(r, &op)) {
 		if (op >= h->opcode_base) {
 			unsigned adj = op - h->opcode_base;
 			advance(h, &st, adj / h->line_range);
@@ -358,6 +358,10 @@ static cor_error *run_program(struct line_table *lt, const struct lhdr *h,
 			err = extended(lt, r, &st);
 		} else {
 			err = standard(lt, h, r, op, &st);
+		}
+		if (lt->seq_ended) {
+			lt->seq_ended = false;
+			lt->seq_begin = (size_t)(r->pos - lt->secs->line.data);
 		}
 	}
 	return err;
@@ -417,7 +421,7 @@ static int seq_cmp(const void *a, const void *b)
 	const struct lseq *x = a, *y = b;
 	if (x->sp.lo != y->sp.lo)
 		return x->sp.lo < y->sp.lo ? -1 : 1;
-	return x->start < y->start ? -1 : x->start > y->start;
+	return x->pos < y->pos ? -1 : x->pos > y->pos;
 }
 
 cor_error *line_table_new(const struct line_params *p, uint64_t off,
@@ -426,7 +430,6 @@ cor_error *line_table_new(const struct line_params *p, uint64_t off,
 	const struct dwarf_section *sec = &p->secs->line;
 	struct line_table *lt = cor_calloc(1, sizeof(*lt));
 	struct reader r, prog;
-	struct lhdr h = {0};
 	cor_error *err;
 	*out = NULL;
 	if (!lt)
@@ -437,8 +440,10 @@ cor_error *line_table_new(const struct line_params *p, uint64_t off,
 	dwarf_reader(&r, sec, p->secs->be, p->addr_size);
 	if (!reader_seek(&r, off) || reader_at_end(&r))
 		err = bad(lt, &r, "line program offset out of range");
-	else if (!(err = read_header(lt, &r, &h, &prog)))
-		err = run_program(lt, &h, &prog);
+	else if (!(err = read_header(lt, &r, &lt->h, &prog))) {
+		lt->prog = prog;
+		err = run_program(lt, &lt->h, &prog);
+	}
 	lt->p = NULL;
 	if (err) {
 		line_table_free(lt);
@@ -459,7 +464,6 @@ void line_table_free(struct line_table *lt)
 	free(lt->paths);
 	free(lt->dirs);
 	free(lt->files);
-	free(lt->rows);
 	free(lt->seqs);
 	free(lt);
 }
@@ -512,25 +516,19 @@ const char *line_table_file(struct line_table *lt, uint64_t idx)
 	return lt->paths[idx];
 }
 
-static const struct lrow *find_row(const struct line_table *lt,
-				   const struct lseq *s, uint64_t pc)
+/* Decodes sequence s again, for the row with the greatest address <= pc. */
+static bool search_seq(struct line_table *lt, const struct lseq *s, uint64_t pc)
 {
-	const struct lrow *rows = lt->rows + s->start, *best = NULL;
-	if (!s->sorted) {
-		for (size_t i = 0; i < s->count; i++)
-			if (rows[i].addr <= pc && (!best || rows[i].addr >= best->addr))
-				best = &rows[i];
-		return best;
-	}
-	size_t lo = 0, hi = s->count;
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-		if (rows[mid].addr <= pc)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return lo ? &rows[lo - 1] : NULL;
+	struct reader r = lt->prog;
+	if (!reader_seek(&r, s->pos))
+		return false;
+	lt->search = true;
+	lt->done = lt->have = false;
+	lt->pc = pc;
+	cor_error *err = run_program(lt, &lt->h, &r);
+	lt->search = false;
+	cor_error_free(err);
+	return !err && lt->have;
 }
 
 bool line_table_find(struct line_table *lt, uint64_t pc, const char **file,
@@ -538,12 +536,11 @@ bool line_table_find(struct line_table *lt, uint64_t pc, const char **file,
 {
 	for (size_t i = dwarf_spans_upper(lt->seqs, lt->nseqs, sizeof(*lt->seqs), pc);
 	     i-- > 0 && lt->seqs[i].sp.maxhi > pc;) {
-		const struct lrow *row;
-		if (pc >= lt->seqs[i].sp.hi || !(row = find_row(lt, &lt->seqs[i], pc)))
+		if (pc >= lt->seqs[i].sp.hi || !search_seq(lt, &lt->seqs[i], pc))
 			continue;
-		*file = line_table_file(lt, row->file);
-		*line = row->line;
-		*column = row->col;
+		*file = line_table_file(lt, lt->best_file);
+		*line = lt->best_line;
+		*column = lt->best_col;
 		return true;
 	}
 	return false;
