@@ -124,6 +124,31 @@ static bool core_copy(struct cor_core *c, uint64_t off, uint8_t *out, size_t n)
 	return true;
 }
 
+/* Overlapping PT_LOADs (never written by a kernel) would make every
+ * lookup walk back over all of them: the earlier segment keeps the bytes
+ * they share, the later one is cut (mappings keep their recorded ranges). */
+static void clip_overlaps(struct cor_core *c)
+{
+	uint64_t reach = 0;
+	for (size_t i = 0; i < c->nsegs; i++) {
+		struct segment *s = &c->segs[i];
+		if (i && s->start < reach) {
+			if (s->end <= reach) {
+				s->start = s->end = reach;
+				s->filesz = s->present = 0;
+				continue;
+			}
+			uint64_t cut = reach - s->start;
+			s->start = reach;
+			s->offset += cut;
+			s->filesz = s->filesz > cut ? s->filesz - cut : 0;
+			s->present = s->present > cut ? s->present - cut : 0;
+		}
+		if (s->end > reach)
+			reach = s->end;
+	}
+}
+
 static struct cor_mapping *map_at(struct cor_core *c, uint64_t addr)
 {
 	struct segment *s = seg_at(c, addr);
@@ -219,6 +244,7 @@ cor_error *memory_build(struct cor_core *c)
 			m->offset = s->fmap->pgoff + (s->start - s->fmap->start);
 		}
 	}
+	clip_overlaps(c);
 	label_mappings(c);
 	if (truncated)
 		warnings_add(&c->warn, "%s: %" PRIu64 " memory segments are cut short by the truncation; their missing bytes cannot be read",

@@ -478,8 +478,11 @@ static void load_minidebuginfo(struct cor_core *c, struct module *m)
 	const struct elf_shdr *sh = m->elf ? elf_section_by_name(m->elf, ".gnu_debugdata") : NULL;
 	const uint8_t *d;
 	size_t n, outn;
-	if (!sh || elf_section_data(m->elf, sh, &d, &n))
+	cor_error *serr = sh ? elf_section_data(m->elf, sh, &d, &n) : NULL;
+	if (!sh || serr) {
+		cor_error_free(serr);
 		return;
+	}
 	char *what = cor_asprintf("%s: .gnu_debugdata", m->pub.name);
 	cor_error *err = cor_decompress(COR_XZ, d, n, 0, c->limits.max_decompressed,
 					what ? what : "", &m->mini_data, &outn);
@@ -620,8 +623,11 @@ static void load_alt(struct cor_core *c, struct module *m, struct elf_file *ef)
 	const struct elf_shdr *sh = elf_section_by_name(ef, ".gnu_debugaltlink");
 	const uint8_t *d;
 	size_t n;
-	if (!sh || elf_section_data(ef, sh, &d, &n))
+	cor_error *serr = sh ? elf_section_data(ef, sh, &d, &n) : NULL;
+	if (!sh || serr) {
+		cor_error_free(serr);
 		return;
+	}
 	struct reader r;
 	const char *name;
 	reader_init(&r, d, n, ef->be, ef->addr_size);

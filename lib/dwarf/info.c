@@ -1287,13 +1287,18 @@ static const char *qualify(struct dwarf_info *di, const struct cu *cu,
 	struct reader r;
 	struct die d;
 	char *s;
+	cor_error *err;
 	die_reader(cu, &r);
 	reader_seek(&r, cu->die_off);
-	if (die_read(cu, &r, &d) || !d.children)
+	if ((err = die_read(cu, &r, &d)) || !d.children) {
+		cor_error_free(err);
 		return name;
+	}
 	while (reader_off(&r) < off) {
-		if (die_read(cu, &r, &d))
+		if ((err = die_read(cu, &r, &d))) {
+			cor_error_free(err);
 			return name;
+		}
 		if (!d.tag) {
 			if (!depth)
 				return name;

@@ -30,7 +30,10 @@ setup() {
 	INC="-Iinclude -Ilib -I$out"
 	targets="fuzz_core fuzz_elf fuzz_cfi fuzz_line fuzz_memory"
 	mkdir -p "$out/obj" "$out/seeds"
-	[ -f "$out/config.mk" ] || CC=$CC sh scripts/configure.sh "$out"
+	# optional libraries, detected again when the probe script changes
+	if [ ! -f "$out/config.mk" ] || [ scripts/configure.sh -nt "$out/config.mk" ]; then
+		CC=$CC sh scripts/configure.sh "$out"
+	fi
 	DEP_LIBS=$(sed -n 's/^DEP_LIBS *=//p' "$out/config.mk")
 }
 
@@ -116,6 +119,10 @@ EOF
 		name=$(echo "$c" | sed "s|^$tmp/||" | tr / _)
 		python3 tests/fuzz/seeds.py shrink "$c" "$seeds/fuzz_core/$name" 2>/dev/null ||
 			echo "seed: cannot shrink $c"
+		# many threads make big seeds, and slow fuzzing
+		[ ! -f "$seeds/fuzz_core/$name" ] ||
+			[ "$(wc -c < "$seeds/fuzz_core/$name")" -le 262144 ] ||
+			rm -f "$seeds/fuzz_core/$name"
 	done
 	rm -rf "$tmp"
 	for t in $targets; do
@@ -138,11 +145,13 @@ run() {
 	mkdir -p "$corpus" "$art"
 	regress=""
 	[ -d "$repo/tests/regress/$t" ] && regress=$repo/tests/regress/$t
+	dict=""
+	[ -f "$repo/tests/fuzz/$t.dict" ] && dict=-dict=$repo/tests/fuzz/$t.dict
 	echo "== $t for $secs s"
 	(cd "$art" && ASAN_OPTIONS=detect_leaks=1 "$out/$t" -max_total_time="$secs" \
 		-fork=1 -ignore_crashes=1 -ignore_timeouts=1 -ignore_ooms=1 \
 		-timeout=10 -rss_limit_mb=2048 -malloc_limit_mb=1024 -print_final_stats=1 \
-		-artifact_prefix="$art/" "$corpus" "$out/seeds/$t" $regress \
+		$dict -artifact_prefix="$art/" "$corpus" "$out/seeds/$t" $regress \
 		> "$out/$t.log" 2>&1) || true
 	grep -E '^#' "$out/$t.log" | tail -n 1 || true
 	for f in "$art"/crash-* "$art"/timeout-* "$art"/oom-* "$art"/leak-*; do

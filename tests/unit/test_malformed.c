@@ -410,6 +410,33 @@ static void test_many_notes(void)
 	cw_free(&b.w);
 }
 
+/* 60 PT_NOTE segments over the same notes: walked once, not 60 times */
+static void test_overlapping_notes(void)
+{
+	struct cw w;
+	size_t n;
+	cw_init(&w, true, false, ET_CORE, EM_X86_64);
+	unsigned notes = cw_seg(&w, PT_NOTE, 0, 0, 0);
+	for (int i = 0; i < 1000; i++)
+		cw_note(&w, notes, "CORE", 0x999, NULL, 0);
+	for (int i = 1; i < 60; i++)
+		cw_seg(&w, PT_NOTE, 0, 0, 0);
+	uint8_t *p = cw_finish(&w, &n);
+	for (unsigned i = 1; i < 60; i++) {
+		cw_set_phdr(&w, i, CW_P_OFFSET, w.seg_off[notes]);
+		cw_set_phdr(&w, i, CW_P_FILESZ, w.ph[notes].data.n);
+	}
+	char want[128];
+	snprintf(want, sizeof(want), "offset 0x%zx: PT_NOTE segments overlap: notes of this and later segments ignored",
+		 w.seg_off[notes]);
+	cor_core *c = OPEN_WARN(p, n, NULL, want);
+	if (c) {
+		CHECK_EQ(cor_core_note_count(c), 1000);
+		cor_core_free(c);
+	}
+	cw_free(&w);
+}
+
 /* ELF32 little endian (i386) and ELF64 big endian (ppc64): the same
  * breakage is found in either layout. */
 static void test_layouts(void)
@@ -459,6 +486,15 @@ static void test_deep_stack(void)
 	uint8_t pr[CW_X86_64_PRSTATUS_SIZE];
 	cw_prstatus_x86_64(pr, 1, 11, TEXT + 0x10, STACK, STACK);
 	cw_note(&b.w, b.notes, "CORE", NT_PRSTATUS, pr, sizeof(pr));
+	/* the return addresses are in an executable file mapping (not dumped) */
+	struct cw_blob f = {0};
+	uint64_t words[] = { 1, 4096, TEXT, TEXT + 0x20000, 0 };
+	for (int i = 0; i < 5; i++)
+		cw_blob_uint(&f, 8, words[i], false);
+	cw_blob_add(&f, "/bin/deep", 10);
+	cw_note(&b.w, b.notes, "CORE", NT_FILE, f.p, f.n);
+	free(f.p);
+	cw_seg(&b.w, PT_LOAD, 5, TEXT, 0x20000);
 	unsigned s = cw_seg(&b.w, PT_LOAD, 6, STACK, 0x10000);
 	static uint8_t st[0x10000];
 	for (size_t i = 0; i + 16 <= sizeof(st); i += 16) {
@@ -511,6 +547,11 @@ static void test_no_progress(void)
 		20, 0, 0, 0, 28, 0, 0, 0, 0, 0, 0, 0, 64, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
 	};
 	unsigned es = cw_sec(&v, ".eh_frame", 1, 2, CW_AUTO, eh, sizeof(eh));
+	/* sections without data where MiniDebugInfo and a dwz file are looked
+	 * for: their errors must be freed (ASan / valgrind see leaks) */
+	cw_sec(&v, ".gnu_debugdata", SHT_NOBITS, 0, 0, NULL, 0);
+	cw_sec(&v, ".gnu_debugaltlink", SHT_NOBITS, 0, 0, NULL, 0);
+	cw_sec(&v, ".debug_line", 1, 0, 0, "\xff\xff", 2);
 	size_t vlen;
 	cw_finish(&v, &vlen);
 	uint64_t field = v.sec_off[es] + 32;
@@ -876,6 +917,7 @@ int main(void)
 	test_psinfo();
 	test_many_notes();
 	test_layouts();
+	test_overlapping_notes();
 	test_deep_stack();
 	test_no_progress();
 	test_symtab_entsize0();
