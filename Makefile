@@ -35,8 +35,12 @@ $(BUILD)/libcoroner.a: $(LIB_OBJ)
 $(BUILD)/libcoroner.so: $(LIB_OBJ) lib/libcoroner.map
 	$(CC) -shared -Wl,-soname,libcoroner.so.0 -Wl,--version-script=lib/libcoroner.map $(ALLCFLAGS) $(LDFLAGS) -o $@ $(LIB_OBJ) $(DEP_LIBS)
 
+# static unless sanitizers are on (they need the dynamic runtime) or STATIC=0
+ifneq ($(findstring sanitize,$(LDFLAGS))$(filter 0,$(STATIC)),)
+CLI_STATIC :=
+endif
 $(BUILD)/coroner: $(CLI_OBJ) $(BUILD)/libcoroner.a
-	$(CC) $(ALLCFLAGS) $(LDFLAGS) -o $@ $(CLI_OBJ) $(BUILD)/libcoroner.a $(DEP_LIBS)
+	$(CC) $(ALLCFLAGS) $(LDFLAGS) $(CLI_STATIC) -o $@ $(CLI_OBJ) $(BUILD)/libcoroner.a $(DEP_LIBS)
 
 $(BUILD)/tests/%: tests/unit/%.c tests/unit/t.h $(BUILD)/libcoroner.a $(HDRS)
 	@mkdir -p $(dir $@)
