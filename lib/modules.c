@@ -148,7 +148,6 @@ static void open_file(struct cor_core *c, struct module *m, const uint8_t *mid, 
 		free(h2);
 		elf_close(ef);
 		free(path);
-		m->file_rejected = true;
 		return;
 	}
 	if (!mlen && have)

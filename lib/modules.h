@@ -17,13 +17,11 @@ struct module {
 	struct elf_file *mini;       /* MiniDebugInfo (.gnu_debugdata) */
 	uint8_t *mini_data;
 	struct elf_file *alt;        /* dwz supplementary file */
-	bool file_rejected;          /* build-id mismatch */
 	bool debug_done, cfi_done, syms_done, dwarf_done;
 	struct cfi_table *eh, *dbgf;
 	struct symtab *syms;
 	struct dwarf_sections secs, alt_secs;
 	struct dwarf_info *dwarf;
-	uint64_t text_lo, text_hi;   /* executable ranges, biased */
 };
 
 struct modules {
