@@ -19,6 +19,7 @@ struct backing_file {
 	const uint8_t *data;        /* mmap of the whole file */
 	size_t size;
 	bool tried;                 /* open attempted (result cached) */
+	bool rejected;              /* build-id differs from the core's (warned) */
 	char *why;                  /* why it is not used, if it is not */
 };
 
@@ -84,6 +85,9 @@ cor_error *memory_build(struct cor_core *core);
 void memory_free(struct cor_core *core);
 /* Reads a NUL-terminated string of at most max bytes at addr (arena copy). */
 char *memory_read_string(struct cor_core *core, uint64_t addr, size_t max);
+/* The file behind the NT_FILE path recorded, opened and checked on first
+ * use (shared by memory reads and modules), or NULL if no mapping names it. */
+const struct backing_file *memory_file(struct cor_core *c, const char *recorded);
 /* Build-id in the core's copy of the ELF headers mapped at base. */
 bool memory_build_id(struct cor_core *c, uint64_t base, uint8_t *id, size_t *len);
 /* Resolves a recorded path to the file to open, honoring --exe, --sysroot and

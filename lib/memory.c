@@ -414,7 +414,12 @@ static void backing_open(struct cor_core *c, struct backing_file *b)
 	int fd = open(b->opened, O_RDONLY | O_CLOEXEC);
 	struct stat st;
 	if (fd < 0 || fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
-		b->why = cor_asprintf("%s: %s", b->opened, fd < 0 ? strerror(errno) : "not a regular file");
+		b->why = cor_asprintf("%s: %s", b->opened, fd < 0 ? "cannot open" : "not a regular file");
+		if (fd < 0 && b->why) {
+			char *w = cor_asprintf("%s: %s", b->why, strerror(errno));
+			free(b->why);
+			b->why = w;
+		}
 		if (fd >= 0)
 			close(fd);
 		return;
@@ -429,12 +434,23 @@ static void backing_open(struct cor_core *c, struct backing_file *b)
 		}
 	}
 	close(fd);
+	if (!b->data && !b->why)
+		b->why = cor_asprintf("%s: empty file", b->opened);
 	if (b->data && !check_build_id(c, b)) {
+		b->rejected = true;
 		warnings_add(&c->warn, "%s: not used", b->why);
 		munmap((void *)b->data, b->size);
 		b->data = NULL;
 		b->size = 0;
 	}
+}
+
+const struct backing_file *memory_file(struct cor_core *c, const char *recorded)
+{
+	struct backing_file *b = backing_for(c, recorded);
+	if (b && !b->tried)
+		backing_open(c, b);
+	return b;
 }
 
 static const struct backing_file *backing(struct cor_core *c, struct segment *s)

@@ -123,8 +123,36 @@ static void set_build_id(struct cor_core *c, struct module *m, const uint8_t *id
 }
 
 /* Opens the object's file and checks its build-id against the core's. */
+/* The object's file as the memory reader opened it (one mapping, one
+ * build-id check). false if no NT_FILE mapping names it. */
+static bool open_mapped(struct cor_core *c, struct module *m, bool have_mid)
+{
+	const struct backing_file *b = memory_file(c, m->pub.name);
+	if (!b)
+		return false;
+	if (b->rejected)
+		return true; /* warned already, naming both build-ids */
+	cor_error *err = NULL;
+	if (!b->data || (err = elf_open_mem(b->data, b->size, b->opened, &c->limits,
+					    &c->warn, &m->elf))) {
+		warnings_add(&c->warn, "module %s: %s: no symbols or CFI for it", m->pub.name,
+			     err ? cor_error_message(err) : b->why ? b->why : "cannot open");
+		cor_error_free(err);
+		m->elf = NULL;
+		return true;
+	}
+	const uint8_t *fid;
+	size_t flen;
+	if (!have_mid && elf_build_id(m->elf, &fid, &flen))
+		set_build_id(c, m, fid, flen);
+	m->pub.path = arena_strdup(&c->arena, b->opened);
+	return true;
+}
+
 static void open_file(struct cor_core *c, struct module *m, const uint8_t *mid, size_t mlen)
 {
+	if (open_mapped(c, m, mlen != 0))
+		return;
 	char *path = core_resolve_path(c, m->pub.name);
 	if (!path)
 		return;
