@@ -313,7 +313,8 @@ char *core_resolve_path(struct cor_core *c, const char *recorded)
 	return cor_strndup(recorded, len);
 }
 
-/* Build-id of the ELF object mapped at base, from the core's own bytes only. */
+/* len bytes at addr from the core's own bytes only, never from a mapped file
+ * (what a file is checked against must not come from that file). */
 static bool core_bytes(struct cor_core *c, uint64_t addr, void *buf, size_t len)
 {
 	uint8_t *out = buf;
