@@ -95,9 +95,20 @@ cor_error *cor_core_open_mem(const void *data, size_t size, const char *name,
 			     const struct cor_options *opts, cor_core **out);
 void cor_core_free(cor_core *core);
 
-/* Warnings gathered while opening and analysing (partial results). */
+/* Warnings gathered while opening and analysing (partial results): those
+ * of opening are there when cor_core_open returns; analysis (backtraces,
+ * reports) adds what it finds, so a report's warnings are complete once it
+ * is built. */
+struct cor_warning {
+	enum cor_error_code code;   /* what kind of problem, as errors have */
+	const char *subject;        /* what it is about (a file, "thread 42",
+				     * a module), or NULL */
+	const char *message;        /* the whole text, e.g. "core: offset 0x..: ..." */
+};
 size_t cor_core_warning_count(const cor_core *core);
+/* The message of warning i (cor_core_warning_info(core, i)->message). */
 const char *cor_core_warning(const cor_core *core, size_t i);
+const struct cor_warning *cor_core_warning_info(const cor_core *core, size_t i);
 
 /* ---- the process ------------------------------------------------------- */
 

@@ -90,7 +90,7 @@ static const char *name_of(struct cor_core *c, const char *raw)
 			return s;
 		}
 		if (raw[0] == '_' && (raw[1] == 'Z' || raw[1] == 'R') && !cor_have_demangler())
-			warnings_add(&c->warn, "C++ and Rust names are shown mangled: coroner was built without libiberty and libstdc++");
+			warnings_add(&c->warn, COR_ERR_FORMAT, NULL, "C++ and Rust names are shown mangled: coroner was built without libiberty and libstdc++");
 	}
 	return keep(c, raw);
 }
@@ -106,7 +106,7 @@ static struct sym_level *add_level(struct symcache *sc)
 
 static void warn_err(struct cor_core *c, cor_error *err)
 {
-	warnings_add(&c->warn, "%s", cor_error_message(err));
+	warnings_add(&c->warn, COR_ERR_FORMAT, NULL, "%s", cor_error_message(err));
 	cor_error_free(err);
 }
 

@@ -68,7 +68,7 @@ static struct cor_thread *cur_thread(struct cor_core *c)
 static void finish_regs(struct cor_core *c, struct cor_thread *t, struct regs_builder *b)
 {
 	if (b->oom)
-		warnings_add(&c->warn, "out of memory decoding registers of thread %d", t->tid);
+		warnings_add(&c->warn, COR_ERR_FORMAT, NULL, "out of memory decoding registers of thread %d", t->tid);
 	t->registers = b->v;
 	t->register_count = b->n;
 }
@@ -94,7 +94,7 @@ static void note_prstatus(struct cor_core *c, const struct elf_note *n)
 		return;
 	}
 	if (!COR_GROW(c->threads, c->threads_cap, c->nthreads + 1)) {
-		warnings_add(&c->warn, "out of memory: thread dropped");
+		warnings_add(&c->warn, COR_ERR_FORMAT, NULL, "out of memory: thread dropped");
 		return;
 	}
 	struct cor_thread *t = &c->threads[c->nthreads++];
@@ -104,7 +104,7 @@ static void note_prstatus(struct cor_core *c, const struct elf_note *n)
 	if (!reader_seek(&r, 12) || !reader_uint(&r, 2, &cursig) || !reader_skip(&r, 2) ||
 	    !reader_addr(&r, &t->sigpend) || !reader_addr(&r, &t->sighold) ||
 	    !reader_sint(&r, 4, &tid)) {
-		warnings_add(&c->warn, "%s: offset 0x%" PRIx64 ": NT_PRSTATUS of %" PRIu64 " bytes is too short to hold a thread id",
+		warnings_add(&c->warn, COR_ERR_FORMAT, NULL, "%s: offset 0x%" PRIx64 ": NT_PRSTATUS of %" PRIu64 " bytes is too short to hold a thread id",
 			     c->elf->path, n->offset, n->descsz);
 	}
 	t->tid = (int32_t)tid;
@@ -113,7 +113,7 @@ static void note_prstatus(struct cor_core *c, const struct elf_note *n)
 		return;
 	size_t need = reg_off + c->arch->pr_reg_size;
 	if (n->descsz < need)
-		warnings_add(&c->warn, "%s: offset 0x%" PRIx64 ": NT_PRSTATUS of thread %d is %" PRIu64 " bytes, %zu expected: registers past the end are missing",
+		warnings_add(&c->warn, COR_ERR_FORMAT, NULL, "%s: offset 0x%" PRIx64 ": NT_PRSTATUS of thread %d is %" PRIu64 " bytes, %zu expected: registers past the end are missing",
 			     c->elf->path, n->offset, t->tid, n->descsz, need + 4);
 	if (n->descsz <= reg_off)
 		return;
@@ -163,7 +163,7 @@ static void note_prpsinfo(struct cor_core *c, const struct elf_note *n)
 	size_t ids = is64 ? 16 : 8;
 	size_t fname = ids + (uid16 ? 4 : 8) + 16;
 	if (n->descsz < fname + 16 + 80) {
-		warnings_add(&c->warn, "%s: offset 0x%" PRIx64 ": NT_PRPSINFO of %" PRIu64 " bytes is too short (%zu expected)",
+		warnings_add(&c->warn, COR_ERR_FORMAT, NULL, "%s: offset 0x%" PRIx64 ": NT_PRPSINFO of %" PRIu64 " bytes is too short (%zu expected)",
 			     c->elf->path, n->offset, n->descsz, fname + 96);
 		return;
 	}
@@ -201,7 +201,7 @@ static void note_siginfo(struct cor_core *c, const struct elf_note *n)
 	struct cor_signal *s = &c->sig;
 	size_t u = c->elf->is64 ? 16 : 12;
 	if (n->descsz < u + c->elf->addr_size) {
-		warnings_add(&c->warn, "%s: offset 0x%" PRIx64 ": NT_SIGINFO of %" PRIu64 " bytes is too short",
+		warnings_add(&c->warn, COR_ERR_FORMAT, NULL, "%s: offset 0x%" PRIx64 ": NT_SIGINFO of %" PRIu64 " bytes is too short",
 			     c->elf->path, n->offset, n->descsz);
 		return;
 	}
@@ -225,7 +225,7 @@ static void note_auxv(struct cor_core *c, const struct elf_note *n)
 	unsigned w = c->elf->addr_size;
 	size_t max = n->descsz / (2 * w);
 	if (c->auxv) {
-		warnings_add(&c->warn, "%s: offset 0x%" PRIx64 ": second NT_AUXV ignored",
+		warnings_add(&c->warn, COR_ERR_FORMAT, NULL, "%s: offset 0x%" PRIx64 ": second NT_AUXV ignored",
 			     c->elf->path, n->offset);
 		return;
 	}
@@ -252,22 +252,22 @@ static void note_file(struct cor_core *c, const struct elf_note *n)
 	uint64_t count, page;
 	reader_init(&r, n->desc, n->descsz, c->info.big_endian, (uint8_t)w);
 	if (c->fmaps) {
-		warnings_add(&c->warn, "%s: offset 0x%" PRIx64 ": second NT_FILE ignored",
+		warnings_add(&c->warn, COR_ERR_FORMAT, NULL, "%s: offset 0x%" PRIx64 ": second NT_FILE ignored",
 			     c->elf->path, n->offset);
 		return;
 	}
 	if (!reader_addr(&r, &count) || !reader_addr(&r, &page)) {
-		warnings_add(&c->warn, "%s: offset 0x%" PRIx64 ": NT_FILE too short",
+		warnings_add(&c->warn, COR_ERR_FORMAT, NULL, "%s: offset 0x%" PRIx64 ": NT_FILE too short",
 			     c->elf->path, n->offset);
 		return;
 	}
 	if (count > reader_left(&r) / (3 * w)) {
-		warnings_add(&c->warn, "%s: offset 0x%" PRIx64 ": NT_FILE claims %" PRIu64 " entries but has room for %zu",
+		warnings_add(&c->warn, COR_ERR_FORMAT, NULL, "%s: offset 0x%" PRIx64 ": NT_FILE claims %" PRIu64 " entries but has room for %zu",
 			     c->elf->path, n->offset, count, reader_left(&r) / (3 * w));
 		count = reader_left(&r) / (3 * w);
 	}
 	if (page == 0 || (page & (page - 1))) {
-		warnings_add(&c->warn, "%s: offset 0x%" PRIx64 ": NT_FILE page size %" PRIu64 " is not a power of two; offsets taken as pages of 4096",
+		warnings_add(&c->warn, COR_ERR_FORMAT, NULL, "%s: offset 0x%" PRIx64 ": NT_FILE page size %" PRIu64 " is not a power of two; offsets taken as pages of 4096",
 			     c->elf->path, n->offset, page);
 		page = 4096;
 	}
@@ -298,12 +298,12 @@ static void note_file(struct cor_core *c, const struct elf_note *n)
 			f->path = s ? arena_strdup(&c->arena, s) : NULL;
 			free(s);
 			names.pos = names.end;
-			warnings_add(&c->warn, "%s: offset 0x%" PRIx64 ": NT_FILE entry %" PRIu64 " has %s",
+			warnings_add(&c->warn, COR_ERR_FORMAT, NULL, "%s: offset 0x%" PRIx64 ": NT_FILE entry %" PRIu64 " has %s",
 				     c->elf->path, n->offset, i,
 				     left ? "a name without its terminating NUL" : "no name");
 		}
 		if (f->end < f->start) {
-			warnings_add(&c->warn, "%s: offset 0x%" PRIx64 ": NT_FILE entry %" PRIu64 " ends before it starts; ignored",
+			warnings_add(&c->warn, COR_ERR_FORMAT, NULL, "%s: offset 0x%" PRIx64 ": NT_FILE entry %" PRIu64 " ends before it starts; ignored",
 				     c->elf->path, n->offset, i);
 			continue;
 		}
@@ -385,7 +385,7 @@ static void walk_notes(struct cor_core *c, void (*fn)(struct cor_core *, const s
 		/* a core's PT_NOTE segments do not overlap: more note bytes
 		 * than the file holds only repeat notes, and the work */
 		if (len > ef->size - walked) {
-			warnings_add(&c->warn, "%s: offset 0x%" PRIx64 ": PT_NOTE segments overlap: notes of this and later segments ignored",
+			warnings_add(&c->warn, COR_ERR_FORMAT, NULL, "%s: offset 0x%" PRIx64 ": PT_NOTE segments overlap: notes of this and later segments ignored",
 				     ef->path, p->offset);
 			break;
 		}
@@ -409,7 +409,7 @@ static void first_pass(struct cor_core *c, const struct elf_note *n, uint64_t ba
 static void main_pass(struct cor_core *c, const struct elf_note *n, uint64_t base)
 {
 	if (!n) {
-		warnings_add(&c->warn, "%s: offset 0x%" PRIx64 ": malformed note (size runs past its segment); later notes of this segment ignored",
+		warnings_add(&c->warn, COR_ERR_FORMAT, NULL, "%s: offset 0x%" PRIx64 ": malformed note (size runs past its segment); later notes of this segment ignored",
 			     c->elf->path, base);
 		return;
 	}
@@ -429,11 +429,11 @@ static void check_segments(struct cor_core *c)
 			continue;
 		any_note = true;
 		if (p->offset > ef->size || p->filesz > ef->size - p->offset)
-			warnings_add(&c->warn, "%s: offset 0x%" PRIx64 ": PT_NOTE segment (0x%" PRIx64 " bytes) runs past the end of the file (%zu bytes): notes cut short",
+			warnings_add(&c->warn, COR_ERR_FORMAT, NULL, "%s: offset 0x%" PRIx64 ": PT_NOTE segment (0x%" PRIx64 " bytes) runs past the end of the file (%zu bytes): notes cut short",
 				     ef->path, p->offset, p->filesz, ef->size);
 	}
 	if (!any_note)
-		warnings_add(&c->warn, "%s: no PT_NOTE segment: no threads, registers or process information", ef->path);
+		warnings_add(&c->warn, COR_ERR_FORMAT, NULL, "%s: no PT_NOTE segment: no threads, registers or process information", ef->path);
 }
 
 static void find_executable(struct cor_core *c)
@@ -496,19 +496,19 @@ static cor_error *core_load(struct cor_core *c)
 	in->arch = c->arch ? c->arch->arch : COR_ARCH_UNKNOWN;
 	in->arch_name = c->arch ? c->arch->name : "unknown";
 	if (!c->arch)
-		warnings_add(&c->warn, "%s: machine %u (ELF%d, %s endian) is not supported: registers are not decoded",
+		warnings_add(&c->warn, COR_ERR_FORMAT, NULL, "%s: machine %u (ELF%d, %s endian) is not supported: registers are not decoded",
 			     ef->path, ef->machine, in->elf_class, ef->be ? "big" : "little");
 	if (in->truncated)
-		warnings_add(&c->warn, "%s: core file truncated: %zu of %" PRIu64 " bytes present",
+		warnings_add(&c->warn, COR_ERR_FORMAT, NULL, "%s: core file truncated: %zu of %" PRIu64 " bytes present",
 			     ef->path, ef->size, ef->expected_size);
 	check_segments(c);
 	walk_notes(c, first_pass);
 	walk_notes(c, main_pass);
 	if (c->notes_omitted)
-		warnings_add(&c->warn, "%" PRIu64 " notes omitted (limit %u)", c->notes_omitted,
+		warnings_add(&c->warn, COR_ERR_FORMAT, NULL, "%" PRIu64 " notes omitted (limit %u)", c->notes_omitted,
 			     c->limits.max_notes);
 	if (c->threads_omitted)
-		warnings_add(&c->warn, "%" PRIu64 " threads omitted (limit %u)",
+		warnings_add(&c->warn, COR_ERR_FORMAT, NULL, "%" PRIu64 " threads omitted (limit %u)",
 			     c->threads_omitted, c->limits.max_threads);
 	fill_signal(c);
 	cor_error *err = memory_build(c);
@@ -605,10 +605,17 @@ size_t cor_core_warning_count(const cor_core *c) { return c->warn.n + (c->warn.d
 
 const char *cor_core_warning(const cor_core *c, size_t i)
 {
+	const struct cor_warning *w = cor_core_warning_info(c, i);
+	return w ? w->message : NULL;
+}
+
+const struct cor_warning *cor_core_warning_info(const cor_core *c, size_t i)
+{
+	static const struct cor_warning more = { COR_ERR_LIMIT, NULL, "further warnings omitted" };
 	if (i < c->warn.n)
-		return c->warn.v[i];
+		return &c->warn.v[i];
 	if (i == c->warn.n && c->warn.dropped)
-		return "further warnings omitted";
+		return &more;
 	return NULL;
 }
 

@@ -107,7 +107,7 @@ static cor_error *parse_phdrs(struct elf_file *ef)
 			return cor_error_format(ef->path, ef->phoff,
 						"program header table (%" PRIu64 " entries) is past the end of the file (%zu bytes)",
 						want, ef->size);
-		warnings_add(ef->warn, "%s: offset 0x%" PRIx64 ": file truncated: only %" PRIu64 " of %" PRIu64 " program headers present",
+		warnings_add(ef->warn, COR_ERR_FORMAT, NULL, "%s: offset 0x%" PRIx64 ": file truncated: only %" PRIu64 " of %" PRIu64 " program headers present",
 			     ef->path, ef->phoff, have, want);
 		ef->phnum = (uint32_t)have;
 	}
@@ -147,7 +147,7 @@ static void parse_shdrs(struct elf_file *ef)
 		return;
 	}
 	if (ef->shentsize < shsz) {
-		warnings_add(ef->warn, "%s: section header entry size %u is smaller than %zu; sections ignored",
+		warnings_add(ef->warn, COR_ERR_FORMAT, NULL, "%s: section header entry size %u is smaller than %zu; sections ignored",
 			     ef->path, ef->shentsize, shsz);
 		ef->shnum = 0;
 		return;
@@ -155,7 +155,7 @@ static void parse_shdrs(struct elf_file *ef)
 	uint64_t have = ef->shoff < ef->size ? (ef->size - ef->shoff) / ef->shentsize : 0;
 	if (have < ef->shnum) {
 		if (ef->type != ET_CORE)
-			warnings_add(ef->warn, "%s: offset 0x%" PRIx64 ": section header table runs past the end of the file (%" PRIu64 " of %u entries present)",
+			warnings_add(ef->warn, COR_ERR_FORMAT, NULL, "%s: offset 0x%" PRIx64 ": section header table runs past the end of the file (%" PRIu64 " of %u entries present)",
 				     ef->path, ef->shoff, have, ef->shnum);
 		ef->shnum = (uint32_t)have;
 	}

@@ -9,26 +9,24 @@
 #include <stdint.h>
 #include "coroner.h"
 #include "reader.h"
+#include "error.h"
 
 #define COR_ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
-#define COR_PRINTF(f, a) __attribute__((format(printf, f, a)))
 
-struct cor_error {
-	enum cor_error_code code;
-	bool have_address;
-	uint64_t address;
-	char *message;
-};
-
-/* The static out-of-memory error; cor_error_free() ignores it. */
-extern struct cor_error cor_enomem;
-
-cor_error *cor_error_new(enum cor_error_code code, const char *fmt, ...) COR_PRINTF(2, 3);
-cor_error *cor_error_addr(enum cor_error_code code, uint64_t addr, const char *fmt, ...) COR_PRINTF(3, 4);
-/* "path: offset 0x..: message" */
-cor_error *cor_error_format(const char *file, uint64_t offset, const char *fmt, ...) COR_PRINTF(3, 4);
-/* errno-based: "path: strerror" */
-cor_error *cor_error_errno(int errnum, const char *path, const char *what);
+/* The binary search: how many of the n elements of arr, sorted by member
+ * (e.g. .start), have member <= key. The element containing key, if any,
+ * is the one before that count. */
+#define COR_UPPER_BOUND(arr, n, member, key) __extension__({			\
+	size_t lo_ = 0, hi_ = (n);						\
+	while (lo_ < hi_) {							\
+		size_t mid_ = lo_ + (hi_ - lo_) / 2;				\
+		if ((arr)[mid_] member <= (key))				\
+			lo_ = mid_ + 1;						\
+		else								\
+			hi_ = mid_;						\
+	}									\
+	lo_;									\
+})
 
 /* malloc wrappers that never overflow; NULL on failure. */
 void *cor_calloc(size_t n, size_t size);
@@ -66,15 +64,5 @@ struct limits {
 };
 void limits_resolve(struct limits *out, const struct cor_limits *in);
 
-/* Warnings list. */
-struct warnings {
-	char **v;
-	size_t n, cap;
-	uint64_t dropped;
-};
-void warnings_add(struct warnings *w, const char *fmt, ...) COR_PRINTF(2, 3);
-void warnings_free(struct warnings *w);
-
-#define COR_MAX_WARNINGS 1000
 
 #endif

@@ -203,7 +203,7 @@ cor_error *memory_build(struct cor_core *c)
 		s->start = p->vaddr;
 		s->end = p->vaddr + p->memsz;
 		if (s->end < s->start) {
-			warnings_add(&c->warn, "%s: PT_LOAD at 0x%" PRIx64 " with size 0x%" PRIx64 " wraps the address space; cut at the top",
+			warnings_add(&c->warn, COR_ERR_FORMAT, NULL, "%s: PT_LOAD at 0x%" PRIx64 " with size 0x%" PRIx64 " wraps the address space; cut at the top",
 				     ef->path, p->vaddr, p->memsz);
 			s->end = UINT64_MAX;
 		}
@@ -211,7 +211,7 @@ cor_error *memory_build(struct cor_core *c)
 		s->flags = p->flags;
 		s->filesz = p->filesz;
 		if (s->filesz > s->end - s->start) {
-			warnings_add(&c->warn, "%s: PT_LOAD at 0x%" PRIx64 ": file size 0x%" PRIx64 " exceeds memory size 0x%" PRIx64 "; extra bytes ignored",
+			warnings_add(&c->warn, COR_ERR_FORMAT, NULL, "%s: PT_LOAD at 0x%" PRIx64 ": file size 0x%" PRIx64 " exceeds memory size 0x%" PRIx64 "; extra bytes ignored",
 				     ef->path, p->vaddr, p->filesz, p->memsz);
 			s->filesz = s->end - s->start;
 		}
@@ -228,7 +228,7 @@ cor_error *memory_build(struct cor_core *c)
 		const struct segment *s = &c->segs[i];
 		struct cor_mapping *m = &c->maps[i];
 		if (i && s->start < c->segs[i - 1].end)
-			warnings_add(&c->warn, "%s: PT_LOAD segments at 0x%" PRIx64 " and 0x%" PRIx64 " overlap",
+			warnings_add(&c->warn, COR_ERR_FORMAT, NULL, "%s: PT_LOAD segments at 0x%" PRIx64 " and 0x%" PRIx64 " overlap",
 				     ef->path, c->segs[i - 1].start, s->start);
 		m->start = s->start;
 		m->end = s->end;
@@ -247,7 +247,7 @@ cor_error *memory_build(struct cor_core *c)
 	clip_overlaps(c);
 	label_mappings(c);
 	if (truncated)
-		warnings_add(&c->warn, "%s: %" PRIu64 " memory segments are cut short by the truncation; their missing bytes cannot be read",
+		warnings_add(&c->warn, COR_ERR_FORMAT, NULL, "%s: %" PRIu64 " memory segments are cut short by the truncation; their missing bytes cannot be read",
 			     ef->path, truncated);
 	return NULL;
 }
@@ -439,7 +439,7 @@ static void backing_open(struct cor_core *c, struct backing_file *b)
 		b->why = cor_asprintf("%s: empty file", b->opened);
 	if (b->data && !check_build_id(c, b)) {
 		b->rejected = true;
-		warnings_add(&c->warn, "%s: not used", b->why);
+		warnings_add(&c->warn, COR_ERR_FORMAT, NULL, "%s: not used", b->why);
 		munmap((void *)b->data, b->size);
 		b->data = NULL;
 		b->size = 0;

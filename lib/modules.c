@@ -135,7 +135,7 @@ static bool open_mapped(struct cor_core *c, struct module *m, bool have_mid)
 	cor_error *err = NULL;
 	if (!b->data || (err = elf_open_mem(b->data, b->size, b->opened, &c->limits,
 					    &c->warn, &m->elf))) {
-		warnings_add(&c->warn, "module %s: %s: no symbols or CFI for it", m->pub.name,
+		warnings_add(&c->warn, COR_ERR_FORMAT, NULL, "module %s: %s: no symbols or CFI for it", m->pub.name,
 			     err ? cor_error_message(err) : b->why ? b->why : "cannot open");
 		cor_error_free(err);
 		m->elf = NULL;
@@ -159,7 +159,7 @@ static void open_file(struct cor_core *c, struct module *m, const uint8_t *mid, 
 	struct elf_file *ef;
 	cor_error *err = elf_open(path, &c->limits, &c->warn, &ef);
 	if (err) {
-		warnings_add(&c->warn, "module %s: %s: no symbols or CFI for it", m->pub.name,
+		warnings_add(&c->warn, COR_ERR_FORMAT, NULL, "module %s: %s: no symbols or CFI for it", m->pub.name,
 			     cor_error_message(err));
 		cor_error_free(err);
 		free(path);
@@ -170,7 +170,7 @@ static void open_file(struct cor_core *c, struct module *m, const uint8_t *mid, 
 	bool have = elf_build_id(ef, &fid, &flen);
 	if (mlen && have && (flen != mlen || memcmp(fid, mid, flen))) {
 		char *h1 = cor_hex(fid, flen), *h2 = cor_hex(mid, mlen);
-		warnings_add(&c->warn, "module %s: build-id %s of %s differs from build-id %s in the core: file not used",
+		warnings_add(&c->warn, COR_ERR_FORMAT, NULL, "module %s: build-id %s of %s differs from build-id %s in the core: file not used",
 			     m->pub.name, h1 ? h1 : "?", path, h2 ? h2 : "?");
 		free(h1);
 		free(h2);
@@ -297,7 +297,7 @@ static void from_link_map(struct cor_core *c, struct modules *ms, size_t *cap)
 		if (!m && name && *name)
 			m = find_by_name(ms, name);
 		if (m && m->pub.load_bias != addr && !m->pub.is_vdso)
-			warnings_add(&c->warn, "module %s: link_map says load bias 0x%" PRIx64 ", the mapping says 0x%" PRIx64,
+			warnings_add(&c->warn, COR_ERR_FORMAT, NULL, "module %s: link_map says load bias 0x%" PRIx64 ", the mapping says 0x%" PRIx64,
 				     m->pub.name, addr, m->pub.load_bias);
 		if (!m && name && *name && (m = add_module(ms, cap))) {
 			m->pub.name = name;
@@ -336,7 +336,7 @@ static void add_vdso(struct cor_core *c, struct modules *ms, size_t *cap)
 	m->pub.load_bias = mem_bias(c, at, &me);
 	err = elf_open_mem(m->image, done, "[vdso]", &c->limits, &c->warn, &m->elf);
 	if (err) {
-		warnings_add(&c->warn, "vDSO at 0x%" PRIx64 ": %s", at, cor_error_message(err));
+		warnings_add(&c->warn, COR_ERR_FORMAT, NULL, "vDSO at 0x%" PRIx64 ": %s", at, cor_error_message(err));
 		cor_error_free(err);
 		return;
 	}
@@ -396,7 +396,7 @@ struct modules *modules_get(struct cor_core *c)
 	from_link_map(c, ms, &cap);
 	add_executable(c, ms, &cap);
 	if (ms->dropped)
-		warnings_add(&c->warn, "%zu loaded objects beyond the first %d ignored",
+		warnings_add(&c->warn, COR_ERR_FORMAT, NULL, "%zu loaded objects beyond the first %d ignored",
 			     ms->dropped, MAX_MODULES);
 	if (ms->n)
 		qsort(ms->v, ms->n, sizeof(*ms->v), cmp_module);
@@ -442,7 +442,7 @@ static struct elf_file *try_debug(struct cor_core *c, const char *path, bool che
 		return NULL;
 	}
 	if (check_crc && cor_crc32(0, ef->data, ef->size) != crc) {
-		warnings_add(&c->warn, "%s: CRC does not match .gnu_debuglink: not used", path);
+		warnings_add(&c->warn, COR_ERR_FORMAT, NULL, "%s: CRC does not match .gnu_debuglink: not used", path);
 		elf_close(ef);
 		return NULL;
 	}
@@ -517,7 +517,7 @@ static void load_minidebuginfo(struct cor_core *c, struct module *m)
 	if (!err)
 		err = elf_open_mem(m->mini_data, outn, ".gnu_debugdata", &c->limits, &c->warn, &m->mini);
 	if (err) {
-		warnings_add(&c->warn, "%s", cor_error_message(err));
+		warnings_add(&c->warn, COR_ERR_FORMAT, NULL, "%s", cor_error_message(err));
 		cor_error_free(err);
 	}
 }
@@ -551,7 +551,7 @@ static void section(struct elf_file *ef, const char *name, struct dwarf_section 
 	cor_error *err = elf_section_data(ef, sh, &out->data, &out->size);
 	if (err) {
 		if (ef->warn)
-			warnings_add(ef->warn, "%s", cor_error_message(err));
+			warnings_add(ef->warn, COR_ERR_FORMAT, NULL, "%s", cor_error_message(err));
 		cor_error_free(err);
 		out->data = NULL;
 		out->size = 0;
@@ -578,7 +578,7 @@ static struct cfi_table *make_cfi(struct cor_core *c, struct elf_file *ef, bool 
 	struct cfi_table *t;
 	cor_error *err = cfi_table_new(&sec, &p, &t);
 	if (err) {
-		warnings_add(&c->warn, "%s", cor_error_message(err));
+		warnings_add(&c->warn, COR_ERR_FORMAT, NULL, "%s", cor_error_message(err));
 		cor_error_free(err);
 		return NULL;
 	}
@@ -615,7 +615,7 @@ struct symtab *module_symtab(struct cor_core *c, struct module *m)
 			continue;
 		cor_error *err = symtab_add_elf(st, srcs[i]);
 		if (err) {
-			warnings_add(&c->warn, "%s", cor_error_message(err));
+			warnings_add(&c->warn, COR_ERR_FORMAT, NULL, "%s", cor_error_message(err));
 			cor_error_free(err);
 		}
 	}
@@ -675,7 +675,7 @@ static void load_alt(struct cor_core *c, struct module *m, struct elf_file *ef)
 	}
 	free(hex);
 	if (!m->alt) {
-		warnings_add(&c->warn, "%s: dwz supplementary file %s not found", ef->path, name);
+		warnings_add(&c->warn, COR_ERR_FORMAT, NULL, "%s: dwz supplementary file %s not found", ef->path, name);
 		return;
 	}
 	fill_sections(m->alt, &m->alt_secs);
@@ -702,7 +702,7 @@ struct dwarf_info *module_dwarf(struct cor_core *c, struct module *m)
 	load_alt(c, m, ef);
 	cor_error *err = dwarf_info_new(&m->secs, &c->limits, &m->dwarf);
 	if (err) {
-		warnings_add(&c->warn, "%s", cor_error_message(err));
+		warnings_add(&c->warn, COR_ERR_FORMAT, NULL, "%s", cor_error_message(err));
 		cor_error_free(err);
 		m->dwarf = NULL;
 	}

@@ -14,6 +14,10 @@ struct reader {
 	const uint8_t *end;
 	bool be;             /* big endian */
 	uint8_t addr_size;   /* 4 or 8 */
+	/* Where the bytes are, for errors (reader_error in error.h): the
+	 * file, the section (or NULL) and the file offset of base. */
+	const char *file, *section;
+	uint64_t base_off;
 };
 
 static inline void reader_init(struct reader *r, const void *p, size_t n,
@@ -24,6 +28,18 @@ static inline void reader_init(struct reader *r, const void *p, size_t n,
 	r->end = r->pos + n;
 	r->be = be;
 	r->addr_size = addr_size;
+	r->file = r->section = NULL;
+	r->base_off = 0;
+}
+
+/* Names the bytes for errors: file, section (may be NULL), file offset of
+ * the reader's base. */
+static inline void reader_where(struct reader *r, const char *file, const char *section,
+				uint64_t base_off)
+{
+	r->file = file;
+	r->section = section;
+	r->base_off = base_off;
 }
 
 static inline size_t reader_left(const struct reader *r) { return (size_t)(r->end - r->pos); }
@@ -184,6 +200,7 @@ static inline bool reader_sub(struct reader *r, uint64_t n, struct reader *sub)
 	if ((uint64_t)(r->end - r->pos) < n)
 		return false;
 	*sub = *r;
+	sub->base_off = r->base_off + (uint64_t)(r->pos - r->base);
 	sub->base = sub->pos = r->pos;
 	sub->end = r->pos + n;
 	r->pos += n;

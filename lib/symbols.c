@@ -121,13 +121,13 @@ static bool strtab_of(struct elf_file *ef, const struct elf_shdr *sh,
 {
 	if (sh->link == 0 || sh->link >= ef->shnum ||
 	    ef->shdrs[sh->link].type != SHT_STRTAB) {
-		warnings_add(ef->warn, "%s: section %s: link %u is not a string table",
+		warnings_add(ef->warn, COR_ERR_FORMAT, NULL, "%s: section %s: link %u is not a string table",
 			     ef->path, sh->name, sh->link);
 		return false;
 	}
 	cor_error *err = elf_section_data(ef, &ef->shdrs[sh->link], str, strn);
 	if (err) {
-		warnings_add(ef->warn, "%s", cor_error_message(err));
+		warnings_add(ef->warn, COR_ERR_FORMAT, NULL, "%s", cor_error_message(err));
 		cor_error_free(err);
 		return false;
 	}
@@ -154,14 +154,14 @@ static cor_error *add_table(struct symtab *st, struct elf_file *ef,
 	const uint8_t *data, *str;
 	size_t n, strn;
 	if (sh->entsize < symsz) {
-		warnings_add(ef->warn, "%s: section %s: entry size %" PRIu64
+		warnings_add(ef->warn, COR_ERR_FORMAT, NULL, "%s: section %s: entry size %" PRIu64
 			     " too small for a symbol, table skipped",
 			     ef->path, sh->name, sh->entsize);
 		return NULL;
 	}
 	cor_error *err = elf_section_data(ef, sh, &data, &n);
 	if (err) {
-		warnings_add(ef->warn, "%s", cor_error_message(err));
+		warnings_add(ef->warn, COR_ERR_FORMAT, NULL, "%s", cor_error_message(err));
 		cor_error_free(err);
 		return NULL;
 	}
@@ -198,7 +198,7 @@ static cor_error *add_table(struct symtab *st, struct elf_file *ef,
 					       (unsigned)rank, st->n };
 	}
 	if (bad_names)
-		warnings_add(ef->warn, "%s: section %s: %" PRIu64 " symbols with names "
+		warnings_add(ef->warn, COR_ERR_FORMAT, NULL, "%s: section %s: %" PRIu64 " symbols with names "
 			     "outside the string table skipped", ef->path, sh->name,
 			     bad_names);
 	return NULL;

@@ -149,37 +149,3 @@ void limits_resolve(struct limits *out, const struct cor_limits *in)
 	out->max_depth = in->max_depth ? in->max_depth : 128;
 	out->max_decompressed = in->max_decompressed ? in->max_decompressed : (1ull << 30);
 }
-
-void warnings_add(struct warnings *w, const char *fmt, ...)
-{
-	if (!w)
-		return;
-	if (w->n >= COR_MAX_WARNINGS || !COR_GROW(w->v, w->cap, w->n + 1)) {
-		w->dropped++;
-		return;
-	}
-	va_list ap;
-	va_start(ap, fmt);
-	char *s;
-	int r = vasprintf(&s, fmt, ap);
-	va_end(ap);
-	if (r < 0) {
-		w->dropped++;
-		return;
-	}
-	/* the same warning twice says nothing new */
-	for (size_t i = 0; i < w->n; i++)
-		if (!strcmp(w->v[i], s)) {
-			free(s);
-			return;
-		}
-	w->v[w->n++] = s;
-}
-
-void warnings_free(struct warnings *w)
-{
-	for (size_t i = 0; i < w->n; i++)
-		free(w->v[i]);
-	free(w->v);
-	memset(w, 0, sizeof(*w));
-}

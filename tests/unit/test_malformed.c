@@ -614,7 +614,7 @@ static struct elf_file *open_elf(struct cw *w, struct warnings *warn, const stru
 static bool warned(const struct warnings *w, const char *want)
 {
 	for (size_t i = 0; i < w->n; i++)
-		if (strstr(w->v[i], want))
+		if (strstr(w->v[i].message, want))
 			return true;
 	return false;
 }

@@ -200,7 +200,7 @@ static const char *at(const struct symtab *st, uint64_t addr)
 static bool warned(const struct warnings *w, const char *what)
 {
 	for (size_t i = 0; i < w->n; i++)
-		if (strstr(w->v[i], what))
+		if (strstr(w->v[i].message, what))
 			return true;
 	return false;
 }
