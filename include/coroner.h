@@ -271,9 +271,10 @@ struct cor_module {
 	const char *debug_file;  /* separate debug file used, or NULL */
 	bool is_executable, is_vdso;
 };
-size_t cor_core_module_count(cor_core *core);
-const struct cor_module *cor_core_module(cor_core *core, size_t i);
-const struct cor_module *cor_core_module_at(cor_core *core, uint64_t addr);
+/* Modules are found when the core is opened. */
+size_t cor_core_module_count(const cor_core *core);
+const struct cor_module *cor_core_module(const cor_core *core, size_t i);
+const struct cor_module *cor_core_module_at(const cor_core *core, uint64_t addr);
 
 /* ---- backtraces --------------------------------------------------------- */
 
@@ -284,7 +285,6 @@ enum cor_frame_how {
 	COR_FRAME_SIGNAL,        /* restored from a signal frame */
 	COR_FRAME_INLINE,        /* inlined into the next frame */
 	COR_FRAME_LR,            /* link register heuristic (leaf function) */
-	COR_FRAME_SCAN,          /* stack scan */
 };
 
 struct cor_frame {

@@ -1,7 +1,7 @@
 /* Bump allocator: many small strings and values freed with their core. */
 #include <stdlib.h>
 #include <string.h>
-#include "arch.h"
+#include "internal.h"
 
 struct arena_block {
 	struct arena_block *next;

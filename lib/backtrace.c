@@ -4,8 +4,7 @@
  * the same places cost one lookup. */
 #include <stdlib.h>
 #include <string.h>
-#include "modules.h"
-#include "unwind.h"
+#include "backtrace.h"
 
 #define MAX_SCOPES 64
 
@@ -29,20 +28,11 @@ struct sym_entry {
 	const char *module;
 };
 
-struct symcache {
-	struct sym_entry *tab;   /* open addressing, power of two */
-	size_t cap, used;
-	struct sym_level *levels;
-	size_t nlevels, levels_cap;
-};
-
-void symcache_free(struct symcache *sc)
+void symbolizer_free(struct symbolizer *s)
 {
-	if (!sc)
-		return;
-	free(sc->tab);
-	free(sc->levels);
-	free(sc);
+	free(s->cache.tab);
+	free(s->cache.levels);
+	memset(&s->cache, 0, sizeof(s->cache));
 }
 
 static size_t slot(const struct symcache *sc, uint64_t pc)
@@ -72,13 +62,13 @@ static bool sc_grow(struct symcache *sc)
 	return true;
 }
 
-static const char *keep(struct cor_core *c, const char *s)
+static const char *keep(struct symbolizer *c, const char *s)
 {
-	return s ? arena_strdup(&c->arena, s) : NULL;
+	return s ? arena_strdup(c->arena, s) : NULL;
 }
 
 /* Demangled name kept in the core's arena. */
-static const char *name_of(struct cor_core *c, const char *raw)
+static const char *name_of(struct symbolizer *c, const char *raw)
 {
 	if (!raw)
 		return NULL;
@@ -90,7 +80,7 @@ static const char *name_of(struct cor_core *c, const char *raw)
 			return s;
 		}
 		if (raw[0] == '_' && (raw[1] == 'Z' || raw[1] == 'R') && !cor_have_demangler())
-			warnings_add(&c->warn, COR_ERR_FORMAT, NULL, "C++ and Rust names are shown mangled: coroner was built without libiberty and libstdc++");
+			warnings_add(c->warn, COR_ERR_UNSUPPORTED, NULL, "C++ and Rust names are shown mangled: coroner was built without libiberty and libstdc++");
 	}
 	return keep(c, raw);
 }
@@ -104,17 +94,16 @@ static struct sym_level *add_level(struct symcache *sc)
 	return l;
 }
 
-static void warn_err(struct cor_core *c, cor_error *err)
+static void warn_err(struct symbolizer *c, const struct module *m, cor_error *err)
 {
-	warnings_add(&c->warn, COR_ERR_FORMAT, NULL, "%s", cor_error_message(err));
-	cor_error_free(err);
+	warnings_error(c->warn, m->pub.name, err);
 }
 
 /* Symbolizes lookup pc into levels (innermost first); false on no memory. */
-static bool resolve(struct cor_core *c, struct symcache *sc, uint64_t pc,
+static bool resolve(struct symbolizer *c, struct symcache *sc, uint64_t pc,
 		    struct sym_entry *e)
 {
-	struct module *m = module_at(c, pc);
+	struct module *m = module_at(c->modules, pc);
 	e->pc = pc;
 	e->first = (uint32_t)sc->nlevels;
 	e->module = m ? m->pub.name : NULL;
@@ -126,16 +115,16 @@ static bool resolve(struct cor_core *c, struct symcache *sc, uint64_t pc,
 	bool have_sym = false;
 	if (m) {
 		uint64_t rel = pc - m->pub.load_bias;
-		struct symtab *st = module_symtab(c, m);
+		struct symtab *st = module_symtab(c->modules, m);
 		have_sym = st && symtab_lookup(st, rel, &sym);
-		struct dwarf_info *di = module_dwarf(c, m);
+		struct dwarf_info *di = module_dwarf(c->modules, m);
 		cor_error *err;
 		if (di && (err = dwarf_info_scopes(di, rel, scopes, MAX_SCOPES, &ns))) {
-			warn_err(c, err);
+			warn_err(c, m, err);
 			ns = 0;
 		}
 		if (di && (err = dwarf_info_line(di, rel, &file, &line, &col))) {
-			warn_err(c, err);
+			warn_err(c, m, err);
 			file = NULL;
 		}
 	}
@@ -171,11 +160,9 @@ static bool resolve(struct cor_core *c, struct symcache *sc, uint64_t pc,
 	return true;
 }
 
-static const struct sym_entry *lookup(struct cor_core *c, uint64_t pc)
+static const struct sym_entry *lookup(struct symbolizer *c, uint64_t pc)
 {
-	struct symcache *sc = c->symcache;
-	if (!sc && !(sc = c->symcache = cor_calloc(1, sizeof(*sc))))
-		return NULL;
+	struct symcache *sc = &c->cache;
 	if (sc->cap) {
 		struct sym_entry *e = &sc->tab[slot(sc, pc)];
 		if (e->n)
@@ -194,7 +181,7 @@ static const struct sym_entry *lookup(struct cor_core *c, uint64_t pc)
 
 struct bt_cb {
 	struct unwind_cb cb;
-	struct cor_core *c;
+	struct symbolizer *c;
 	struct cor_backtrace *bt;
 };
 
@@ -208,7 +195,7 @@ static bool on_frame(struct unwind_cb *ucb, const struct unwind_frame *uf)
 	if (!COR_GROW(bt->v, bt->cap, bt->n + e->n))
 		return false;
 	for (uint32_t k = 0; k < e->n; k++) {
-		const struct sym_level *l = &b->c->symcache->levels[e->first + k];
+		const struct sym_level *l = &b->c->cache.levels[e->first + k];
 		struct cor_frame *f = &bt->v[bt->n++];
 		memset(f, 0, sizeof(*f));
 		f->pc = uf->pc;
@@ -229,13 +216,25 @@ static bool on_frame(struct unwind_cb *ucb, const struct unwind_frame *uf)
 	return true;
 }
 
-cor_error *cor_core_backtrace(cor_core *c, size_t thread, cor_backtrace **out)
+void symbolizer_init(struct symbolizer *s, const struct modules *ms, struct arena *arena,
+		     struct warnings *warn, bool raw_names, bool no_inline)
+{
+	memset(s, 0, sizeof(*s));
+	s->modules = ms;
+	s->arena = arena;
+	s->warn = warn;
+	s->raw_names = raw_names;
+	s->no_inline = no_inline;
+}
+
+cor_error *backtrace_build(struct unwinder *u, struct symbolizer *s, const struct cor_thread *t,
+			   cor_backtrace **out)
 {
 	struct cor_backtrace *bt = cor_calloc(1, sizeof(*bt));
 	if (!bt)
 		return &cor_enomem;
-	struct bt_cb b = { { on_frame, NULL }, c, bt };
-	cor_error *err = unwind_thread(c, thread, &b.cb);
+	struct bt_cb b = { { on_frame, NULL }, s, bt };
+	cor_error *err = unwind_thread(u, t, &b.cb);
 	bt->stop = b.cb.stop;
 	if (err) {
 		cor_backtrace_free(bt);
@@ -265,6 +264,6 @@ void cor_backtrace_free(cor_backtrace *bt)
 
 const char *cor_frame_how_name(enum cor_frame_how how)
 {
-	static const char *const names[] = { "context", "cfi", "fp", "signal", "inline", "lr", "scan" };
+	static const char *const names[] = { "context", "cfi", "fp", "signal", "inline", "lr" };
 	return (unsigned)how < COR_ARRAY_SIZE(names) ? names[how] : "unknown";
 }

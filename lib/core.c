@@ -1,15 +1,12 @@
-/* Opening a core: validate the ELF, walk every note of every PT_NOTE, build
- * the process, signal, threads, file mappings and auxv, then the memory. */
+/* The core handle: opens the core's ELF, then builds the parts in order
+ * (process from the notes, memory, files, modules, unwinder, symbolizer)
+ * and answers the public API from them. */
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include "core.h"
 
-#define AT_PHDR 3
-#define AT_ENTRY 9
-#define AT_PLATFORM 15
-#define AT_BASE_PLATFORM 24
-#define AT_EXECFN 31
 
 static char **dup_strv(const char *const *v)
 {
@@ -52,470 +49,91 @@ static bool copy_options(struct cor_core *c, const struct cor_options *o)
 	c->exe = cor_strdup(opts.exe);
 	c->sysroot = cor_strdup(opts.sysroot);
 	c->debug_dirs = dup_strv(opts.debug_dirs);
-	c->files = dup_strv(opts.files);
+	c->files_opt = dup_strv(opts.files);
 	return (!opts.exe || c->exe) && (!opts.sysroot || c->sysroot) &&
 	       (!opts.debug_dirs || !opts.debug_dirs[0] || c->debug_dirs) &&
-	       (!opts.files || !opts.files[0] || c->files);
-}
-
-/* ---- per-note decoding ---- */
-
-static struct cor_thread *cur_thread(struct cor_core *c)
-{
-	return c->nthreads ? &c->threads[c->nthreads - 1] : NULL;
-}
-
-static void finish_regs(struct cor_core *c, struct cor_thread *t, struct regs_builder *b)
-{
-	if (b->oom)
-		warnings_add(&c->warn, COR_ERR_FORMAT, NULL, "out of memory decoding registers of thread %d", t->tid);
-	t->registers = b->v;
-	t->register_count = b->n;
-}
-
-static void builder_for(struct cor_core *c, struct cor_thread *t, struct regs_builder *b)
-{
-	memset(b, 0, sizeof(*b));
-	b->v = (struct cor_register *)t->registers;
-	b->n = b->cap = t->register_count;
-	b->arena = &c->arena;
-	b->be = c->info.big_endian;
-	b->xsave_layout = c->have_xsave_layout ? c->xsave_layout : NULL;
-}
-
-static void note_prstatus(struct cor_core *c, const struct elf_note *n)
-{
-	bool is64 = c->elf->is64;
-	size_t reg_off = is64 ? 112 : 72;
-	struct reader r;
-	reader_init(&r, n->desc, n->descsz, c->info.big_endian, c->elf->addr_size);
-	if (c->nthreads >= c->limits.max_threads) {
-		c->threads_omitted++;
-		return;
-	}
-	if (!COR_GROW(c->threads, c->threads_cap, c->nthreads + 1)) {
-		warnings_add(&c->warn, COR_ERR_FORMAT, NULL, "out of memory: thread dropped");
-		return;
-	}
-	struct cor_thread *t = &c->threads[c->nthreads++];
-	memset(t, 0, sizeof(*t));
-	int64_t tid = 0;
-	uint64_t cursig = 0;
-	if (!reader_seek(&r, 12) || !reader_uint(&r, 2, &cursig) || !reader_skip(&r, 2) ||
-	    !reader_addr(&r, &t->sigpend) || !reader_addr(&r, &t->sighold) ||
-	    !reader_sint(&r, 4, &tid)) {
-		warnings_add(&c->warn, COR_ERR_FORMAT, NULL, "%s: offset 0x%" PRIx64 ": NT_PRSTATUS of %" PRIu64 " bytes is too short to hold a thread id",
-			     c->elf->path, n->offset, n->descsz);
-	}
-	t->tid = (int32_t)tid;
-	t->signal = (int32_t)cursig;
-	if (!c->arch)
-		return;
-	size_t need = reg_off + c->arch->pr_reg_size;
-	if (n->descsz < need)
-		warnings_add(&c->warn, COR_ERR_FORMAT, NULL, "%s: offset 0x%" PRIx64 ": NT_PRSTATUS of thread %d is %" PRIu64 " bytes, %zu expected: registers past the end are missing",
-			     c->elf->path, n->offset, t->tid, n->descsz, need + 4);
-	if (n->descsz <= reg_off)
-		return;
-	struct regs_builder b;
-	builder_for(c, t, &b);
-	regs_add_table(&b, c->arch->gregs, c->arch->ngregs, n->desc + reg_off,
-		       n->descsz - reg_off);
-	finish_regs(c, t, &b);
-	const struct cor_register *pc = cor_thread_register(t, c->arch->pc_name);
-	const struct cor_register *sp = cor_thread_register(t, c->arch->sp_name);
-	t->pc = pc ? pc->value : 0;
-	t->sp = sp ? sp->value : 0;
-}
-
-static void note_thread_extra(struct cor_core *c, const struct elf_note *n)
-{
-	struct cor_thread *t = cur_thread(c);
-	if (!t || !c->arch || !c->arch->decode_note)
-		return;
-	struct regs_builder b;
-	builder_for(c, t, &b);
-	uint64_t xf = 0;
-	if (c->arch->decode_note(&b, n->type, n->desc, n->descsz, &xf)) {
-		if (n->type == NT_PRFPREG)
-			t->have_fp = true;
-		if (n->type == NT_X86_XSTATE) {
-			t->have_xstate = true;
-			t->xstate_features = xf;
-		}
-	}
-	finish_regs(c, t, &b);
-}
-
-static void psinfo_str(struct cor_core *c, const char **out, const uint8_t *p, size_t n)
-{
-	char *s = cor_escape_dup(p, n);
-	*out = s ? arena_strdup(&c->arena, s) : NULL;
-	free(s);
-}
-
-static void note_prpsinfo(struct cor_core *c, const struct elf_note *n)
-{
-	struct cor_process *p = &c->process;
-	bool is64 = c->elf->is64;
-	/* i386 uses 16-bit uid/gid; the size tells the layout */
-	bool uid16 = !is64 && n->descsz == 124;
-	size_t ids = is64 ? 16 : 8;
-	size_t fname = ids + (uid16 ? 4 : 8) + 16;
-	if (n->descsz < fname + 16 + 80) {
-		warnings_add(&c->warn, COR_ERR_FORMAT, NULL, "%s: offset 0x%" PRIx64 ": NT_PRPSINFO of %" PRIu64 " bytes is too short (%zu expected)",
-			     c->elf->path, n->offset, n->descsz, fname + 96);
-		return;
-	}
-	bool be = c->info.big_endian;
-	unsigned usz = uid16 ? 2 : 4;
-	p->have_psinfo = true;
-	p->state = (char)n->desc[1];
-	if (p->state && (p->state < 0x20 || p->state > 0x7e))
-		p->state = '?';
-	p->uid = (uint32_t)cor_load(n->desc + ids, usz, be);
-	p->gid = (uint32_t)cor_load(n->desc + ids + usz, usz, be);
-	const uint8_t *q = n->desc + ids + 2 * usz;
-	p->pid = (int32_t)cor_load(q, 4, be);
-	p->ppid = (int32_t)cor_load(q + 4, 4, be);
-	p->pgrp = (int32_t)cor_load(q + 8, 4, be);
-	p->sid = (int32_t)cor_load(q + 12, 4, be);
-	psinfo_str(c, &p->command, n->desc + fname, 16);
-	/* psargs has NULs between arguments only when the kernel copied them
-	 * raw; it replaces them with spaces, and keeps the last NUL */
-	psinfo_str(c, &p->args, n->desc + fname + 16, 80);
-	if (p->args) {
-		size_t len = strlen(p->args);
-		while (len && p->args[len - 1] == ' ')
-			((char *)p->args)[--len] = 0;
-	}
-}
-
-static bool is_fault_signal(int sig)
-{
-	return sig == 4 || sig == 5 || sig == 7 || sig == 8 || sig == 11;
-}
-
-static void note_siginfo(struct cor_core *c, const struct elf_note *n)
-{
-	struct cor_signal *s = &c->sig;
-	size_t u = c->elf->is64 ? 16 : 12;
-	if (n->descsz < u + c->elf->addr_size) {
-		warnings_add(&c->warn, COR_ERR_FORMAT, NULL, "%s: offset 0x%" PRIx64 ": NT_SIGINFO of %" PRIu64 " bytes is too short",
-			     c->elf->path, n->offset, n->descsz);
-		return;
-	}
-	bool be = c->info.big_endian;
-	s->have_siginfo = true;
-	s->number = (int32_t)cor_load(n->desc, 4, be);
-	s->err = (int32_t)cor_load(n->desc + 4, 4, be);
-	s->code = (int32_t)cor_load(n->desc + 8, 4, be);
-	if (is_fault_signal(s->number) && s->code > 0) {
-		s->have_address = true;
-		s->address = cor_load(n->desc + u, c->elf->addr_size, be);
-	} else if (s->code <= 0 || s->code == 0x80) {
-		s->have_sender = s->code <= 0;
-		s->sender_pid = (int32_t)cor_load(n->desc + u, 4, be);
-		s->sender_uid = (uint32_t)cor_load(n->desc + u + 4, 4, be);
-	}
-}
-
-static void note_auxv(struct cor_core *c, const struct elf_note *n)
-{
-	unsigned w = c->elf->addr_size;
-	size_t max = n->descsz / (2 * w);
-	if (c->auxv) {
-		warnings_add(&c->warn, COR_ERR_FORMAT, NULL, "%s: offset 0x%" PRIx64 ": second NT_AUXV ignored",
-			     c->elf->path, n->offset);
-		return;
-	}
-	c->auxv = cor_calloc(max, sizeof(*c->auxv));
-	if (!c->auxv)
-		return;
-	struct reader r;
-	reader_init(&r, n->desc, n->descsz, c->info.big_endian, (uint8_t)w);
-	for (size_t i = 0; i < max; i++) {
-		struct cor_auxv *a = &c->auxv[c->nauxv];
-		reader_addr(&r, &a->type);
-		reader_addr(&r, &a->value);
-		if (a->type == 0)
-			break;
-		a->name = auxv_type_name(a->type);
-		c->nauxv++;
-	}
-}
-
-static void note_file(struct cor_core *c, const struct elf_note *n)
-{
-	unsigned w = c->elf->addr_size;
-	struct reader r;
-	uint64_t count, page;
-	reader_init(&r, n->desc, n->descsz, c->info.big_endian, (uint8_t)w);
-	if (c->fmaps) {
-		warnings_add(&c->warn, COR_ERR_FORMAT, NULL, "%s: offset 0x%" PRIx64 ": second NT_FILE ignored",
-			     c->elf->path, n->offset);
-		return;
-	}
-	if (!reader_addr(&r, &count) || !reader_addr(&r, &page)) {
-		warnings_add(&c->warn, COR_ERR_FORMAT, NULL, "%s: offset 0x%" PRIx64 ": NT_FILE too short",
-			     c->elf->path, n->offset);
-		return;
-	}
-	if (count > reader_left(&r) / (3 * w)) {
-		warnings_add(&c->warn, COR_ERR_FORMAT, NULL, "%s: offset 0x%" PRIx64 ": NT_FILE claims %" PRIu64 " entries but has room for %zu",
-			     c->elf->path, n->offset, count, reader_left(&r) / (3 * w));
-		count = reader_left(&r) / (3 * w);
-	}
-	if (page == 0 || (page & (page - 1))) {
-		warnings_add(&c->warn, COR_ERR_FORMAT, NULL, "%s: offset 0x%" PRIx64 ": NT_FILE page size %" PRIu64 " is not a power of two; offsets taken as pages of 4096",
-			     c->elf->path, n->offset, page);
-		page = 4096;
-	}
-	c->file_page_size = page;
-	c->fmaps = cor_calloc(count, sizeof(*c->fmaps));
-	if (!c->fmaps)
-		return;
-	struct reader names = r;
-	reader_skip(&names, count * 3 * w);
-	for (uint64_t i = 0; i < count; i++) {
-		struct file_map *f = &c->fmaps[c->nfmaps];
-		uint64_t pgoff = 0;
-		reader_addr(&r, &f->start);
-		reader_addr(&r, &f->end);
-		reader_addr(&r, &pgoff);
-		f->pgoff = pgoff * page;
-		if (pgoff && f->pgoff / pgoff != page)
-			f->pgoff = UINT64_MAX;
-		const char *name;
-		if (reader_cstr(&names, &name)) {
-			char *s = cor_escape_dup(name, strlen(name));
-			f->path = s ? arena_strdup(&c->arena, s) : NULL;
-			free(s);
-		} else {
-			/* last name without its NUL: keep what is there */
-			size_t left = reader_left(&names);
-			char *s = cor_escape_dup(names.pos, left);
-			f->path = s ? arena_strdup(&c->arena, s) : NULL;
-			free(s);
-			names.pos = names.end;
-			warnings_add(&c->warn, COR_ERR_FORMAT, NULL, "%s: offset 0x%" PRIx64 ": NT_FILE entry %" PRIu64 " has %s",
-				     c->elf->path, n->offset, i,
-				     left ? "a name without its terminating NUL" : "no name");
-		}
-		if (f->end < f->start) {
-			warnings_add(&c->warn, COR_ERR_FORMAT, NULL, "%s: offset 0x%" PRIx64 ": NT_FILE entry %" PRIu64 " ends before it starts; ignored",
-				     c->elf->path, n->offset, i);
-			continue;
-		}
-		c->nfmaps++;
-	}
-}
-
-static void note_xsave_layout(struct cor_core *c, const struct elf_note *n)
-{
-	struct reader r;
-	reader_init(&r, n->desc, n->descsz, c->info.big_endian, 8);
-	uint32_t type, size, off, flags;
-	while (reader_u32(&r, &type) && reader_u32(&r, &size) &&
-	       reader_u32(&r, &off) && reader_u32(&r, &flags))
-		if (type < 32) {
-			c->xsave_layout[type] = off;
-			c->have_xsave_layout = true;
-		}
-}
-
-static void record_note(struct cor_core *c, const struct elf_note *n, uint64_t base)
-{
-	if (c->nnotes >= c->limits.max_notes) {
-		c->notes_omitted++;
-		return;
-	}
-	if (!COR_GROW(c->notes, c->notes_cap, c->nnotes + 1)) {
-		c->notes_omitted++;
-		return;
-	}
-	struct cor_note *cn = &c->notes[c->nnotes++];
-	static const char *const common[] = { "CORE", "LINUX", "GNU" };
-	cn->name = NULL;
-	for (size_t i = 0; i < COR_ARRAY_SIZE(common) && !cn->name; i++)
-		if (elf_note_is(n, common[i]))
-			cn->name = common[i];
-	if (!cn->name) {
-		char *name = cor_escape_dup(n->name, n->namesz);
-		cn->name = name ? arena_strdup(&c->arena, name) : "";
-		free(name);
-	}
-	cn->type = n->type;
-	cn->type_name = note_type_name(n->name, n->namesz, n->type);
-	cn->offset = base + n->offset;
-	cn->size = n->descsz;
-	cn->desc = n->desc;
-}
-
-static void dispatch_note(struct cor_core *c, const struct elf_note *n)
-{
-	if (elf_note_is(n, "CORE")) {
-		switch (n->type) {
-		case NT_PRSTATUS: note_prstatus(c, n); return;
-		case NT_PRPSINFO: note_prpsinfo(c, n); return;
-		case NT_SIGINFO: note_siginfo(c, n); return;
-		case NT_AUXV: note_auxv(c, n); return;
-		case NT_FILE: note_file(c, n); return;
-		}
-	}
-	if (elf_note_is(n, "CORE") || elf_note_is(n, "LINUX"))
-		note_thread_extra(c, n);
-}
-
-/* Walks the notes of every PT_NOTE; calls fn for each. */
-static void walk_notes(struct cor_core *c, void (*fn)(struct cor_core *, const struct elf_note *, uint64_t))
-{
-	struct elf_file *ef = c->elf;
-	uint64_t walked = 0;
-	for (uint32_t i = 0; i < ef->phnum; i++) {
-		const struct elf_phdr *p = &ef->phdrs[i];
-		if (p->type != PT_NOTE)
-			continue;
-		uint64_t len = p->filesz;
-		struct reader r;
-		if (p->offset > ef->size)
-			continue;
-		if (len > ef->size - p->offset)
-			len = ef->size - p->offset;
-		/* a core's PT_NOTE segments do not overlap: more note bytes
-		 * than the file holds only repeat notes, and the work */
-		if (len > ef->size - walked) {
-			warnings_add(&c->warn, COR_ERR_FORMAT, NULL, "%s: offset 0x%" PRIx64 ": PT_NOTE segments overlap: notes of this and later segments ignored",
-				     ef->path, p->offset);
-			break;
-		}
-		walked += len;
-		elf_range(ef, p->offset, len, &r);
-		struct elf_note n;
-		int k;
-		while ((k = elf_note_next(&r, 4, &n)) == 1)
-			fn(c, &n, p->offset);
-		if (k < 0)
-			fn(c, NULL, p->offset + reader_off(&r));
-	}
-}
-
-static void first_pass(struct cor_core *c, const struct elf_note *n, uint64_t base)
-{
-	if (n && elf_note_is(n, "LINUX") && n->type == NT_X86_XSAVE_LAYOUT)
-		note_xsave_layout(c, n);
-}
-
-static void main_pass(struct cor_core *c, const struct elf_note *n, uint64_t base)
-{
-	if (!n) {
-		warnings_add(&c->warn, COR_ERR_FORMAT, NULL, "%s: offset 0x%" PRIx64 ": malformed note (size runs past its segment); later notes of this segment ignored",
-			     c->elf->path, base);
-		return;
-	}
-	record_note(c, n, base);
-	if (c->nnotes + c->notes_omitted > c->limits.max_notes)
-		return;
-	dispatch_note(c, n);
-}
-
-static void check_segments(struct cor_core *c)
-{
-	struct elf_file *ef = c->elf;
-	bool any_note = false;
-	for (uint32_t i = 0; i < ef->phnum; i++) {
-		const struct elf_phdr *p = &ef->phdrs[i];
-		if (p->type != PT_NOTE)
-			continue;
-		any_note = true;
-		if (p->offset > ef->size || p->filesz > ef->size - p->offset)
-			warnings_add(&c->warn, COR_ERR_FORMAT, NULL, "%s: offset 0x%" PRIx64 ": PT_NOTE segment (0x%" PRIx64 " bytes) runs past the end of the file (%zu bytes): notes cut short",
-				     ef->path, p->offset, p->filesz, ef->size);
-	}
-	if (!any_note)
-		warnings_add(&c->warn, COR_ERR_FORMAT, NULL, "%s: no PT_NOTE segment: no threads, registers or process information", ef->path);
-}
-
-static void find_executable(struct cor_core *c)
-{
-	uint64_t at;
-	const char *path = NULL;
-	if (cor_core_auxv_get(c, AT_PHDR, &at) || cor_core_auxv_get(c, AT_ENTRY, &at))
-		for (size_t i = 0; i < c->nfmaps; i++)
-			if (at >= c->fmaps[i].start && at < c->fmaps[i].end) {
-				path = c->fmaps[i].path;
-				break;
-			}
-	if (!path)
-		for (size_t i = 0; i < c->nauxv; i++)
-			if (c->auxv[i].type == AT_EXECFN)
-				path = c->auxv[i].string;
-	c->process.executable = c->exe ? arena_strdup(&c->arena, c->exe) : path;
-}
-
-static void fill_signal(struct cor_core *c)
-{
-	struct cor_signal *s = &c->sig;
-	if (!s->have_siginfo && c->nthreads)
-		s->number = c->threads[0].signal;
-	s->name = cor_signal_name(s->number);
-	if (s->have_siginfo) {
-		s->code_name = cor_signal_code_name(s->number, s->code);
-		s->description = signal_description(s->number, s->code);
-	}
-	c->crashed = c->nthreads ? 0 : -1;
-	if (c->crashed == 0)
-		c->threads[0].crashed = true;
+	       (!opts.files || !opts.files[0] || c->files_opt);
 }
 
 static void auxv_strings(struct cor_core *c)
 {
-	for (size_t i = 0; i < c->nauxv; i++) {
-		uint64_t t = c->auxv[i].type;
-		if (t == AT_EXECFN || t == AT_PLATFORM || t == AT_BASE_PLATFORM)
-			c->auxv[i].string = memory_read_string(c, c->auxv[i].value, 4096);
+	for (size_t i = 0; i < c->proc.nauxv; i++) {
+		struct cor_auxv *a = &c->proc.auxv[i];
+		if (a->type == AT_EXECFN || a->type == AT_PLATFORM || a->type == AT_BASE_PLATFORM)
+			a->string = memory_read_string(&c->mem, a->value, 4096, &c->arena);
 	}
+}
+
+static cor_error *memory_from_core(struct cor_core *c)
+{
+	const struct elf_file *ef = c->elf;
+	memory_init(&c->mem, ef->path, ef->data, ef->size, c->fd, &c->warn);
+	for (uint32_t i = 0; i < ef->phnum; i++) {
+		const struct elf_phdr *p = &ef->phdrs[i];
+		if (p->type == PT_LOAD &&
+		    !memory_add_segment(&c->mem, p->vaddr, p->memsz, p->offset, p->filesz, p->flags))
+			return &cor_enomem;
+	}
+	return memory_finish(&c->mem, c->proc.fmaps, c->proc.nfmaps);
+}
+
+/* ---- what the unwinder asks of the code ---- */
+
+static struct cfi_table *code_cfi(void *arg, uint64_t pc, bool eh, uint64_t *bias)
+{
+	struct cor_core *c = arg;
+	struct module *m = module_at(&c->modules, pc);
+	if (!m)
+		return NULL;
+	*bias = m->pub.load_bias;
+	return module_cfi(&c->modules, m, eh);
+}
+
+static const char *code_object(void *arg, uint64_t pc)
+{
+	struct cor_core *c = arg;
+	struct module *m = module_at(&c->modules, pc);
+	return m ? m->pub.name : NULL;
+}
+
+/* Heuristic steps must land in code: a loaded object, or a file mapped
+ * executable (old kernels map the stack rwx, so anonymous memory does not
+ * count). */
+static bool code_in_code(void *arg, uint64_t pc)
+{
+	struct cor_core *c = arg;
+	if (module_at(&c->modules, pc))
+		return true;
+	const struct cor_mapping *m = memory_mapping_at(&c->mem, pc);
+	return m && m->exec && m->path;
 }
 
 static cor_error *core_load(struct cor_core *c)
 {
-	struct elf_file *ef = c->elf;
-	if (ef->type != ET_CORE)
-		return cor_error_new(COR_ERR_NOT_CORE, "%s: not a core file (ELF type %s)",
-				     ef->path, ef->type == ET_EXEC ? "ET_EXEC, an executable" :
-				     ef->type == ET_DYN ? "ET_DYN, a shared object or PIE executable" :
-				     ef->type == 1 ? "ET_REL, an object file" : "unknown");
-	struct cor_core_info *in = &c->info;
-	in->elf_class = ef->is64 ? 64 : 32;
-	in->big_endian = ef->be;
-	in->machine = ef->machine;
-	in->core_size = ef->size;
-	in->expected_size = ef->expected_size;
-	in->truncated = ef->expected_size > ef->size;
-	c->arch = arch_by_machine(ef->machine, ef->is64, ef->be);
-	in->arch = c->arch ? c->arch->arch : COR_ARCH_UNKNOWN;
-	in->arch_name = c->arch ? c->arch->name : "unknown";
-	if (!c->arch)
-		warnings_add(&c->warn, COR_ERR_FORMAT, NULL, "%s: machine %u (ELF%d, %s endian) is not supported: registers are not decoded",
-			     ef->path, ef->machine, in->elf_class, ef->be ? "big" : "little");
-	if (in->truncated)
-		warnings_add(&c->warn, COR_ERR_FORMAT, NULL, "%s: core file truncated: %zu of %" PRIu64 " bytes present",
-			     ef->path, ef->size, ef->expected_size);
-	check_segments(c);
-	walk_notes(c, first_pass);
-	walk_notes(c, main_pass);
-	if (c->notes_omitted)
-		warnings_add(&c->warn, COR_ERR_FORMAT, NULL, "%" PRIu64 " notes omitted (limit %u)", c->notes_omitted,
-			     c->limits.max_notes);
-	if (c->threads_omitted)
-		warnings_add(&c->warn, COR_ERR_FORMAT, NULL, "%" PRIu64 " threads omitted (limit %u)",
-			     c->threads_omitted, c->limits.max_threads);
-	fill_signal(c);
-	cor_error *err = memory_build(c);
+	cor_error *err = process_load(&c->proc, c->elf, &c->limits, &c->arena, &c->warn);
+	if (!err)
+		err = memory_from_core(c);
 	if (err)
 		return err;
+	memory_label(&c->mem, &c->proc, &c->arena);
 	auxv_strings(c);
-	find_executable(c);
+	struct files_options fo = {
+		.exe = c->exe, .sysroot = c->sysroot,
+		.debug_dirs = (const char *const *)c->debug_dirs,
+		.files = (const char *const *)c->files_opt,
+	};
+	if ((err = files_init(&c->files, &fo, &c->proc, &c->mem, &c->limits, &c->warn)))
+		return err;
+	memory_attach_files(&c->mem, files_mapped_cb, &c->files);
+	c->proc.proc.executable = files_executable(&c->files);
+	if ((err = modules_build(&c->modules, &c->proc, &c->mem, &c->files, &c->limits,
+				 &c->arena, &c->warn)))
+		return err;
+	struct arch_mem am = { memory_read_cb, &c->mem, c->proc.info.big_endian,
+			       c->elf->addr_size };
+	struct unwind_code code = { code_cfi, code_object, code_in_code, c };
+	unwinder_init(&c->unwinder, c->proc.arch, &am, &code, &c->limits);
+	symbolizer_init(&c->sym, &c->modules, &c->arena, &c->warn, c->raw_names, c->no_inline);
 	return NULL;
 }
 
@@ -524,7 +142,6 @@ static cor_error *core_new(const struct cor_options *opts, struct cor_core **out
 	struct cor_core *c = cor_calloc(1, sizeof(*c));
 	if (!c)
 		return &cor_enomem;
-	c->crashed = -1;
 	c->fd = -1;
 	if (!copy_options(c, opts)) {
 		cor_core_free(c);
@@ -579,23 +196,21 @@ void cor_core_free(cor_core *c)
 {
 	if (!c)
 		return;
-	symcache_free(c->symcache);
-	row_cache_free(c->rowcache);
-	modules_free(c->modules);
-	memory_free(c);
-	for (size_t i = 0; i < c->nthreads; i++)
-		free((void *)c->threads[i].registers);
-	free(c->threads);
-	free(c->notes);
-	free(c->auxv);
-	free(c->fmaps);
+	symbolizer_free(&c->sym);
+	unwinder_free(&c->unwinder);
+	modules_free(&c->modules);
+	files_free(&c->files);
+	memory_free(&c->mem);
+	process_free(&c->proc);
+	if (c->fd >= 0)
+		close(c->fd);
 	elf_close(c->elf);
 	warnings_free(&c->warn);
 	arena_free(&c->arena);
 	free(c->exe);
 	free(c->sysroot);
 	free_strv(c->debug_dirs);
-	free_strv(c->files);
+	free_strv(c->files_opt);
 	free(c);
 }
 
@@ -619,15 +234,15 @@ const struct cor_warning *cor_core_warning_info(const cor_core *c, size_t i)
 	return NULL;
 }
 
-const struct cor_core_info *cor_core_info(const cor_core *c) { return &c->info; }
-const struct cor_process *cor_core_process(const cor_core *c) { return &c->process; }
-const struct cor_signal *cor_core_signal(const cor_core *c) { return &c->sig; }
-size_t cor_core_thread_count(const cor_core *c) { return c->nthreads; }
-long cor_core_crashed_thread(const cor_core *c) { return c->crashed; }
+const struct cor_core_info *cor_core_info(const cor_core *c) { return &c->proc.info; }
+const struct cor_process *cor_core_process(const cor_core *c) { return &c->proc.proc; }
+const struct cor_signal *cor_core_signal(const cor_core *c) { return &c->proc.sig; }
+size_t cor_core_thread_count(const cor_core *c) { return c->proc.nthreads; }
+long cor_core_crashed_thread(const cor_core *c) { return c->proc.crashed; }
 
 const struct cor_thread *cor_core_thread(const cor_core *c, size_t i)
 {
-	return i < c->nthreads ? &c->threads[i] : NULL;
+	return i < c->proc.nthreads ? &c->proc.threads[i] : NULL;
 }
 
 const struct cor_register *cor_thread_register(const struct cor_thread *t, const char *name)
@@ -638,27 +253,63 @@ const struct cor_register *cor_thread_register(const struct cor_thread *t, const
 	return NULL;
 }
 
-size_t cor_core_note_count(const cor_core *c) { return c->nnotes; }
-uint64_t cor_core_notes_omitted(const cor_core *c) { return c->notes_omitted; }
+size_t cor_core_note_count(const cor_core *c) { return c->proc.nnotes; }
+uint64_t cor_core_notes_omitted(const cor_core *c) { return c->proc.notes_omitted; }
 
 const struct cor_note *cor_core_note(const cor_core *c, size_t i)
 {
-	return i < c->nnotes ? &c->notes[i] : NULL;
+	return i < c->proc.nnotes ? &c->proc.notes[i] : NULL;
 }
 
-size_t cor_core_auxv_count(const cor_core *c) { return c->nauxv; }
+size_t cor_core_auxv_count(const cor_core *c) { return c->proc.nauxv; }
 
 const struct cor_auxv *cor_core_auxv(const cor_core *c, size_t i)
 {
-	return i < c->nauxv ? &c->auxv[i] : NULL;
+	return i < c->proc.nauxv ? &c->proc.auxv[i] : NULL;
 }
 
 bool cor_core_auxv_get(const cor_core *c, uint64_t type, uint64_t *value)
 {
-	for (size_t i = 0; i < c->nauxv; i++)
-		if (c->auxv[i].type == type) {
-			*value = c->auxv[i].value;
-			return true;
-		}
-	return false;
+	return process_auxv(&c->proc, type, value);
+}
+
+size_t cor_core_mapping_count(const cor_core *c) { return c->mem.nsegs; }
+
+const struct cor_mapping *cor_core_mapping(const cor_core *c, size_t i)
+{
+	return i < c->mem.nsegs ? &c->mem.maps[i] : NULL;
+}
+
+const struct cor_mapping *cor_core_mapping_at(const cor_core *c, uint64_t addr)
+{
+	return memory_mapping_at((struct memory *)&c->mem, addr);
+}
+
+cor_error *cor_core_read(cor_core *c, uint64_t addr, void *buf, size_t len, size_t *done)
+{
+	return memory_read(&c->mem, addr, buf, len, done);
+}
+
+size_t cor_core_module_count(const cor_core *c) { return c->modules.n; }
+
+const struct cor_module *cor_core_module(const cor_core *c, size_t i)
+{
+	return i < c->modules.n ? &c->modules.v[i].pub : NULL;
+}
+
+const struct cor_module *cor_core_module_at(const cor_core *c, uint64_t addr)
+{
+	struct module *m = module_at(&c->modules, addr);
+	return m ? &m->pub : NULL;
+}
+
+cor_error *cor_core_backtrace(cor_core *c, size_t thread, cor_backtrace **out)
+{
+	const struct cor_thread *t = cor_core_thread(c, thread);
+	if (!t)
+		return cor_error_new(COR_ERR_NOT_FOUND, "no thread %zu", thread);
+	if (!c->proc.arch)
+		return cor_error_new(COR_ERR_UNSUPPORTED, "cannot unwind: machine %u not supported",
+				     c->proc.info.machine);
+	return backtrace_build(&c->unwinder, &c->sym, t, out);
 }

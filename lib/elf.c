@@ -24,46 +24,88 @@ static void note_end(struct elf_file *ef, uint64_t off, uint64_t len)
 		ef->expected_size = end;
 }
 
-static cor_error *parse_ehdr(struct elf_file *ef)
+cor_error *elf_ehdr_decode(const uint8_t *d, size_t n, const char *name, struct elf_ehdr *h)
 {
-	const uint8_t *d = ef->data;
-	if (ef->size < 16 || memcmp(d, "\177ELF", 4) != 0)
-		return cor_error_format(ef->path, 0, "not an ELF file%s",
-					ef->size < 16 ? " (shorter than an ELF identification)" : "");
+	memset(h, 0, sizeof(*h));
+	if (n < 16 || memcmp(d, "\177ELF", 4) != 0)
+		return cor_error_format(name, 0, "not an ELF file%s",
+					n < 16 ? " (shorter than an ELF identification)" : "");
 	if (d[4] != 1 && d[4] != 2)
-		return cor_error_format(ef->path, 4, "bad ELF class %u", d[4]);
+		return cor_error_format(name, 4, "bad ELF class %u", d[4]);
 	if (d[5] != 1 && d[5] != 2)
-		return cor_error_format(ef->path, 5, "bad ELF byte order %u", d[5]);
-	ef->is64 = d[4] == 2;
-	ef->be = d[5] == 2;
-	ef->addr_size = ef->is64 ? 8 : 4;
-	ef->osabi = d[7];
-	size_t ehsize = ef->is64 ? 64 : 52;
-	if (ef->size < ehsize)
-		return cor_error_format(ef->path, ef->size, "truncated ELF header (%zu bytes needed, %zu present)",
-					ehsize, ef->size);
+		return cor_error_format(name, 5, "bad ELF byte order %u", d[5]);
+	h->is64 = d[4] == 2;
+	h->be = d[5] == 2;
+	h->osabi = d[7];
+	size_t ehsize = h->is64 ? 64 : 52;
+	if (n < ehsize)
+		return cor_error_format(name, n, "truncated ELF header (%zu bytes needed, %zu present)",
+					ehsize, n);
 	struct reader r;
-	elf_reader(ef, &r);
+	reader_init(&r, d, ehsize, h->be, h->is64 ? 8 : 4);
 	reader_seek(&r, 16);
 	uint32_t version;
-	uint16_t ehsz = 0, phnum = 0, shnum = 0, shstrndx = 0;
-	reader_u16(&r, &ef->type);
-	reader_u16(&r, &ef->machine);
+	uint16_t ehsz;
+	reader_u16(&r, &h->type);
+	reader_u16(&r, &h->machine);
 	reader_u32(&r, &version);
-	reader_addr(&r, &ef->entry);
-	reader_addr(&r, &ef->phoff);
-	reader_addr(&r, &ef->shoff);
-	reader_u32(&r, &ef->flags);
+	reader_addr(&r, &h->entry);
+	reader_addr(&r, &h->phoff);
+	reader_addr(&r, &h->shoff);
+	reader_u32(&r, &h->flags);
 	reader_u16(&r, &ehsz);
-	reader_u16(&r, &ef->phentsize);
-	reader_u16(&r, &phnum);
-	reader_u16(&r, &ef->shentsize);
-	reader_u16(&r, &shnum);
-	reader_u16(&r, &shstrndx);
-	ef->phnum = phnum;
-	ef->shnum = shnum;
-	ef->shstrndx = shstrndx;
-	ef->expected_size = ehsize;
+	reader_u16(&r, &h->phentsize);
+	reader_u16(&r, &h->phnum);
+	reader_u16(&r, &h->shentsize);
+	reader_u16(&r, &h->shnum);
+	reader_u16(&r, &h->shstrndx);
+	return NULL;
+}
+
+void elf_phdr_decode(const uint8_t *b, bool is64, bool be, struct elf_phdr *p)
+{
+	struct reader r;
+	reader_init(&r, b, is64 ? 56 : 32, be, is64 ? 8 : 4);
+	reader_u32(&r, &p->type);
+	if (is64) {
+		reader_u32(&r, &p->flags);
+		reader_u64(&r, &p->offset);
+		reader_u64(&r, &p->vaddr);
+		reader_u64(&r, &p->paddr);
+		reader_u64(&r, &p->filesz);
+		reader_u64(&r, &p->memsz);
+		reader_u64(&r, &p->align);
+	} else {
+		uint32_t v[7];
+		for (int k = 0; k < 7; k++)
+			reader_u32(&r, &v[k]);
+		p->offset = v[0], p->vaddr = v[1], p->paddr = v[2];
+		p->filesz = v[3], p->memsz = v[4], p->flags = v[5], p->align = v[6];
+	}
+}
+
+static cor_error *parse_ehdr(struct elf_file *ef)
+{
+	struct elf_ehdr h;
+	cor_error *err = elf_ehdr_decode(ef->data, ef->size, ef->path, &h);
+	if (err)
+		return err;
+	ef->is64 = h.is64;
+	ef->be = h.be;
+	ef->addr_size = h.is64 ? 8 : 4;
+	ef->osabi = h.osabi;
+	ef->type = h.type;
+	ef->machine = h.machine;
+	ef->flags = h.flags;
+	ef->entry = h.entry;
+	ef->phoff = h.phoff;
+	ef->shoff = h.shoff;
+	ef->phentsize = h.phentsize;
+	ef->shentsize = h.shentsize;
+	ef->phnum = h.phnum;
+	ef->shnum = h.shnum;
+	ef->shstrndx = h.shstrndx;
+	ef->expected_size = h.is64 ? 64 : 52;
 	return NULL;
 }
 
@@ -107,7 +149,7 @@ static cor_error *parse_phdrs(struct elf_file *ef)
 			return cor_error_format(ef->path, ef->phoff,
 						"program header table (%" PRIu64 " entries) is past the end of the file (%zu bytes)",
 						want, ef->size);
-		warnings_add(ef->warn, COR_ERR_FORMAT, NULL, "%s: offset 0x%" PRIx64 ": file truncated: only %" PRIu64 " of %" PRIu64 " program headers present",
+		warnings_add(ef->warn, COR_ERR_FORMAT, ef->path, "%s: offset 0x%" PRIx64 ": file truncated: only %" PRIu64 " of %" PRIu64 " program headers present",
 			     ef->path, ef->phoff, have, want);
 		ef->phnum = (uint32_t)have;
 	}
@@ -115,25 +157,8 @@ static cor_error *parse_phdrs(struct elf_file *ef)
 	if (!ef->phdrs)
 		return &cor_enomem;
 	for (uint32_t i = 0; i < ef->phnum; i++) {
-		struct reader r;
 		struct elf_phdr *p = &ef->phdrs[i];
-		elf_range(ef, ef->phoff + (uint64_t)i * ef->phentsize, phsz, &r);
-		reader_u32(&r, &p->type);
-		if (ef->is64) {
-			reader_u32(&r, &p->flags);
-			reader_u64(&r, &p->offset);
-			reader_u64(&r, &p->vaddr);
-			reader_u64(&r, &p->paddr);
-			reader_u64(&r, &p->filesz);
-			reader_u64(&r, &p->memsz);
-			reader_u64(&r, &p->align);
-		} else {
-			uint32_t v[7];
-			for (int k = 0; k < 7; k++)
-				reader_u32(&r, &v[k]);
-			p->offset = v[0], p->vaddr = v[1], p->paddr = v[2];
-			p->filesz = v[3], p->memsz = v[4], p->flags = v[5], p->align = v[6];
-		}
+		elf_phdr_decode(ef->data + ef->phoff + (uint64_t)i * ef->phentsize, ef->is64, ef->be, p);
 		note_end(ef, p->offset, p->filesz);
 	}
 	return NULL;
@@ -147,7 +172,7 @@ static void parse_shdrs(struct elf_file *ef)
 		return;
 	}
 	if (ef->shentsize < shsz) {
-		warnings_add(ef->warn, COR_ERR_FORMAT, NULL, "%s: section header entry size %u is smaller than %zu; sections ignored",
+		warnings_add(ef->warn, COR_ERR_FORMAT, ef->path, "%s: section header entry size %u is smaller than %zu; sections ignored",
 			     ef->path, ef->shentsize, shsz);
 		ef->shnum = 0;
 		return;
@@ -155,7 +180,7 @@ static void parse_shdrs(struct elf_file *ef)
 	uint64_t have = ef->shoff < ef->size ? (ef->size - ef->shoff) / ef->shentsize : 0;
 	if (have < ef->shnum) {
 		if (ef->type != ET_CORE)
-			warnings_add(ef->warn, COR_ERR_FORMAT, NULL, "%s: offset 0x%" PRIx64 ": section header table runs past the end of the file (%" PRIu64 " of %u entries present)",
+			warnings_add(ef->warn, COR_ERR_FORMAT, ef->path, "%s: offset 0x%" PRIx64 ": section header table runs past the end of the file (%" PRIu64 " of %u entries present)",
 				     ef->path, ef->shoff, have, ef->shnum);
 		ef->shnum = (uint32_t)have;
 	}
@@ -249,40 +274,20 @@ cor_error *elf_open_mem(const void *data, size_t size, const char *name,
 cor_error *elf_open(const char *path, const struct limits *lim,
 		    struct warnings *warn, struct elf_file **out)
 {
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return cor_error_errno(errno, path, "cannot open");
-	struct stat st;
-	if (fstat(fd, &st) < 0) {
-		int e = errno;
-		close(fd);
-		return cor_error_errno(e, path, "cannot stat");
-	}
-	if (!S_ISREG(st.st_mode)) {
-		close(fd);
-		return cor_error_new(COR_ERR_IO, "%s: not a regular file", path);
-	}
+	const uint8_t *data;
+	size_t size;
+	cor_error *err = cor_map_file(path, &data, &size);
+	if (err)
+		return err;
 	struct elf_file *ef = elf_alloc(path, lim, warn);
 	if (!ef) {
-		close(fd);
+		cor_unmap_file(data, size);
 		return &cor_enomem;
 	}
-	if (st.st_size > 0) {
-		void *p = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
-		if (p == MAP_FAILED) {
-			int e = errno;
-			close(fd);
-			elf_close(ef);
-			return cor_error_errno(e, path, "cannot map");
-		}
-		ef->data = p;
-		ef->size = (size_t)st.st_size;
-		ef->mapped = true;
-	} else {
-		ef->data = (const uint8_t *)"";
-	}
-	close(fd);
-	cor_error *err = elf_parse(ef);
+	ef->data = data;
+	ef->size = size;
+	ef->mapped = size > 0;
+	err = elf_parse(ef);
 	if (err) {
 		elf_close(ef);
 		return err;
@@ -484,16 +489,63 @@ bool elf_debuglink(struct elf_file *ef, const char **name, uint32_t *crc)
 	return reader_seek(&r, off) && reader_u32(&r, crc);
 }
 
-char *cor_hex(const uint8_t *p, size_t n)
+/* ---- an ELF image in the process's memory ---- */
+
+static bool image_bytes(const struct elf_image_src *src, uint64_t addr, void *buf, size_t n)
 {
-	static const char digits[] = "0123456789abcdef";
-	char *s = malloc(n * 2 + 1);
-	if (!s)
-		return NULL;
-	for (size_t i = 0; i < n; i++) {
-		s[2 * i] = digits[p[i] >> 4];
-		s[2 * i + 1] = digits[p[i] & 15];
+	cor_error *err = src->read(src->arg, addr, buf, n);
+	if (err) {
+		cor_error_free(err);
+		return false;
 	}
-	s[2 * n] = 0;
-	return s;
+	return true;
+}
+
+bool elf_image_open(const struct elf_image_src *src, uint64_t base, struct elf_ehdr *h)
+{
+	uint8_t eh[64];
+	if (!image_bytes(src, base, eh, 52) || (eh[4] == 2 && !image_bytes(src, base, eh, 64)))
+		return false;
+	cor_error *err = elf_ehdr_decode(eh, eh[4] == 2 ? 64 : 52, NULL, h);
+	if (err) {
+		cor_error_free(err);
+		return false;
+	}
+	return h->phentsize >= (h->is64 ? 56 : 32);
+}
+
+bool elf_image_phdr(const struct elf_image_src *src, const struct elf_ehdr *h, uint64_t phaddr,
+		    unsigned i, struct elf_phdr *p)
+{
+	uint8_t b[56];
+	if (!image_bytes(src, phaddr + (uint64_t)i * h->phentsize, b, h->is64 ? 56 : 32))
+		return false;
+	elf_phdr_decode(b, h->is64, h->be, p);
+	return true;
+}
+
+bool elf_image_build_id(const struct elf_image_src *src, uint64_t base, uint8_t *id, size_t *len)
+{
+	struct elf_ehdr h;
+	if (!elf_image_open(src, base, &h) || h.phnum > 256)
+		return false;
+	for (unsigned i = 0; i < h.phnum; i++) {
+		struct elf_phdr p;
+		if (!elf_image_phdr(src, &h, base + h.phoff, i, &p))
+			return false;
+		if (p.type != PT_NOTE)
+			continue;
+		uint8_t notes[1024];
+		size_t size = p.filesz < sizeof(notes) ? (size_t)p.filesz : sizeof(notes);
+		if (!image_bytes(src, base + p.offset, notes, size))
+			continue;
+		struct reader r;
+		const uint8_t *found;
+		reader_init(&r, notes, size, h.be, h.is64 ? 8 : 4);
+		if (find_build_id(&r, 4, &found, len)) {
+			memcpy(id, found, *len);
+			return true;
+		}
+	}
+	return false;
 }

@@ -35,6 +35,28 @@
 
 #define NT_GNU_BUILD_ID 3
 
+/* Core file note types (owner "CORE" or "LINUX"). */
+#define NT_PRSTATUS 1
+#define NT_PRFPREG 2
+#define NT_PRPSINFO 3
+#define NT_TASKSTRUCT 4
+#define NT_AUXV 6
+#define NT_SIGINFO 0x53494749
+#define NT_FILE 0x46494c45
+#define NT_PRXFPREG 0x46e62b7f
+#define NT_PPC_VMX 0x100
+#define NT_PPC_VSX 0x102
+#define NT_X86_XSTATE 0x202
+#define NT_X86_XSAVE_LAYOUT 0x205
+#define NT_S390_HIGH_GPRS 0x300
+#define NT_S390_PREFIX 0x305
+#define NT_S390_VXRS_LOW 0x309
+#define NT_S390_VXRS_HIGH 0x30a
+#define NT_ARM_TLS 0x401
+#define NT_ARM_SVE 0x405
+#define NT_ARM_PAC_MASK 0x406
+#define NT_RISCV_CSR 0x900
+
 struct elf_phdr {
 	uint32_t type, flags;
 	uint64_t offset, vaddr, paddr, filesz, memsz, align;
@@ -71,6 +93,33 @@ struct elf_file {
 	struct limits limits;
 	struct warnings *warn;   /* where to report non-fatal problems; may be NULL */
 };
+
+/* The ELF header's fields. */
+struct elf_ehdr {
+	bool is64, be;
+	uint8_t osabi;
+	uint16_t type, machine;
+	uint32_t flags;
+	uint64_t entry, phoff, shoff;
+	uint16_t phentsize, shentsize, phnum, shnum, shstrndx;
+};
+/* The one ELF header parser: n bytes at d (name for messages). */
+cor_error *elf_ehdr_decode(const uint8_t *d, size_t n, const char *name, struct elf_ehdr *h);
+/* One program header entry (56 or 32 bytes at b). */
+void elf_phdr_decode(const uint8_t *b, bool is64, bool be, struct elf_phdr *p);
+
+/* An ELF object in the dead process's memory, read through a callback. */
+struct elf_image_src {
+	cor_error *(*read)(void *arg, uint64_t addr, void *buf, size_t n);
+	void *arg;
+};
+/* The ELF header of the object whose first page is at base. */
+bool elf_image_open(const struct elf_image_src *src, uint64_t base, struct elf_ehdr *h);
+/* Program header i of the table at phaddr. */
+bool elf_image_phdr(const struct elf_image_src *src, const struct elf_ehdr *h, uint64_t phaddr,
+		    unsigned i, struct elf_phdr *p);
+/* The build-id in the PT_NOTEs of the object at base (at most 64 bytes). */
+bool elf_image_build_id(const struct elf_image_src *src, uint64_t base, uint8_t *id, size_t *len);
 
 /* Opens path (mmap). Errors name the path and offset. warn may be NULL. */
 cor_error *elf_open(const char *path, const struct limits *lim,
@@ -118,7 +167,5 @@ bool elf_build_id(const struct elf_file *ef, const uint8_t **id, size_t *len);
 /* .gnu_debuglink: file name and CRC. */
 bool elf_debuglink(struct elf_file *ef, const char **name, uint32_t *crc);
 
-/* Lower-case hex of bytes into a new string. */
-char *cor_hex(const uint8_t *p, size_t n);
 
 #endif

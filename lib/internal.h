@@ -57,6 +57,23 @@ void sb_free(struct strbuf *sb);
 /* Escaped copy of at most n bytes up to the first NUL. */
 char *cor_escape_dup(const void *p, size_t n);
 
+/* Maps a regular file whole, read-only (an empty file: size 0, data ""),
+ * without blocking on FIFOs; errors name the path. */
+cor_error *cor_map_file(const char *path, const uint8_t **data, size_t *size);
+void cor_unmap_file(const uint8_t *data, size_t size);
+
+/* Lower-case hex of bytes into a new string. */
+char *cor_hex(const uint8_t *p, size_t n);
+
+/* A tiny bump allocator freed all at once. */
+struct arena {
+	struct arena_block *head;
+};
+void *arena_alloc(struct arena *a, size_t n);
+char *arena_strdup(struct arena *a, const char *s);
+char *arena_strndup(struct arena *a, const char *s, size_t n);
+void arena_free(struct arena *a);
+
 /* Resolved limits (defaults filled in). */
 struct limits {
 	uint32_t max_frames, max_threads, max_notes, max_expr_steps, max_depth;

@@ -2,88 +2,16 @@
  * each backed by the core's bytes, and past them by the mapped file (NT_FILE)
  * when the kernel did not dump those pages. */
 #include <errno.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
-#include <sys/stat.h>
 #include <unistd.h>
-#include "core.h"
+#include "memory.h"
+#include "process.h"
 
 #define PF_X 1
 #define PF_W 2
 #define PF_R 4
-
-static int cmp_seg(const void *a, const void *b)
-{
-	const struct segment *x = a, *y = b;
-	return x->start < y->start ? -1 : x->start > y->start;
-}
-
-static int cmp_fmap(const void *a, const void *b)
-{
-	const struct file_map *x = a, *y = b;
-	return x->start < y->start ? -1 : x->start > y->start;
-}
-
-static struct file_map *fmap_at(struct cor_core *c, uint64_t addr)
-{
-	size_t lo = 0, hi = c->nfmaps;
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-		if (c->fmaps[mid].start <= addr)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	if (lo && addr < c->fmaps[lo - 1].end)
-		return &c->fmaps[lo - 1];
-	return NULL;
-}
-
-static struct segment *seg_at(struct cor_core *c, uint64_t addr)
-{
-	size_t lo = 0, hi = c->nsegs;
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-		if (c->segs[mid].start <= addr)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	/* overlapping segments: the nearest one that still covers addr */
-	while (lo) {
-		struct segment *s = &c->segs[--lo];
-		if (addr < s->end)
-			return s;
-		if (lo && c->segs[lo - 1].end <= s->start)
-			break;
-	}
-	return NULL;
-}
-
-static struct backing_file *backing_for(struct cor_core *c, const char *path)
-{
-	for (size_t i = 0; i < c->nbfiles; i++)
-		if (!strcmp(c->bfiles[i].recorded, path))
-			return &c->bfiles[i];
-	return NULL;
-}
-
-static cor_error *build_backing(struct cor_core *c)
-{
-	c->bfiles = cor_calloc(c->nfmaps, sizeof(*c->bfiles));
-	if (!c->bfiles)
-		return &cor_enomem;
-	for (size_t i = 0; i < c->nfmaps; i++) {
-		const char *p = c->fmaps[i].path;
-		if (!p || backing_for(c, p))
-			continue;
-		c->bfiles[c->nbfiles++].recorded = p;
-	}
-	return NULL;
-}
 
 #define PAGE 4096u
 #define CACHE_PAGES 64u
@@ -93,45 +21,90 @@ struct page_cache {
 	uint8_t data[CACHE_PAGES][PAGE];
 };
 
-/* Copies n bytes at offset off of the core file (all inside the file). */
-static bool core_copy(struct cor_core *c, uint64_t off, uint8_t *out, size_t n)
+void memory_init(struct memory *m, const char *name, const uint8_t *data, size_t size,
+		 int fd, struct warnings *warn)
 {
-	if (c->fd < 0) {
-		memcpy(out, c->elf->data + off, n);
-		return true;
+	memset(m, 0, sizeof(*m));
+	m->name = name;
+	m->data = data;
+	m->size = size;
+	m->fd = fd;
+	m->warn = warn;
+}
+
+void memory_free(struct memory *m)
+{
+	free(m->pcache);
+	free(m->segs);
+	free(m->maps);
+	m->pcache = NULL;
+	m->segs = NULL;
+	m->maps = NULL;
+	m->nsegs = 0;
+}
+
+const struct segment *memory_segment_at(const struct memory *m, uint64_t addr)
+{
+	/* overlaps are clipped (memory_finish): at most one segment holds addr */
+	size_t k = COR_UPPER_BOUND(m->segs, m->nsegs, .start, addr);
+	return k && addr < m->segs[k - 1].end ? &m->segs[k - 1] : NULL;
+}
+
+struct cor_mapping *memory_mapping_at(struct memory *m, uint64_t addr)
+{
+	const struct segment *s = memory_segment_at(m, addr);
+	return s ? &m->maps[s - m->segs] : NULL;
+}
+
+bool memory_add_segment(struct memory *m, uint64_t vaddr, uint64_t memsz, uint64_t offset,
+			uint64_t filesz, uint32_t flags)
+{
+	if (!COR_GROW(m->segs, m->segs_cap, m->nsegs + 1))
+		return false;
+	struct segment *s = &m->segs[m->nsegs++];
+	memset(s, 0, sizeof(*s));
+	s->start = vaddr;
+	s->end = vaddr + memsz;
+	if (s->end < s->start) {
+		warnings_add(m->warn, COR_ERR_FORMAT, m->name,
+			     "%s: PT_LOAD at 0x%" PRIx64 " with size 0x%" PRIx64 " wraps the address space; cut at the top",
+			     m->name, vaddr, memsz);
+		s->end = UINT64_MAX;
 	}
-	if (!c->pcache && !(c->pcache = cor_calloc(1, sizeof(*c->pcache)))) {
-		memcpy(out, c->elf->data + off, n);
-		return true;
+	s->offset = offset;
+	s->flags = flags;
+	s->filesz = filesz;
+	if (s->filesz > s->end - s->start) {
+		warnings_add(m->warn, COR_ERR_FORMAT, m->name,
+			     "%s: PT_LOAD at 0x%" PRIx64 ": file size 0x%" PRIx64 " exceeds memory size 0x%" PRIx64 "; extra bytes ignored",
+			     m->name, vaddr, filesz, memsz);
+		s->filesz = s->end - s->start;
 	}
-	while (n) {
-		uint64_t pg = off / PAGE;
-		unsigned slot = (unsigned)(pg % CACHE_PAGES);
-		size_t in = (size_t)(off % PAGE), k = PAGE - in < n ? PAGE - in : n;
-		if (c->pcache->page[slot] != pg + 1) {
-			ssize_t got = pread(c->fd, c->pcache->data[slot], PAGE, (off_t)(pg * PAGE));
-			if (got < 0 || (size_t)got < in + k) {
-				c->pcache->page[slot] = 0;
-				if (got >= 0)
-					errno = EIO;
-				return false;
-			}
-			c->pcache->page[slot] = pg + 1;
-		}
-		memcpy(out, c->pcache->data[slot] + in, k);
-		out += k, off += k, n -= k;
-	}
+	if (s->offset < m->size)
+		s->present = s->filesz < m->size - s->offset ? s->filesz : m->size - s->offset;
 	return true;
+}
+
+static int cmp_seg(const void *a, const void *b)
+{
+	const struct segment *x = a, *y = b;
+	return x->start < y->start ? -1 : x->start > y->start;
+}
+
+static const struct file_map *fmap_at(const struct file_map *f, size_t n, uint64_t addr)
+{
+	size_t k = COR_UPPER_BOUND(f, n, .start, addr);
+	return k && addr < f[k - 1].end ? &f[k - 1] : NULL;
 }
 
 /* Overlapping PT_LOADs (never written by a kernel) would make every
  * lookup walk back over all of them: the earlier segment keeps the bytes
  * they share, the later one is cut (mappings keep their recorded ranges). */
-static void clip_overlaps(struct cor_core *c)
+static void clip_overlaps(struct memory *m)
 {
 	uint64_t reach = 0;
-	for (size_t i = 0; i < c->nsegs; i++) {
-		struct segment *s = &c->segs[i];
+	for (size_t i = 0; i < m->nsegs; i++) {
+		struct segment *s = &m->segs[i];
 		if (i && s->start < reach) {
 			if (s->end <= reach) {
 				s->start = s->end = reach;
@@ -149,340 +122,119 @@ static void clip_overlaps(struct cor_core *c)
 	}
 }
 
-static struct cor_mapping *map_at(struct cor_core *c, uint64_t addr)
+cor_error *memory_finish(struct memory *m, const struct file_map *fmaps, size_t nfmaps)
 {
-	struct segment *s = seg_at(c, addr);
-	return s ? &c->maps[s - c->segs] : NULL;
-}
-
-/* Names for anonymous mappings the core identifies: the vDSO (auxv), the
- * vsyscall page, the main stack (holds the auxv strings), threads' stacks. */
-static void label_mappings(struct cor_core *c)
-{
-	uint64_t at;
-	struct cor_mapping *m;
-	if (cor_core_auxv_get(c, 33 /* AT_SYSINFO_EHDR */, &at) && (m = map_at(c, at)) && !m->path)
-		m->label = "[vdso]";
-	if (c->arch && c->arch->arch == COR_ARCH_X86_64 && (m = map_at(c, 0xffffffffff600000ull)) &&
-	    !m->path)
-		m->label = "[vsyscall]";
-	if ((cor_core_auxv_get(c, 31 /* AT_EXECFN */, &at) ||
-	     cor_core_auxv_get(c, 25 /* AT_RANDOM */, &at)) && (m = map_at(c, at)) && !m->path)
-		m->label = "[stack]";
-	for (size_t i = 0; i < c->nthreads && i < 100000; i++) {
-		const struct cor_thread *t = &c->threads[i];
-		if (!(m = map_at(c, t->sp)) || m->path || m->label)
-			continue;
-		char buf[32];
-		snprintf(buf, sizeof(buf), "[stack:%d]", t->tid);
-		m->label = arena_strdup(&c->arena, buf);
-	}
-}
-
-cor_error *memory_build(struct cor_core *c)
-{
-	struct elf_file *ef = c->elf;
-	size_t n = 0;
-	for (uint32_t i = 0; i < ef->phnum; i++)
-		n += ef->phdrs[i].type == PT_LOAD;
-	if (c->nfmaps)
-		qsort(c->fmaps, c->nfmaps, sizeof(*c->fmaps), cmp_fmap);
-	cor_error *err = build_backing(c);
-	if (err)
-		return err;
-	c->segs = cor_calloc(n, sizeof(*c->segs));
-	c->maps = cor_calloc(n, sizeof(*c->maps));
-	if (!c->segs || !c->maps)
+	if (m->nsegs)
+		qsort(m->segs, m->nsegs, sizeof(*m->segs), cmp_seg);
+	m->maps = cor_calloc(m->nsegs, sizeof(*m->maps));
+	if (m->nsegs && !m->maps)
 		return &cor_enomem;
 	uint64_t truncated = 0;
-	for (uint32_t i = 0; i < ef->phnum; i++) {
-		const struct elf_phdr *p = &ef->phdrs[i];
-		if (p->type != PT_LOAD)
-			continue;
-		struct segment *s = &c->segs[c->nsegs++];
-		s->start = p->vaddr;
-		s->end = p->vaddr + p->memsz;
-		if (s->end < s->start) {
-			warnings_add(&c->warn, COR_ERR_FORMAT, NULL, "%s: PT_LOAD at 0x%" PRIx64 " with size 0x%" PRIx64 " wraps the address space; cut at the top",
-				     ef->path, p->vaddr, p->memsz);
-			s->end = UINT64_MAX;
-		}
-		s->offset = p->offset;
-		s->flags = p->flags;
-		s->filesz = p->filesz;
-		if (s->filesz > s->end - s->start) {
-			warnings_add(&c->warn, COR_ERR_FORMAT, NULL, "%s: PT_LOAD at 0x%" PRIx64 ": file size 0x%" PRIx64 " exceeds memory size 0x%" PRIx64 "; extra bytes ignored",
-				     ef->path, p->vaddr, p->filesz, p->memsz);
-			s->filesz = s->end - s->start;
-		}
-		s->present = 0;
-		if (s->offset < ef->size)
-			s->present = s->filesz < ef->size - s->offset ? s->filesz : ef->size - s->offset;
+	for (size_t i = 0; i < m->nsegs; i++) {
+		struct segment *s = &m->segs[i];
+		struct cor_mapping *mp = &m->maps[i];
+		if (i && s->start < m->segs[i - 1].end)
+			warnings_add(m->warn, COR_ERR_FORMAT, m->name,
+				     "%s: PT_LOAD segments at 0x%" PRIx64 " and 0x%" PRIx64 " overlap",
+				     m->name, m->segs[i - 1].start, s->start);
 		if (s->present < s->filesz)
 			truncated++;
-		s->fmap = fmap_at(c, s->start);
-		s->bf = s->fmap && s->fmap->path ? backing_for(c, s->fmap->path) : NULL;
-	}
-	qsort(c->segs, c->nsegs, sizeof(*c->segs), cmp_seg);
-	for (size_t i = 0; i < c->nsegs; i++) {
-		const struct segment *s = &c->segs[i];
-		struct cor_mapping *m = &c->maps[i];
-		if (i && s->start < c->segs[i - 1].end)
-			warnings_add(&c->warn, COR_ERR_FORMAT, NULL, "%s: PT_LOAD segments at 0x%" PRIx64 " and 0x%" PRIx64 " overlap",
-				     ef->path, c->segs[i - 1].start, s->start);
-		m->start = s->start;
-		m->end = s->end;
-		m->read = s->flags & PF_R;
-		m->write = s->flags & PF_W;
-		m->exec = s->flags & PF_X;
-		m->core_offset = s->offset;
-		m->core_bytes = s->present;
-		m->in_core = s->present == 0 ? COR_IN_CORE_NONE :
+		s->fmap = fmap_at(fmaps, nfmaps, s->start);
+		mp->start = s->start;
+		mp->end = s->end;
+		mp->read = s->flags & PF_R;
+		mp->write = s->flags & PF_W;
+		mp->exec = s->flags & PF_X;
+		mp->core_offset = s->offset;
+		mp->core_bytes = s->present;
+		mp->in_core = s->present == 0 ? COR_IN_CORE_NONE :
 			s->present == s->end - s->start ? COR_IN_CORE_FULL : COR_IN_CORE_PARTIAL;
 		if (s->fmap) {
-			m->path = s->fmap->path;
-			m->offset = s->fmap->pgoff + (s->start - s->fmap->start);
+			mp->path = s->fmap->path;
+			mp->offset = s->fmap->pgoff + (s->start - s->fmap->start);
 		}
 	}
-	clip_overlaps(c);
-	label_mappings(c);
+	clip_overlaps(m);
 	if (truncated)
-		warnings_add(&c->warn, COR_ERR_FORMAT, NULL, "%s: %" PRIu64 " memory segments are cut short by the truncation; their missing bytes cannot be read",
-			     ef->path, truncated);
+		warnings_add(m->warn, COR_ERR_TRUNCATED, m->name,
+			     "%s: %" PRIu64 " memory segments are cut short by the truncation; their missing bytes cannot be read",
+			     m->name, truncated);
 	return NULL;
 }
 
-void memory_free(struct cor_core *c)
+void memory_attach_files(struct memory *m,
+			 const struct mapped_file *(*lookup)(void *arg, const char *recorded),
+			 void *arg)
 {
-	for (size_t i = 0; i < c->nbfiles; i++) {
-		struct backing_file *b = &c->bfiles[i];
-		if (b->data && b->size)
-			munmap((void *)b->data, b->size);
-		free(b->opened);
-		free(b->why);
+	for (size_t i = 0; i < m->nsegs; i++) {
+		struct segment *s = &m->segs[i];
+		s->mf = s->fmap && s->fmap->path ? lookup(arg, s->fmap->path) : NULL;
+		m->maps[i].file = s->mf && s->mf->data ? s->mf->opened : NULL;
 	}
-	free(c->bfiles);
-	free(c->pcache);
-	if (c->fd >= 0)
-		close(c->fd);
-	free(c->segs);
-	free(c->maps);
 }
 
-static const char *exec_recorded(struct cor_core *c)
+/* Copies n bytes at offset off of the core file (all inside the file). */
+static bool core_copy(struct memory *m, uint64_t off, uint8_t *out, size_t n)
 {
-	uint64_t at;
-	if (!cor_core_auxv_get(c, 3 /* AT_PHDR */, &at) &&
-	    !cor_core_auxv_get(c, 9 /* AT_ENTRY */, &at))
-		return NULL;
-	const struct file_map *f = fmap_at(c, at);
-	return f ? f->path : NULL;
-}
-
-static const char *base_name(const char *p)
-{
-	const char *s = strrchr(p, '/');
-	return s ? s + 1 : p;
-}
-
-char *core_resolve_path(struct cor_core *c, const char *recorded)
-{
-	size_t len = strlen(recorded);
-	static const char deleted[] = " (deleted)";
-	if (len > sizeof(deleted) - 1 && !strcmp(recorded + len - (sizeof(deleted) - 1), deleted))
-		len -= sizeof(deleted) - 1;
-	for (size_t i = 0; c->files && c->files[i]; i++) {
-		const char *f = c->files[i], *eq = strchr(f, '=');
-		if (eq && (size_t)(eq - f) == len && !strncmp(f, recorded, len))
-			return cor_strdup(eq + 1);
+	if (m->fd < 0 || (!m->pcache && !(m->pcache = cor_calloc(1, sizeof(*m->pcache))))) {
+		memcpy(out, m->data + off, n);
+		return true;
 	}
-	for (size_t i = 0; c->files && c->files[i]; i++) {
-		const char *f = c->files[i];
-		char *rec = cor_strndup(recorded, len);
-		bool match = rec && !strchr(f, '=') && !strcmp(base_name(f), base_name(rec));
-		free(rec);
-		if (match)
-			return cor_strdup(f);
+	while (n) {
+		uint64_t pg = off / PAGE;
+		unsigned slot = (unsigned)(pg % CACHE_PAGES);
+		size_t in = (size_t)(off % PAGE), k = PAGE - in < n ? PAGE - in : n;
+		if (m->pcache->page[slot] != pg + 1) {
+			ssize_t got = pread(m->fd, m->pcache->data[slot], PAGE, (off_t)(pg * PAGE));
+			if (got < 0 || (size_t)got < in + k) {
+				m->pcache->page[slot] = 0;
+				if (got >= 0)
+					errno = EIO;
+				return false;
+			}
+			m->pcache->page[slot] = pg + 1;
+		}
+		memcpy(out, m->pcache->data[slot] + in, k);
+		out += k, off += k, n -= k;
 	}
-	const char *ex = exec_recorded(c);
-	if (c->exe && ex && !strcmp(ex, recorded))
-		return cor_strdup(c->exe);
-	if (c->sysroot)
-		return cor_asprintf("%s%s%.*s", c->sysroot,
-				    recorded[0] == '/' ? "" : "/", (int)len, recorded);
-	return cor_strndup(recorded, len);
+	return true;
 }
 
-/* len bytes at addr from the core's own bytes only, never from a mapped file
- * (what a file is checked against must not come from that file). */
-static bool core_bytes(struct cor_core *c, uint64_t addr, void *buf, size_t len)
+bool memory_read_core(struct memory *m, uint64_t addr, void *buf, size_t len)
 {
 	uint8_t *out = buf;
 	while (len) {
-		struct segment *s = seg_at(c, addr);
+		const struct segment *s = memory_segment_at(m, addr);
 		if (!s || addr - s->start >= s->present)
 			return false;
 		uint64_t off = addr - s->start;
 		size_t n = s->present - off < len ? (size_t)(s->present - off) : len;
-		if (!core_copy(c, s->offset + off, out, n))
+		if (!core_copy(m, s->offset + off, out, n))
 			return false;
 		out += n, addr += n, len -= n;
 	}
 	return true;
 }
 
-bool memory_build_id(struct cor_core *c, uint64_t base, uint8_t *id, size_t *len)
+static cor_error *from_file(const struct segment *s, uint64_t addr, uint8_t *out, size_t n)
 {
-	uint8_t eh[64];
-	if (!core_bytes(c, base, eh, 52) || memcmp(eh, "\177ELF", 4))
-		return false;
-	bool is64 = eh[4] == 2, be = eh[5] == 2;
-	if (is64 && !core_bytes(c, base, eh, 64))
-		return false;
-	uint64_t phoff = cor_load(eh + (is64 ? 32 : 28), is64 ? 8 : 4, be);
-	unsigned phent = (unsigned)cor_load(eh + (is64 ? 54 : 42), 2, be);
-	unsigned phnum = (unsigned)cor_load(eh + (is64 ? 56 : 44), 2, be);
-	if (phent < (is64 ? 56u : 32u) || phnum > 256)
-		return false;
-	for (unsigned i = 0; i < phnum; i++) {
-		uint8_t ph[56];
-		if (!core_bytes(c, base + phoff + (uint64_t)i * phent, ph, is64 ? 56 : 32))
-			return false;
-		if (cor_load(ph, 4, be) != PT_NOTE)
-			continue;
-		uint64_t off = cor_load(ph + (is64 ? 8 : 4), is64 ? 8 : 4, be);
-		uint64_t size = cor_load(ph + (is64 ? 32 : 16), is64 ? 8 : 4, be);
-		uint8_t notes[1024];
-		if (size > sizeof(notes))
-			size = sizeof(notes);
-		if (!core_bytes(c, base + off, notes, (size_t)size))
-			continue;
-		struct reader r;
-		struct elf_note n;
-		reader_init(&r, notes, (size_t)size, be, is64 ? 8 : 4);
-		while (elf_note_next(&r, 4, &n) == 1)
-			if (n.type == NT_GNU_BUILD_ID && elf_note_is(&n, "GNU") &&
-			    n.descsz && n.descsz <= 64) {
-				memcpy(id, n.desc, (size_t)n.descsz);
-				*len = (size_t)n.descsz;
-				return true;
-			}
-	}
-	return false;
-}
-
-/* Compares the file's build-id with the one in the core's copy of its ELF
- * header (the mapping of offset 0 of the same path). */
-static bool check_build_id(struct cor_core *c, struct backing_file *b)
-{
-	struct elf_file *ef;
-	cor_error *err = elf_open_mem(b->data, b->size, b->opened, &c->limits, NULL, &ef);
-	if (err) {
-		cor_error_free(err);
-		return true; /* not ELF: nothing to compare */
-	}
-	const uint8_t *fid;
-	size_t flen;
-	bool have_file = elf_build_id(ef, &fid, &flen);
-	bool ok = true;
-	for (size_t i = 0; have_file && i < c->nfmaps; i++) {
-		uint8_t mid[64];
-		size_t mlen;
-		if (c->fmaps[i].pgoff != 0 || !c->fmaps[i].path ||
-		    strcmp(c->fmaps[i].path, b->recorded) ||
-		    !memory_build_id(c, c->fmaps[i].start, mid, &mlen))
-			continue;
-		if (mlen != flen || memcmp(mid, fid, flen)) {
-			char *h1 = cor_hex(fid, flen), *h2 = cor_hex(mid, mlen);
-			b->why = cor_asprintf("build-id %s of %s differs from build-id %s in the core",
-					      h1 ? h1 : "?", b->opened, h2 ? h2 : "?");
-			free(h1);
-			free(h2);
-			ok = false;
-		}
-		break;
-	}
-	elf_close(ef);
-	return ok;
-}
-
-static void backing_open(struct cor_core *c, struct backing_file *b)
-{
-	b->tried = true;
-	b->opened = core_resolve_path(c, b->recorded);
-	if (!b->opened)
-		return;
-	int fd = open(b->opened, O_RDONLY | O_CLOEXEC);
-	struct stat st;
-	if (fd < 0 || fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
-		b->why = cor_asprintf("%s: %s", b->opened, fd < 0 ? "cannot open" : "not a regular file");
-		if (fd < 0 && b->why) {
-			char *w = cor_asprintf("%s: %s", b->why, strerror(errno));
-			free(b->why);
-			b->why = w;
-		}
-		if (fd >= 0)
-			close(fd);
-		return;
-	}
-	if (st.st_size > 0) {
-		void *p = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
-		if (p != MAP_FAILED) {
-			b->data = p;
-			b->size = (size_t)st.st_size;
-		} else {
-			b->why = cor_asprintf("%s: cannot map: %s", b->opened, strerror(errno));
-		}
-	}
-	close(fd);
-	if (!b->data && !b->why)
-		b->why = cor_asprintf("%s: empty file", b->opened);
-	if (b->data && !check_build_id(c, b)) {
-		b->rejected = true;
-		warnings_add(&c->warn, COR_ERR_FORMAT, NULL, "%s: not used", b->why);
-		munmap((void *)b->data, b->size);
-		b->data = NULL;
-		b->size = 0;
-	}
-}
-
-const struct backing_file *memory_file(struct cor_core *c, const char *recorded)
-{
-	struct backing_file *b = backing_for(c, recorded);
-	if (b && !b->tried)
-		backing_open(c, b);
-	return b;
-}
-
-static const struct backing_file *backing(struct cor_core *c, struct segment *s)
-{
-	if (!s->bf)
-		return NULL;
-	if (!s->bf->tried)
-		backing_open(c, s->bf);
-	return s->bf->data ? s->bf : NULL;
-}
-
-static cor_error *from_file(struct cor_core *c, struct segment *s, uint64_t addr,
-			    uint8_t *out, size_t n)
-{
-	const struct backing_file *b = backing(c, s);
-	if (!b) {
-		const char *why = s->bf && s->bf->why ? s->bf->why : "file not found";
+	const struct mapped_file *f = s->mf;
+	if (!f || !f->data) {
+		const char *why = f && f->why ? f->why : "file not found";
 		return cor_error_addr(COR_ERR_NOT_DUMPED, addr,
 				      "address 0x%" PRIx64 ": not in the core, and the mapped file %s cannot be used (%s)",
 				      addr, s->fmap->path, why);
 	}
 	uint64_t off = s->fmap->pgoff + (addr - s->fmap->start);
-	if (off < s->fmap->pgoff || off > b->size || n > b->size - off)
+	if (off < s->fmap->pgoff || off > f->size || n > f->size - off)
 		return cor_error_addr(COR_ERR_NOT_DUMPED, addr,
 				      "address 0x%" PRIx64 ": not in the core, and past the end of the mapped file %s (offset 0x%" PRIx64 ", %zu bytes)",
-				      addr, b->opened, off, b->size);
-	memcpy(out, b->data + off, n);
+				      addr, f->opened, off, f->size);
+	memcpy(out, f->data + off, n);
 	return NULL;
 }
 
-cor_error *cor_core_read(cor_core *c, uint64_t addr, void *buf, size_t len, size_t *done)
+cor_error *memory_read(struct memory *m, uint64_t addr, void *buf, size_t len, size_t *done)
 {
 	uint8_t *out = buf;
 	size_t total = 0;
@@ -490,7 +242,7 @@ cor_error *cor_core_read(cor_core *c, uint64_t addr, void *buf, size_t len, size
 	if (len && addr + len - 1 < addr)
 		err = cor_error_addr(COR_ERR_NO_MEMORY, addr, "address 0x%" PRIx64 ": read of %zu bytes wraps the address space", addr, len);
 	while (!err && len) {
-		struct segment *s = seg_at(c, addr);
+		const struct segment *s = memory_segment_at(m, addr);
 		if (!s) {
 			err = cor_error_addr(COR_ERR_NO_MEMORY, addr, "address 0x%" PRIx64 " is not mapped in the process", addr);
 			break;
@@ -501,15 +253,15 @@ cor_error *cor_core_read(cor_core *c, uint64_t addr, void *buf, size_t len, size
 		if (off < s->present) {
 			if (n > s->present - off)
 				n = (size_t)(s->present - off);
-			if (!core_copy(c, s->offset + off, out, n)) {
-				err = cor_error_errno(errno, c->elf->path, "cannot read");
+			if (!core_copy(m, s->offset + off, out, n)) {
+				err = cor_error_errno(errno, m->name, "cannot read");
 				break;
 			}
 		} else if (off < s->filesz) {
 			if (n > s->filesz - off)
 				n = (size_t)(s->filesz - off);
 			/* cut by truncation: unmodified file pages are still right */
-			if (!s->fmap || (s->flags & PF_W) || (err = from_file(c, s, addr, out, n))) {
+			if (!s->fmap || (s->flags & PF_W) || (err = from_file(s, addr, out, n))) {
 				cor_error_free(err);
 				err = cor_error_addr(COR_ERR_TRUNCATED, addr,
 						     "address 0x%" PRIx64 ": past the end of the truncated core (segment at file offset 0x%" PRIx64 " needs 0x%" PRIx64 " bytes, %" PRIu64 " present)",
@@ -517,7 +269,7 @@ cor_error *cor_core_read(cor_core *c, uint64_t addr, void *buf, size_t len, size
 				break;
 			}
 		} else if (s->fmap) {
-			if ((err = from_file(c, s, addr, out, n)))
+			if ((err = from_file(s, addr, out, n)))
 				break;
 		} else {
 			err = cor_error_addr(COR_ERR_NOT_DUMPED, addr,
@@ -531,13 +283,25 @@ cor_error *cor_core_read(cor_core *c, uint64_t addr, void *buf, size_t len, size
 	return err;
 }
 
-char *memory_read_string(struct cor_core *c, uint64_t addr, size_t max)
+cor_error *memory_read_cb(void *m, uint64_t addr, void *buf, size_t n)
+{
+	return memory_read(m, addr, buf, n, NULL);
+}
+
+cor_error *memory_read_core_cb(void *m, uint64_t addr, void *buf, size_t n)
+{
+	if (memory_read_core(m, addr, buf, n))
+		return NULL;
+	return cor_error_addr(COR_ERR_NOT_DUMPED, addr, "address 0x%" PRIx64 ": %zu bytes not in the core", addr, n);
+}
+
+char *memory_read_string(struct memory *m, uint64_t addr, size_t max, struct arena *arena)
 {
 	struct strbuf sb = {0};
 	uint8_t chunk[64];
 	while (sb.len < max) {
 		size_t got = 0;
-		cor_error *err = cor_core_read(c, addr, chunk, sizeof(chunk), &got);
+		cor_error *err = memory_read(m, addr, chunk, sizeof(chunk), &got);
 		cor_error_free(err);
 		if (!got)
 			break;
@@ -548,25 +312,29 @@ char *memory_read_string(struct cor_core *c, uint64_t addr, size_t max)
 			break;
 		addr += got;
 	}
-	char *s = sb.s ? arena_strdup(&c->arena, sb.s) : NULL;
+	char *s = sb.s ? arena_strdup(arena, sb.s) : NULL;
 	sb_free(&sb);
 	return s;
 }
 
-size_t cor_core_mapping_count(const cor_core *c) { return c->nsegs; }
-
-const struct cor_mapping *cor_core_mapping(const cor_core *c, size_t i)
+void memory_label(struct memory *m, const struct process *p, struct arena *arena)
 {
-	if (i >= c->nsegs)
-		return NULL;
-	struct cor_mapping *m = &c->maps[i];
-	const struct segment *s = &c->segs[i];
-	m->file = s->bf && s->bf->data ? s->bf->opened : NULL;
-	return m;
-}
-
-const struct cor_mapping *cor_core_mapping_at(const cor_core *c, uint64_t addr)
-{
-	struct segment *s = seg_at((struct cor_core *)c, addr);
-	return s ? cor_core_mapping(c, (size_t)(s - c->segs)) : NULL;
+	uint64_t at;
+	struct cor_mapping *mp;
+	if (process_auxv(p, AT_SYSINFO_EHDR, &at) && (mp = memory_mapping_at(m, at)) && !mp->path)
+		mp->label = "[vdso]";
+	if (p->arch && p->arch->arch == COR_ARCH_X86_64 &&
+	    (mp = memory_mapping_at(m, 0xffffffffff600000ull)) && !mp->path)
+		mp->label = "[vsyscall]";
+	if ((process_auxv(p, AT_EXECFN, &at) || process_auxv(p, AT_RANDOM, &at)) &&
+	    (mp = memory_mapping_at(m, at)) && !mp->path)
+		mp->label = "[stack]";
+	for (size_t i = 0; i < p->nthreads && i < 100000; i++) {
+		const struct cor_thread *t = &p->threads[i];
+		if (!(mp = memory_mapping_at(m, t->sp)) || mp->path || mp->label)
+			continue;
+		char buf[32];
+		snprintf(buf, sizeof(buf), "[stack:%d]", t->tid);
+		mp->label = arena_strdup(arena, buf);
+	}
 }

@@ -2,101 +2,42 @@
  * dynamic linker's link_map list and AT_SYSINFO_EHDR (vDSO). */
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 #include "modules.h"
 #include "decompress.h"
 
-#define AT_PHDR 3
-#define AT_PHNUM 5
-#define AT_ENTRY 9
-#define AT_SYSINFO_EHDR 33
 #define DT_NULL 0
 #define DT_DEBUG 21
 #define MAX_LINK_MAP 10000
 #define MAX_VDSO (1u << 20)
 #define MAX_MODULES 10000
 
-/* ELF header and program headers of an object, read from the core. */
-struct mem_elf {
-	bool is64, be;
-	uint16_t type;
-	uint64_t phoff;
-	uint16_t phentsize, phnum;
-};
-
-static bool read_word(struct cor_core *c, uint64_t addr, uint64_t *v)
+static bool read_word(const struct modules *ms, uint64_t addr, uint64_t *v)
 {
 	uint8_t b[8];
-	unsigned w = c->elf->addr_size;
-	cor_error *err = cor_core_read(c, addr, b, w, NULL);
+	unsigned w = ms->proc->elf->addr_size;
+	cor_error *err = memory_read(ms->mem, addr, b, w, NULL);
 	if (err) {
 		cor_error_free(err);
 		return false;
 	}
-	*v = cor_load(b, w, c->info.big_endian);
+	*v = cor_load(b, w, ms->proc->info.big_endian);
 	return true;
 }
 
-static bool mem_ehdr(struct cor_core *c, uint64_t base, struct mem_elf *me)
+static struct elf_image_src image_src(const struct modules *ms)
 {
-	uint8_t eh[64];
-	cor_error *err = cor_core_read(c, base, eh, 52, NULL);
-	if (err) {
-		cor_error_free(err);
-		return false;
-	}
-	if (memcmp(eh, "\177ELF", 4) || (eh[4] != 1 && eh[4] != 2))
-		return false;
-	me->is64 = eh[4] == 2;
-	me->be = eh[5] == 2;
-	if (me->is64 && (err = cor_core_read(c, base, eh, 64, NULL))) {
-		cor_error_free(err);
-		return false;
-	}
-	me->type = (uint16_t)cor_load(eh + 16, 2, me->be);
-	me->phoff = cor_load(eh + (me->is64 ? 32 : 28), me->is64 ? 8 : 4, me->be);
-	me->phentsize = (uint16_t)cor_load(eh + (me->is64 ? 54 : 42), 2, me->be);
-	me->phnum = (uint16_t)cor_load(eh + (me->is64 ? 56 : 44), 2, me->be);
-	return me->phentsize >= (me->is64 ? 56 : 32);
-}
-
-/* Program header i of an object whose headers are at phaddr in memory. */
-static bool mem_phdr(struct cor_core *c, const struct mem_elf *me, uint64_t phaddr,
-		     unsigned i, struct elf_phdr *p)
-{
-	uint8_t b[56];
-	cor_error *err = cor_core_read(c, phaddr + (uint64_t)i * me->phentsize, b,
-				       me->is64 ? 56 : 32, NULL);
-	if (err) {
-		cor_error_free(err);
-		return false;
-	}
-	bool be = me->be;
-	p->type = (uint32_t)cor_load(b, 4, be);
-	if (me->is64) {
-		p->flags = (uint32_t)cor_load(b + 4, 4, be);
-		p->offset = cor_load(b + 8, 8, be);
-		p->vaddr = cor_load(b + 16, 8, be);
-		p->filesz = cor_load(b + 32, 8, be);
-		p->memsz = cor_load(b + 40, 8, be);
-	} else {
-		p->offset = cor_load(b + 4, 4, be);
-		p->vaddr = cor_load(b + 8, 4, be);
-		p->filesz = cor_load(b + 16, 4, be);
-		p->memsz = cor_load(b + 20, 4, be);
-		p->flags = (uint32_t)cor_load(b + 24, 4, be);
-	}
-	return true;
+	return (struct elf_image_src){ memory_read_cb, ms->mem };
 }
 
 /* Bias of the object whose first page is mapped at base. */
-static uint64_t mem_bias(struct cor_core *c, uint64_t base, const struct mem_elf *me)
+static uint64_t mem_bias(const struct modules *ms, uint64_t base, const struct elf_ehdr *h)
 {
-	if (me->type != ET_DYN)
+	if (h->type != ET_DYN)
 		return 0;
-	for (unsigned i = 0; i < me->phnum && i < 256; i++) {
+	struct elf_image_src src = image_src(ms);
+	for (unsigned i = 0; i < h->phnum && i < 256; i++) {
 		struct elf_phdr p;
-		if (!mem_phdr(c, me, base + me->phoff, i, &p))
+		if (!elf_image_phdr(&src, h, base + h->phoff, i, &p))
 			break;
 		if (p.type == PT_LOAD)
 			return base - (p.vaddr - p.offset);
@@ -104,9 +45,9 @@ static uint64_t mem_bias(struct cor_core *c, uint64_t base, const struct mem_elf
 	return base;
 }
 
-static struct module *add_module(struct modules *ms, size_t *cap)
+static struct module *add_module(struct modules *ms)
 {
-	if (ms->n >= MAX_MODULES || !COR_GROW(ms->v, *cap, ms->n + 1)) {
+	if (ms->n >= MAX_MODULES || !COR_GROW(ms->v, ms->cap, ms->n + 1)) {
 		ms->dropped++;
 		return NULL;
 	}
@@ -115,52 +56,61 @@ static struct module *add_module(struct modules *ms, size_t *cap)
 	return m;
 }
 
-static void set_build_id(struct cor_core *c, struct module *m, const uint8_t *id, size_t n)
+static void set_build_id(const struct modules *ms, struct module *m, const uint8_t *id, size_t n)
 {
 	char *h = cor_hex(id, n);
-	m->pub.build_id = h ? arena_strdup(&c->arena, h) : NULL;
+	m->pub.build_id = h ? arena_strdup(ms->arena, h) : NULL;
 	free(h);
 }
 
-/* Opens the object's file and checks its build-id against the core's. */
-/* The object's file as the memory reader opened it (one mapping, one
- * build-id check). false if no NT_FILE mapping names it. */
-static bool open_mapped(struct cor_core *c, struct module *m, bool have_mid)
+static void build_id_from_file(const struct modules *ms, struct module *m)
 {
-	const struct backing_file *b = memory_file(c, m->pub.name);
-	if (!b)
+	const uint8_t *id;
+	size_t n;
+	if (!m->pub.build_id && m->elf && elf_build_id(m->elf, &id, &n))
+		set_build_id(ms, m, id, n);
+}
+
+static void no_file(const struct modules *ms, struct module *m, const char *why)
+{
+	warnings_add(ms->warn, COR_ERR_NOT_FOUND, m->pub.name,
+		     "module %s: %s: no symbols or CFI for it", m->pub.name, why);
+}
+
+/* The object's file as the files layer opened it for the memory (one
+ * mapping, one build-id check). false if no NT_FILE mapping names it. */
+static bool open_mapped(struct modules *ms, struct module *m)
+{
+	const struct mapped_file *f = files_mapped(ms->files, m->pub.name);
+	if (!f)
 		return false;
-	if (b->rejected)
+	if (f->rejected)
 		return true; /* warned already, naming both build-ids */
 	cor_error *err = NULL;
-	if (!b->data || (err = elf_open_mem(b->data, b->size, b->opened, &c->limits,
-					    &c->warn, &m->elf))) {
-		warnings_add(&c->warn, COR_ERR_FORMAT, NULL, "module %s: %s: no symbols or CFI for it", m->pub.name,
-			     err ? cor_error_message(err) : b->why ? b->why : "cannot open");
+	if (!f->data || (err = elf_open_mem(f->data, f->size, f->opened, ms->limits, ms->warn,
+					    &m->elf))) {
+		no_file(ms, m, err ? cor_error_message(err) : f->why ? f->why : "cannot open");
 		cor_error_free(err);
 		m->elf = NULL;
 		return true;
 	}
-	const uint8_t *fid;
-	size_t flen;
-	if (!have_mid && elf_build_id(m->elf, &fid, &flen))
-		set_build_id(c, m, fid, flen);
-	m->pub.path = arena_strdup(&c->arena, b->opened);
+	m->pub.path = arena_strdup(ms->arena, f->opened);
 	return true;
 }
 
-static void open_file(struct cor_core *c, struct module *m, const uint8_t *mid, size_t mlen)
+/* Opens the object's file; with the build-id the core holds for it (mlen
+ * > 0), a file with another build-id is not used. */
+static void open_file(struct modules *ms, struct module *m, const uint8_t *mid, size_t mlen)
 {
-	if (open_mapped(c, m, mlen != 0))
+	if (open_mapped(ms, m))
 		return;
-	char *path = core_resolve_path(c, m->pub.name);
+	char *path = files_resolve(ms->files, m->pub.name);
 	if (!path)
 		return;
 	struct elf_file *ef;
-	cor_error *err = elf_open(path, &c->limits, &c->warn, &ef);
+	cor_error *err = elf_open(path, ms->limits, ms->warn, &ef);
 	if (err) {
-		warnings_add(&c->warn, COR_ERR_FORMAT, NULL, "module %s: %s: no symbols or CFI for it", m->pub.name,
-			     cor_error_message(err));
+		no_file(ms, m, cor_error_message(err));
 		cor_error_free(err);
 		free(path);
 		return;
@@ -170,7 +120,8 @@ static void open_file(struct cor_core *c, struct module *m, const uint8_t *mid, 
 	bool have = elf_build_id(ef, &fid, &flen);
 	if (mlen && have && (flen != mlen || memcmp(fid, mid, flen))) {
 		char *h1 = cor_hex(fid, flen), *h2 = cor_hex(mid, mlen);
-		warnings_add(&c->warn, COR_ERR_FORMAT, NULL, "module %s: build-id %s of %s differs from build-id %s in the core: file not used",
+		warnings_add(ms->warn, COR_ERR_NOT_FOUND, m->pub.name,
+			     "module %s: build-id %s of %s differs from build-id %s in the core: file not used",
 			     m->pub.name, h1 ? h1 : "?", path, h2 ? h2 : "?");
 		free(h1);
 		free(h2);
@@ -178,41 +129,42 @@ static void open_file(struct cor_core *c, struct module *m, const uint8_t *mid, 
 		free(path);
 		return;
 	}
-	if (!mlen && have)
-		set_build_id(c, m, fid, flen);
 	m->elf = ef;
-	m->pub.path = arena_strdup(&c->arena, path);
+	m->pub.path = arena_strdup(ms->arena, path);
 	free(path);
 }
 
-static void from_nt_file(struct cor_core *c, struct modules *ms, size_t *cap, uint64_t exec_at)
+static void from_nt_file(struct modules *ms, uint64_t exec_at)
 {
-	for (size_t i = 0; i < c->nfmaps; i++) {
-		const struct file_map *f = &c->fmaps[i];
-		struct mem_elf me;
-		if (f->pgoff != 0 || !f->path || !mem_ehdr(c, f->start, &me))
+	const struct process *p = ms->proc;
+	struct elf_image_src src = image_src(ms), core = { memory_read_core_cb, ms->mem };
+	for (size_t i = 0; i < p->nfmaps; i++) {
+		const struct file_map *f = &p->fmaps[i];
+		struct elf_ehdr h;
+		if (f->pgoff != 0 || !f->path || !elf_image_open(&src, f->start, &h))
 			continue;
-		struct module *m = add_module(ms, cap);
+		struct module *m = add_module(ms);
 		if (!m)
 			return;
 		m->pub.name = f->path;
 		m->pub.start = f->start;
 		m->pub.end = f->end;
 		/* the following entries of the same file belong to it */
-		for (size_t k = i + 1; k < c->nfmaps && c->fmaps[k].pgoff != 0; k++)
-			if (c->fmaps[k].path && !strcmp(c->fmaps[k].path, f->path))
-				m->pub.end = c->fmaps[k].end;
-		m->pub.load_bias = mem_bias(c, f->start, &me);
+		for (size_t k = i + 1; k < p->nfmaps && p->fmaps[k].pgoff != 0; k++)
+			if (p->fmaps[k].path && !strcmp(p->fmaps[k].path, f->path))
+				m->pub.end = p->fmaps[k].end;
+		m->pub.load_bias = mem_bias(ms, f->start, &h);
 		m->pub.is_executable = exec_at >= m->pub.start && exec_at < m->pub.end;
 		uint8_t id[64];
 		size_t idlen = 0;
-		if (memory_build_id(c, f->start, id, &idlen))
-			set_build_id(c, m, id, idlen);
-		open_file(c, m, id, idlen);
+		if (elf_image_build_id(&core, f->start, id, &idlen))
+			set_build_id(ms, m, id, idlen);
+		open_file(ms, m, id, idlen);
+		build_id_from_file(ms, m);
 	}
 }
 
-static struct module *find_by_addr(struct modules *ms, uint64_t addr)
+static struct module *find_by_addr(const struct modules *ms, uint64_t addr)
 {
 	for (size_t i = 0; i < ms->n; i++)
 		if (addr >= ms->v[i].pub.start && addr < ms->v[i].pub.end)
@@ -220,7 +172,7 @@ static struct module *find_by_addr(struct modules *ms, uint64_t addr)
 	return NULL;
 }
 
-static struct module *find_by_name(struct modules *ms, const char *name)
+static struct module *find_by_name(const struct modules *ms, const char *name)
 {
 	for (size_t i = 0; i < ms->n; i++)
 		if (!strcmp(ms->v[i].pub.name, name))
@@ -229,32 +181,34 @@ static struct module *find_by_name(struct modules *ms, const char *name)
 }
 
 /* r_debug address from the executable's DT_DEBUG. */
-static uint64_t find_r_debug(struct cor_core *c)
+static uint64_t find_r_debug(const struct modules *ms)
 {
+	const struct process *p = ms->proc;
 	uint64_t phdr, phnum;
-	if (!cor_core_auxv_get(c, AT_PHDR, &phdr) || !cor_core_auxv_get(c, AT_PHNUM, &phnum))
+	if (!process_auxv(p, AT_PHDR, &phdr) || !process_auxv(p, AT_PHNUM, &phnum))
 		return 0;
-	struct mem_elf me = { .is64 = c->elf->is64, .be = c->info.big_endian,
-			      .phentsize = c->elf->is64 ? 56 : 32 };
-	me.phnum = (uint16_t)(phnum > 256 ? 256 : phnum);
+	struct elf_ehdr h = { .is64 = p->elf->is64, .be = p->info.big_endian,
+			      .phentsize = p->elf->is64 ? 56 : 32 };
+	h.phnum = (uint16_t)(phnum > 256 ? 256 : phnum);
+	struct elf_image_src src = image_src(ms);
 	uint64_t bias = 0, dyn = 0;
 	bool have_bias = false;
-	for (unsigned i = 0; i < me.phnum; i++) {
-		struct elf_phdr p;
-		if (!mem_phdr(c, &me, phdr, i, &p))
+	for (unsigned i = 0; i < h.phnum; i++) {
+		struct elf_phdr ph;
+		if (!elf_image_phdr(&src, &h, phdr, i, &ph))
 			return 0;
-		if (p.type == PT_PHDR)
-			bias = phdr - p.vaddr, have_bias = true;
-		else if (p.type == PT_DYNAMIC)
-			dyn = p.vaddr;
+		if (ph.type == PT_PHDR)
+			bias = phdr - ph.vaddr, have_bias = true;
+		else if (ph.type == PT_DYNAMIC)
+			dyn = ph.vaddr;
 	}
 	if (!dyn || !have_bias)
 		return 0;
-	unsigned w = c->elf->addr_size;
+	unsigned w = p->elf->addr_size;
 	for (unsigned i = 0; i < 1000; i++) {
 		uint64_t tag, val;
-		if (!read_word(c, bias + dyn + 2ull * i * w, &tag) ||
-		    !read_word(c, bias + dyn + (2ull * i + 1) * w, &val) || tag == DT_NULL)
+		if (!read_word(ms, bias + dyn + 2ull * i * w, &tag) ||
+		    !read_word(ms, bias + dyn + (2ull * i + 1) * w, &val) || tag == DT_NULL)
 			break;
 		if (tag == DT_DEBUG)
 			return val;
@@ -279,32 +233,34 @@ static void span_from_file(struct module *m)
 
 /* Walks r_debug.r_map: bias and name of every object the dynamic linker
  * loaded. Fills in objects NT_FILE did not name. */
-static void from_link_map(struct cor_core *c, struct modules *ms, size_t *cap)
+static void from_link_map(struct modules *ms)
 {
-	uint64_t rd = find_r_debug(c), lm;
-	unsigned w = c->elf->addr_size;
-	if (!rd || !read_word(c, rd + w, &lm))
+	uint64_t rd = find_r_debug(ms), lm;
+	unsigned w = ms->proc->elf->addr_size;
+	if (!rd || !read_word(ms, rd + w, &lm))
 		return;
 	for (unsigned n = 0; lm && n < MAX_LINK_MAP; n++) {
 		uint64_t addr, name_at, ld, next;
-		if (!read_word(c, lm, &addr) || !read_word(c, lm + w, &name_at) ||
-		    !read_word(c, lm + 2 * w, &ld) || !read_word(c, lm + 3 * w, &next))
+		if (!read_word(ms, lm, &addr) || !read_word(ms, lm + w, &name_at) ||
+		    !read_word(ms, lm + 2 * w, &ld) || !read_word(ms, lm + 3 * w, &next))
 			break;
-		char *name = name_at ? memory_read_string(c, name_at, 4096) : NULL;
+		char *name = name_at ? memory_read_string(ms->mem, name_at, 4096, ms->arena) : NULL;
 		/* the object whose dynamic section is at l_ld: the names may
 		 * differ (symlinks, the vDSO's soname) */
 		struct module *m = find_by_addr(ms, ld);
 		if (!m && name && *name)
 			m = find_by_name(ms, name);
 		if (m && m->pub.load_bias != addr && !m->pub.is_vdso)
-			warnings_add(&c->warn, COR_ERR_FORMAT, NULL, "module %s: link_map says load bias 0x%" PRIx64 ", the mapping says 0x%" PRIx64,
+			warnings_add(ms->warn, COR_ERR_FORMAT, m->pub.name,
+				     "module %s: link_map says load bias 0x%" PRIx64 ", the mapping says 0x%" PRIx64,
 				     m->pub.name, addr, m->pub.load_bias);
-		if (!m && name && *name && (m = add_module(ms, cap))) {
+		if (!m && name && *name && (m = add_module(ms))) {
 			m->pub.name = name;
 			m->pub.load_bias = addr;
-			open_file(c, m, NULL, 0);
+			open_file(ms, m, NULL, 0);
 			if (m->elf)
 				span_from_file(m);
+			build_id_from_file(ms, m);
 		}
 		if (next == lm)
 			break;
@@ -312,66 +268,62 @@ static void from_link_map(struct cor_core *c, struct modules *ms, size_t *cap)
 	}
 }
 
-static void add_vdso(struct cor_core *c, struct modules *ms, size_t *cap)
+static void add_vdso(struct modules *ms)
 {
 	uint64_t at;
-	const struct cor_mapping *map;
-	struct mem_elf me;
-	if (!cor_core_auxv_get(c, AT_SYSINFO_EHDR, &at) || !(map = cor_core_mapping_at(c, at)) ||
-	    !mem_ehdr(c, at, &me))
+	const struct segment *seg;
+	struct elf_ehdr h;
+	struct elf_image_src src = image_src(ms);
+	if (!process_auxv(ms->proc, AT_SYSINFO_EHDR, &at) ||
+	    !(seg = memory_segment_at(ms->mem, at)) || !elf_image_open(&src, at, &h))
 		return;
-	uint64_t size = map->end - at;
+	uint64_t size = seg->end - at;
 	if (size > MAX_VDSO)
 		size = MAX_VDSO;
-	struct module *m = add_module(ms, cap);
+	struct module *m = add_module(ms);
 	if (!m || !(m->image = malloc((size_t)size)))
 		return;
 	size_t done = 0;
-	cor_error *err = cor_core_read(c, at, m->image, (size_t)size, &done);
+	cor_error *err = memory_read(ms->mem, at, m->image, (size_t)size, &done);
 	cor_error_free(err);
 	m->pub.name = "[vdso]";
 	m->pub.is_vdso = true;
 	m->pub.start = at;
 	m->pub.end = at + size;
-	m->pub.load_bias = mem_bias(c, at, &me);
-	err = elf_open_mem(m->image, done, "[vdso]", &c->limits, &c->warn, &m->elf);
+	m->pub.load_bias = mem_bias(ms, at, &h);
+	err = elf_open_mem(m->image, done, "[vdso]", ms->limits, ms->warn, &m->elf);
 	if (err) {
-		warnings_add(&c->warn, COR_ERR_FORMAT, NULL, "vDSO at 0x%" PRIx64 ": %s", at, cor_error_message(err));
+		warnings_add(ms->warn, cor_error_code(err), "[vdso]", "vDSO at 0x%" PRIx64 ": %s", at,
+			     cor_error_message(err));
 		cor_error_free(err);
 		return;
 	}
-	const uint8_t *id;
-	size_t n;
-	if (elf_build_id(m->elf, &id, &n))
-		set_build_id(c, m, id, n);
+	build_id_from_file(ms, m);
 }
 
-/* No NT_FILE entry for the executable (old kernels): the file given with
- * --exe or named by AT_EXECFN, placed by AT_ENTRY. */
-static void add_executable(struct cor_core *c, struct modules *ms, size_t *cap)
+/* No NT_FILE entry for the executable (old kernels, qemu): the file given
+ * with --exe or named by AT_EXECFN, placed by AT_ENTRY. */
+static void add_executable(struct modules *ms)
 {
 	uint64_t entry;
-	if (!cor_core_auxv_get(c, AT_ENTRY, &entry) || find_by_addr(ms, entry))
+	if (!process_auxv(ms->proc, AT_ENTRY, &entry) || find_by_addr(ms, entry))
 		return;
-	const char *name = c->exe ? c->exe : c->process.executable;
+	const char *name = files_executable(ms->files);
 	if (!name)
 		return;
-	struct module *m = add_module(ms, cap);
+	struct module *m = add_module(ms);
 	if (!m)
 		return;
 	m->pub.name = name;
 	m->pub.is_executable = true;
-	open_file(c, m, NULL, 0);
+	open_file(ms, m, NULL, 0);
 	if (!m->elf) {
 		ms->n--;
 		return;
 	}
 	m->pub.load_bias = m->elf->type == ET_DYN ? entry - m->elf->entry : 0;
 	span_from_file(m);
-	const uint8_t *id;
-	size_t n;
-	if (elf_build_id(m->elf, &id, &n))
-		set_build_id(c, m, id, n);
+	build_id_from_file(ms, m);
 }
 
 static int cmp_module(const void *a, const void *b)
@@ -380,127 +332,7 @@ static int cmp_module(const void *a, const void *b)
 	return x->pub.start < y->pub.start ? -1 : x->pub.start > y->pub.start;
 }
 
-struct modules *modules_get(struct cor_core *c)
-{
-	if (c->modules)
-		return c->modules;
-	struct modules *ms = cor_calloc(1, sizeof(*ms));
-	if (!ms)
-		return NULL;
-	size_t cap = 0;
-	uint64_t exec_at = 0;
-	if (!cor_core_auxv_get(c, AT_PHDR, &exec_at))
-		exec_at = 0;
-	from_nt_file(c, ms, &cap, exec_at);
-	add_vdso(c, ms, &cap);
-	from_link_map(c, ms, &cap);
-	add_executable(c, ms, &cap);
-	if (ms->dropped)
-		warnings_add(&c->warn, COR_ERR_FORMAT, NULL, "%zu loaded objects beyond the first %d ignored",
-			     ms->dropped, MAX_MODULES);
-	if (ms->n)
-		qsort(ms->v, ms->n, sizeof(*ms->v), cmp_module);
-	c->modules = ms;
-	return ms;
-}
-
-struct module *module_at(struct cor_core *c, uint64_t addr)
-{
-	struct modules *ms = modules_get(c);
-	if (!ms)
-		return NULL;
-	size_t lo = 0, hi = ms->n;
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-		if (ms->v[mid].pub.start <= addr)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	if (lo && addr < ms->v[lo - 1].pub.end)
-		return &ms->v[lo - 1];
-	return NULL;
-}
-
-/* ---- separate debug files ---- */
-
-static const char *const default_debug_dirs[] = { "/usr/lib/debug", NULL };
-
-static const char *const *debug_dirs(struct cor_core *c)
-{
-	return c->debug_dirs ? (const char *const *)c->debug_dirs : default_debug_dirs;
-}
-
-static struct elf_file *try_debug(struct cor_core *c, const char *path, bool check_crc, uint32_t crc)
-{
-	if (access(path, R_OK) != 0)
-		return NULL;
-	struct elf_file *ef;
-	cor_error *err = elf_open(path, &c->limits, &c->warn, &ef);
-	if (err) {
-		cor_error_free(err);
-		return NULL;
-	}
-	if (check_crc && cor_crc32(0, ef->data, ef->size) != crc) {
-		warnings_add(&c->warn, COR_ERR_FORMAT, NULL, "%s: CRC does not match .gnu_debuglink: not used", path);
-		elf_close(ef);
-		return NULL;
-	}
-	return ef;
-}
-
-static char *sysrooted(struct cor_core *c, const char *dir)
-{
-	return c->sysroot && !c->debug_dirs ? cor_asprintf("%s%s", c->sysroot, dir) : cor_strdup(dir);
-}
-
-/* dir/.build-id/xx/yyyy.debug for a hex build-id */
-static struct elf_file *debug_by_build_id(struct cor_core *c, const char *hex, char **found)
-{
-	if (!hex || strlen(hex) < 4)
-		return NULL;
-	for (const char *const *d = debug_dirs(c); *d; d++) {
-		char *dir = sysrooted(c, *d);
-		char *p = dir ? cor_asprintf("%s/.build-id/%.2s/%s.debug", dir, hex, hex + 2) : NULL;
-		free(dir);
-		struct elf_file *ef = p ? try_debug(c, p, false, 0) : NULL;
-		if (ef) {
-			*found = p;
-			return ef;
-		}
-		free(p);
-	}
-	return NULL;
-}
-
-static struct elf_file *debug_by_link(struct cor_core *c, struct module *m, char **found)
-{
-	const char *name;
-	uint32_t crc;
-	if (!m->elf || !elf_debuglink(m->elf, &name, &crc) || !m->pub.path || strchr(name, '/'))
-		return NULL;
-	const char *slash = strrchr(m->pub.path, '/');
-	int dlen = slash ? (int)(slash - m->pub.path) : 0;
-	const char *dir = m->pub.path;
-	char *cands[8] = {0};
-	int n = 0;
-	cands[n++] = cor_asprintf("%.*s/%s", dlen, dir, name);
-	cands[n++] = cor_asprintf("%.*s/.debug/%s", dlen, dir, name);
-	for (const char *const *d = debug_dirs(c); *d && n < 8; d++)
-		cands[n++] = cor_asprintf("%s%.*s/%s", *d, dlen, dir, name);
-	struct elf_file *ef = NULL;
-	for (int i = 0; i < n; i++) {
-		if (!ef && cands[i] && strcmp(cands[i], m->pub.path) &&
-		    (ef = try_debug(c, cands[i], true, crc))) {
-			*found = cands[i];
-			continue;
-		}
-		free(cands[i]);
-	}
-	return ef;
-}
-
-static void load_minidebuginfo(struct cor_core *c, struct module *m)
+static void load_minidebuginfo(const struct modules *ms, struct module *m)
 {
 	const struct elf_shdr *sh = m->elf ? elf_section_by_name(m->elf, ".gnu_debugdata") : NULL;
 	const uint8_t *d;
@@ -511,33 +343,63 @@ static void load_minidebuginfo(struct cor_core *c, struct module *m)
 		return;
 	}
 	char *what = cor_asprintf("%s: .gnu_debugdata", m->pub.name);
-	cor_error *err = cor_decompress(COR_XZ, d, n, 0, c->limits.max_decompressed,
+	cor_error *err = cor_decompress(COR_XZ, d, n, 0, ms->limits->max_decompressed,
 					what ? what : "", &m->mini_data, &outn);
 	free(what);
 	if (!err)
-		err = elf_open_mem(m->mini_data, outn, ".gnu_debugdata", &c->limits, &c->warn, &m->mini);
-	if (err) {
-		warnings_add(&c->warn, COR_ERR_FORMAT, NULL, "%s", cor_error_message(err));
-		cor_error_free(err);
-	}
+		err = elf_open_mem(m->mini_data, outn, ".gnu_debugdata", ms->limits, ms->warn, &m->mini);
+	if (err)
+		warnings_error(ms->warn, m->pub.name, err);
 }
 
-static void module_debug(struct cor_core *c, struct module *m)
+/* The separate debug file (by build-id, then .gnu_debuglink) and
+ * MiniDebugInfo. */
+static void module_debug(const struct modules *ms, struct module *m)
 {
-	if (m->debug_done)
-		return;
-	m->debug_done = true;
 	if (m->pub.is_vdso)
 		return;
 	char *found = NULL;
-	m->debug = debug_by_build_id(c, m->pub.build_id, &found);
+	m->debug = files_debug_by_build_id(ms->files, m->pub.build_id, &found);
 	if (!m->debug)
-		m->debug = debug_by_link(c, m, &found);
-	if (m->debug) {
-		m->pub.debug_file = arena_strdup(&c->arena, found);
-		free(found);
-	}
-	load_minidebuginfo(c, m);
+		m->debug = files_debug_by_link(ms->files, m->elf, m->pub.path, &found);
+	if (m->debug)
+		m->pub.debug_file = arena_strdup(ms->arena, found);
+	free(found);
+	load_minidebuginfo(ms, m);
+}
+
+cor_error *modules_build(struct modules *ms, const struct process *p, struct memory *mem,
+			 const struct files *files, const struct limits *limits,
+			 struct arena *arena, struct warnings *warn)
+{
+	memset(ms, 0, sizeof(*ms));
+	ms->proc = p;
+	ms->mem = mem;
+	ms->files = files;
+	ms->limits = limits;
+	ms->arena = arena;
+	ms->warn = warn;
+	uint64_t exec_at = 0;
+	if (!process_auxv(p, AT_PHDR, &exec_at))
+		exec_at = 0;
+	from_nt_file(ms, exec_at);
+	add_vdso(ms);
+	from_link_map(ms);
+	add_executable(ms);
+	if (ms->dropped)
+		warnings_add(warn, COR_ERR_LIMIT, NULL, "%zu loaded objects beyond the first %d ignored",
+			     ms->dropped, MAX_MODULES);
+	if (ms->n)
+		qsort(ms->v, ms->n, sizeof(*ms->v), cmp_module);
+	for (size_t i = 0; i < ms->n; i++)
+		module_debug(ms, &ms->v[i]);
+	return NULL;
+}
+
+struct module *module_at(const struct modules *ms, uint64_t addr)
+{
+	size_t k = COR_UPPER_BOUND(ms->v, ms->n, .pub.start, addr);
+	return k && addr < ms->v[k - 1].pub.end ? &ms->v[k - 1] : NULL;
 }
 
 /* ---- lazily built tables ---- */
@@ -550,9 +412,7 @@ static void section(struct elf_file *ef, const char *name, struct dwarf_section 
 		return;
 	cor_error *err = elf_section_data(ef, sh, &out->data, &out->size);
 	if (err) {
-		if (ef->warn)
-			warnings_add(ef->warn, COR_ERR_FORMAT, NULL, "%s", cor_error_message(err));
-		cor_error_free(err);
+		warnings_error(ef->warn, ef->path, err);
 		out->data = NULL;
 		out->size = 0;
 		return;
@@ -560,7 +420,7 @@ static void section(struct elf_file *ef, const char *name, struct dwarf_section 
 	out->addr = sh->addr;
 }
 
-static struct cfi_table *make_cfi(struct cor_core *c, struct elf_file *ef, bool eh)
+static struct cfi_table *make_cfi(const struct modules *ms, struct elf_file *ef, bool eh)
 {
 	struct dwarf_section sec, hdr;
 	section(ef, eh ? ".eh_frame" : ".debug_frame", &sec);
@@ -570,42 +430,39 @@ static struct cfi_table *make_cfi(struct cor_core *c, struct elf_file *ef, bool 
 		section(ef, ".eh_frame_hdr", &hdr);
 	const struct elf_shdr *text = elf_section_by_name(ef, ".text");
 	const struct elf_shdr *got = elf_section_by_name(ef, ".got");
-	struct cfi_params p = {
-		.be = ef->be, .addr_size = ef->addr_size, .limits = &c->limits,
+	struct cfi_params prm = {
+		.be = ef->be, .addr_size = ef->addr_size, .limits = ms->limits,
 		.path = ef->path, .is_eh_frame = eh, .hdr = eh && hdr.data ? &hdr : NULL,
 		.text_addr = text ? text->addr : 0, .data_addr = got ? got->addr : 0,
 	};
 	struct cfi_table *t;
-	cor_error *err = cfi_table_new(&sec, &p, &t);
+	cor_error *err = cfi_table_new(&sec, &prm, &t);
 	if (err) {
-		warnings_add(&c->warn, COR_ERR_FORMAT, NULL, "%s", cor_error_message(err));
-		cor_error_free(err);
+		warnings_error(ms->warn, ef->path, err);
 		return NULL;
 	}
 	return t;
 }
 
-struct cfi_table *module_cfi(struct cor_core *c, struct module *m, bool eh)
+struct cfi_table *module_cfi(const struct modules *ms, struct module *m, bool eh)
 {
 	if (!m->cfi_done) {
 		m->cfi_done = true;
 		if (m->elf)
-			m->eh = make_cfi(c, m->elf, true);
-		module_debug(c, m);
+			m->eh = make_cfi(ms, m->elf, true);
 		if (m->elf)
-			m->dbgf = make_cfi(c, m->elf, false);
+			m->dbgf = make_cfi(ms, m->elf, false);
 		if (!m->dbgf && m->debug)
-			m->dbgf = make_cfi(c, m->debug, false);
+			m->dbgf = make_cfi(ms, m->debug, false);
 	}
 	return eh ? m->eh : m->dbgf;
 }
 
-struct symtab *module_symtab(struct cor_core *c, struct module *m)
+struct symtab *module_symtab(const struct modules *ms, struct module *m)
 {
 	if (m->syms_done)
 		return m->syms;
 	m->syms_done = true;
-	module_debug(c, m);
 	struct symtab *st = symtab_new();
 	if (!st)
 		return NULL;
@@ -614,10 +471,8 @@ struct symtab *module_symtab(struct cor_core *c, struct module *m)
 		if (!srcs[i])
 			continue;
 		cor_error *err = symtab_add_elf(st, srcs[i]);
-		if (err) {
-			warnings_add(&c->warn, COR_ERR_FORMAT, NULL, "%s", cor_error_message(err));
-			cor_error_free(err);
-		}
+		if (err)
+			warnings_error(ms->warn, srcs[i]->path, err);
 	}
 	symtab_finish(st);
 	m->syms = st;
@@ -625,7 +480,7 @@ struct symtab *module_symtab(struct cor_core *c, struct module *m)
 }
 
 /* The sections the DWARF reader uses; each is decompressed when first
- * filled in, so sections it does not read (.debug_loclists, ...) are left. */
+ * filled in, so sections it does not read are left. */
 static void fill_sections(struct elf_file *ef, struct dwarf_sections *s)
 {
 	static const struct { const char *name; size_t off; } names[] = {
@@ -644,50 +499,11 @@ static void fill_sections(struct elf_file *ef, struct dwarf_sections *s)
 	s->path = ef->path;
 }
 
-/* .gnu_debugaltlink: the dwz supplementary file, by build-id or path. */
-static void load_alt(struct cor_core *c, struct module *m, struct elf_file *ef)
-{
-	const struct elf_shdr *sh = elf_section_by_name(ef, ".gnu_debugaltlink");
-	const uint8_t *d;
-	size_t n;
-	cor_error *serr = sh ? elf_section_data(ef, sh, &d, &n) : NULL;
-	if (!sh || serr) {
-		cor_error_free(serr);
-		return;
-	}
-	struct reader r;
-	const char *name;
-	reader_init(&r, d, n, ef->be, ef->addr_size);
-	if (!reader_cstr(&r, &name))
-		return;
-	char *hex = reader_left(&r) && reader_left(&r) <= 64 ? cor_hex(r.pos, reader_left(&r)) : NULL;
-	char *found = NULL;
-	m->alt = debug_by_build_id(c, hex, &found);
-	free(found);
-	if (!m->alt) {
-		const char *slash = strrchr(ef->path, '/');
-		char *p = name[0] == '/' ? cor_strdup(name) :
-			cor_asprintf("%.*s/%s", slash ? (int)(slash - ef->path) : 1,
-				     slash ? ef->path : ".", name);
-		if (p)
-			m->alt = try_debug(c, p, false, 0);
-		free(p);
-	}
-	free(hex);
-	if (!m->alt) {
-		warnings_add(&c->warn, COR_ERR_FORMAT, NULL, "%s: dwz supplementary file %s not found", ef->path, name);
-		return;
-	}
-	fill_sections(m->alt, &m->alt_secs);
-	m->secs.alt = &m->alt_secs;
-}
-
-struct dwarf_info *module_dwarf(struct cor_core *c, struct module *m)
+struct dwarf_info *module_dwarf(const struct modules *ms, struct module *m)
 {
 	if (m->dwarf_done)
 		return m->dwarf;
 	m->dwarf_done = true;
-	module_debug(c, m);
 	struct elf_file *ef = NULL;
 	if (m->debug && elf_section_by_name(m->debug, ".debug_info"))
 		ef = m->debug;
@@ -699,11 +515,13 @@ struct dwarf_info *module_dwarf(struct cor_core *c, struct module *m)
 	if (!ef)
 		return NULL;
 	fill_sections(ef, &m->secs);
-	load_alt(c, m, ef);
-	cor_error *err = dwarf_info_new(&m->secs, &c->limits, &m->dwarf);
+	if ((m->alt = files_dwz_alt(ms->files, ef))) {
+		fill_sections(m->alt, &m->alt_secs);
+		m->secs.alt = &m->alt_secs;
+	}
+	cor_error *err = dwarf_info_new(&m->secs, ms->limits, &m->dwarf);
 	if (err) {
-		warnings_add(&c->warn, COR_ERR_FORMAT, NULL, "%s", cor_error_message(err));
-		cor_error_free(err);
+		warnings_error(ms->warn, ef->path, err);
 		m->dwarf = NULL;
 	}
 	return m->dwarf;
@@ -711,8 +529,6 @@ struct dwarf_info *module_dwarf(struct cor_core *c, struct module *m)
 
 void modules_free(struct modules *ms)
 {
-	if (!ms)
-		return;
 	for (size_t i = 0; i < ms->n; i++) {
 		struct module *m = &ms->v[i];
 		cfi_table_free(m->eh);
@@ -727,26 +543,5 @@ void modules_free(struct modules *ms)
 		free(m->image);
 	}
 	free(ms->v);
-	free(ms);
-}
-
-size_t cor_core_module_count(cor_core *c)
-{
-	struct modules *ms = modules_get(c);
-	return ms ? ms->n : 0;
-}
-
-const struct cor_module *cor_core_module(cor_core *c, size_t i)
-{
-	struct modules *ms = modules_get(c);
-	if (!ms || i >= ms->n)
-		return NULL;
-	module_debug(c, &ms->v[i]);
-	return &ms->v[i].pub;
-}
-
-const struct cor_module *cor_core_module_at(cor_core *c, uint64_t addr)
-{
-	struct module *m = module_at(c, addr);
-	return m ? &m->pub : NULL;
+	memset(ms, 0, sizeof(*ms));
 }

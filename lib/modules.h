@@ -1,10 +1,14 @@
 /* Loaded ELF objects of the dead process: the executable, shared libraries
- * (NT_FILE and the dynamic linker's link_map list) and the vDSO. Each has a
- * load bias, build-ids, and lazily: symbols, CFI, DWARF, a debug file. */
+ * (NT_FILE and the dynamic linker's link_map list) and the vDSO, each with
+ * its load bias, build-id, file and separate debug file; found when the
+ * core is opened. Their symbols, CFI and DWARF are read on first use. */
 #ifndef COR_MODULES_H
 #define COR_MODULES_H
 
-#include "core.h"
+#include "internal.h"
+#include "files.h"
+#include "memory.h"
+#include "process.h"
 #include "symbols.h"
 #include "dwarf/cfi.h"
 #include "dwarf/info.h"
@@ -17,7 +21,7 @@ struct module {
 	struct elf_file *mini;       /* MiniDebugInfo (.gnu_debugdata) */
 	uint8_t *mini_data;
 	struct elf_file *alt;        /* dwz supplementary file */
-	bool debug_done, cfi_done, syms_done, dwarf_done;
+	bool cfi_done, syms_done, dwarf_done;
 	struct cfi_table *eh, *dbgf;
 	struct symtab *syms;
 	struct dwarf_sections secs, alt_secs;
@@ -26,14 +30,28 @@ struct module {
 
 struct modules {
 	struct module *v;            /* sorted by start */
-	size_t n;
+	size_t n, cap;
 	size_t dropped;              /* over MAX_MODULES */
+	/* what they are found with */
+	const struct process *proc;
+	struct memory *mem;
+	const struct files *files;
+	const struct limits *limits;
+	struct arena *arena;
+	struct warnings *warn;
 };
 
-struct modules *modules_get(struct cor_core *c);
-struct module *module_at(struct cor_core *c, uint64_t addr);
-struct cfi_table *module_cfi(struct cor_core *c, struct module *m, bool eh);
-struct symtab *module_symtab(struct cor_core *c, struct module *m);
-struct dwarf_info *module_dwarf(struct cor_core *c, struct module *m);
+/* Finds every loaded object. Problems are warnings. */
+cor_error *modules_build(struct modules *ms, const struct process *p, struct memory *mem,
+			 const struct files *files, const struct limits *limits,
+			 struct arena *arena, struct warnings *warn);
+void modules_free(struct modules *ms);
+
+/* The module containing addr, or NULL. */
+struct module *module_at(const struct modules *ms, uint64_t addr);
+/* Tables of a module, read on first use (NULL if it has none). */
+struct cfi_table *module_cfi(const struct modules *ms, struct module *m, bool eh);
+struct symtab *module_symtab(const struct modules *ms, struct module *m);
+struct dwarf_info *module_dwarf(const struct modules *ms, struct module *m);
 
 #endif

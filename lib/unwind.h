@@ -1,8 +1,40 @@
-/* Unwinding a thread into physical frames (symbolization is backtrace.c's). */
+/* Unwinding one thread into physical frames: DWARF CFI (.eh_frame, then
+ * .debug_frame), the architecture's signal frames, then its fallback steps
+ * (frame pointer, back chain, link register). It sees memory through a read
+ * callback and code through a lookup, so it runs over any address space;
+ * symbolization is backtrace.c's. */
 #ifndef COR_UNWIND_H
 #define COR_UNWIND_H
 
-#include "core.h"
+#include "internal.h"
+#include "arch/arch.h"
+#include "dwarf/cfi.h"
+
+/* What the unwinder asks of the code at a pc. */
+struct unwind_code {
+	/* The CFI table (.eh_frame if eh, else .debug_frame) of the object
+	 * holding pc, and its load bias; NULL if it has none. */
+	struct cfi_table *(*cfi)(void *arg, uint64_t pc, bool eh, uint64_t *bias);
+	/* Name of the object holding pc, or NULL if pc is in none. */
+	const char *(*object)(void *arg, uint64_t pc);
+	/* pc is in code: a loaded object, or a file mapped executable. */
+	bool (*in_code)(void *arg, uint64_t pc);
+	void *arg;
+};
+
+struct row_cache;
+
+struct unwinder {
+	const struct arch_info *arch;
+	struct arch_mem mem;
+	struct unwind_code code;
+	const struct limits *limits;
+	struct row_cache *rows;      /* recent CFI rows by pc */
+};
+
+void unwinder_init(struct unwinder *u, const struct arch_info *arch, const struct arch_mem *mem,
+		   const struct unwind_code *code, const struct limits *limits);
+void unwinder_free(struct unwinder *u);
 
 struct unwind_frame {
 	uint64_t pc;
@@ -18,6 +50,7 @@ struct unwind_cb {
 	char *stop;             /* why the unwind stopped, malloc'd, or NULL */
 };
 
-cor_error *unwind_thread(struct cor_core *c, size_t thread, struct unwind_cb *cb);
+/* Frames of the thread whose registers are t's, innermost first. */
+cor_error *unwind_thread(struct unwinder *u, const struct cor_thread *t, struct unwind_cb *cb);
 
 #endif

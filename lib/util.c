@@ -1,5 +1,10 @@
 /* Allocation, strings, warnings and limits. */
+#include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
 #include <stdlib.h>
 #include <string.h>
 #include "internal.h"
@@ -148,4 +153,56 @@ void limits_resolve(struct limits *out, const struct cor_limits *in)
 	out->max_expr_steps = in->max_expr_steps ? in->max_expr_steps : 4096;
 	out->max_depth = in->max_depth ? in->max_depth : 128;
 	out->max_decompressed = in->max_decompressed ? in->max_decompressed : (1ull << 30);
+}
+
+char *cor_hex(const uint8_t *p, size_t n)
+{
+	static const char digits[] = "0123456789abcdef";
+	char *s = malloc(n * 2 + 1);
+	if (!s)
+		return NULL;
+	for (size_t i = 0; i < n; i++) {
+		s[2 * i] = digits[p[i] >> 4];
+		s[2 * i + 1] = digits[p[i] & 15];
+	}
+	s[2 * n] = 0;
+	return s;
+}
+
+cor_error *cor_map_file(const char *path, const uint8_t **data, size_t *size)
+{
+	/* O_NONBLOCK: a FIFO given as a file must not block the open */
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+	if (fd < 0)
+		return cor_error_errno(errno, path, "cannot open");
+	struct stat st;
+	if (fstat(fd, &st) < 0) {
+		int e = errno;
+		close(fd);
+		return cor_error_errno(e, path, "cannot stat");
+	}
+	if (!S_ISREG(st.st_mode)) {
+		close(fd);
+		return cor_error_new(COR_ERR_IO, "%s: not a regular file", path);
+	}
+	*data = (const uint8_t *)"";
+	*size = 0;
+	if (st.st_size > 0) {
+		void *p = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
+		if (p == MAP_FAILED) {
+			int e = errno;
+			close(fd);
+			return cor_error_errno(e, path, "cannot map");
+		}
+		*data = p;
+		*size = (size_t)st.st_size;
+	}
+	close(fd);
+	return NULL;
+}
+
+void cor_unmap_file(const uint8_t *data, size_t size)
+{
+	if (size)
+		munmap((void *)data, size);
 }

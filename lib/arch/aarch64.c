@@ -1,6 +1,6 @@
 /* aarch64: x0-x30, sp, pc, pstate; FPSIMD v0-v31, fpsr, fpcr. */
 #include <stdio.h>
-#include "../arch.h"
+#include "arch/arch.h"
 
 #define X(i) { "x" #i, (i) * 8, 8, i, COR_REGS_GENERAL }
 static const struct arch_reg gregs[] = {
@@ -46,10 +46,36 @@ static bool note(struct regs_builder *b, uint32_t type, const uint8_t *d,
 	return false;
 }
 
+/* __kernel_rt_sigreturn (mov x8, #139; svc #0): sp points at the
+ * rt_sigframe; its ucontext's mcontext has x0-x30, sp, pc after the
+ * siginfo (128) and the ucontext's head (176) and fault address (8). */
+static int signal(const struct arch_info *a, struct frame_regs *r, const struct arch_mem *m)
+{
+	static const uint8_t code[] = { 0x68, 0x11, 0x80, 0xd2, 0x01, 0, 0, 0xd4 };
+	static const int8_t map[] = {
+		0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18,
+		19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30, 31, 32 };
+	(void)a;
+	if (!arch_code_is(r, m, code, sizeof(code)))
+		return 0;
+	return arch_restore_context(r, m, r->v[31] + 128 + 176 + 8, map, sizeof(map), 32) ? 1 : -1;
+}
+
+/* Pointer authentication: a return address with bits above the 48-bit
+ * address space carries a PAC. */
+static uint64_t strip_pac(uint64_t pc)
+{
+	if ((pc >> 48) != 0 && (pc >> 48) != 0xffff)
+		pc &= 0x0000ffffffffffffull;
+	return pc;
+}
+
 const struct arch_info arch_aarch64 = {
 	.arch = COR_ARCH_AARCH64, .name = "aarch64", .machine = 183, .is64 = true,
 	.gregs = gregs, .ngregs = COR_ARRAY_SIZE(gregs),
 	.pr_reg_size = 34 * 8, .pc_name = "pc", .sp_name = "sp",
 	.dwarf_sp = 31, .dwarf_fp = 29, .dwarf_ra = 30, .dwarf_pc = 32,
 	.decode_note = note,
+	.signal_step = signal, .fallback_step = arch_fp_record_step, .leaf_ra = 30,
+	.strip_pc = strip_pac,
 };

@@ -1,6 +1,6 @@
 /* ppc64 (both byte orders): r0-r31, nip, msr, ctr, lr ...; f0-f31, fpscr;
  * vr0-vr31, vscr, vrsave. DWARF numbers per the 64-bit ELF ABI. */
-#include "../arch.h"
+#include "arch/arch.h"
 
 #define R(i) { "r" #i, (i) * 8, 8, i, COR_REGS_GENERAL }
 static const struct arch_reg gregs[] = {
@@ -52,12 +52,33 @@ static bool note(struct regs_builder *b, uint32_t type, const uint8_t *d,
 	return false;
 }
 
+/* The back chain: the word at r1 is the caller's r1; the caller's frame
+ * keeps the LR save slot 16 bytes in (the innermost frame's return address
+ * may still be in lr, DWARF 65). */
+static bool back_chain(const struct arch_info *a, struct frame_regs *r,
+		       const struct arch_mem *m, bool first)
+{
+	uint64_t back, ra;
+	(void)a;
+	if (!r->ok[1] || !arch_read_word(m, r->v[1], &back) || back <= r->v[1])
+		return false;
+	if (first && r->ok[65])
+		ra = r->v[65];
+	else if (!arch_read_word(m, back + 16, &ra))
+		return false;
+	frame_regs_set(r, 1, back);
+	r->cfa = back;
+	r->pc = ra;
+	return true;
+}
+
 const struct arch_info arch_ppc64le = {
 	.arch = COR_ARCH_PPC64LE, .name = "ppc64le", .machine = 21, .is64 = true,
 	.gregs = gregs, .ngregs = COR_ARRAY_SIZE(gregs),
 	.pr_reg_size = 48 * 8, .pc_name = "nip", .sp_name = "r1",
 	.dwarf_sp = 1, .dwarf_fp = 31, .dwarf_ra = 65, .dwarf_pc = -1,
 	.decode_note = note,
+	.fallback_step = back_chain, .leaf_ra = -1,
 };
 
 const struct arch_info arch_ppc64 = {
@@ -66,4 +87,5 @@ const struct arch_info arch_ppc64 = {
 	.pr_reg_size = 48 * 8, .pc_name = "nip", .sp_name = "r1",
 	.dwarf_sp = 1, .dwarf_fp = 31, .dwarf_ra = 65, .dwarf_pc = -1,
 	.decode_note = note,
+	.fallback_step = back_chain, .leaf_ra = -1,
 };

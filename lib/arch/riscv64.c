@@ -1,5 +1,5 @@
 /* riscv64: pc then x1-x31 by ABI name; f0-f31 and fcsr. */
-#include "../arch.h"
+#include "arch/arch.h"
 
 #define X(n, i) { n, (i) * 8, 8, i, COR_REGS_GENERAL }
 static const struct arch_reg gregs[] = {
@@ -36,4 +36,5 @@ const struct arch_info arch_riscv64 = {
 	.pr_reg_size = 32 * 8, .pc_name = "pc", .sp_name = "sp",
 	.dwarf_sp = 2, .dwarf_fp = 8, .dwarf_ra = 1, .dwarf_pc = -1,
 	.decode_note = note,
+	.fallback_step = arch_fp_below_step, .leaf_ra = -1,
 };

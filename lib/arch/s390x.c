@@ -1,6 +1,6 @@
 /* s390x (big endian): PSW mask and address, r0-r15, access registers a0-a15;
  * f0-f15 and fpc; DWARF numbers per the s390x ELF ABI supplement. */
-#include "../arch.h"
+#include "arch/arch.h"
 
 #define R(i) { "r" #i, 16 + (i) * 8, 8, i, COR_REGS_GENERAL }
 #define A(i) { "a" #i, 144 + (i) * 4, 4, 48 + (i), COR_REGS_OTHER }
@@ -38,4 +38,5 @@ const struct arch_info arch_s390x = {
 	.pr_reg_size = 216, .pc_name = "pswa", .sp_name = "r15",
 	.dwarf_sp = 15, .dwarf_fp = 11, .dwarf_ra = 14, .dwarf_pc = 65,
 	.decode_note = note,
+	.sp_from_cfa = -160, .leaf_ra = -1,
 };

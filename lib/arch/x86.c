@@ -1,7 +1,7 @@
 /* x86_64 and i386: user_regs_struct, FXSAVE/FSAVE, XSAVE (AVX, AVX-512). */
 #include <stdio.h>
 #include <string.h>
-#include "../arch.h"
+#include "arch/arch.h"
 
 #define G(n, o, d) { n, o, 8, d, COR_REGS_GENERAL }
 #define S(n, o, d) { n, o, 8, d, COR_REGS_OTHER }
@@ -214,12 +214,46 @@ static bool i386_note(struct regs_builder *b, uint32_t type, const uint8_t *d,
 	return false;
 }
 
+/* ---- unwinding ---- */
+
+/* __restore_rt: mov $15, %rax; syscall. The handler returned here, so sp
+ * points at the ucontext; uc_mcontext (r8 ... rip) starts 40 bytes in. */
+static int x86_64_signal(const struct arch_info *a, struct frame_regs *r, const struct arch_mem *m)
+{
+	static const uint8_t code[] = { 0x48, 0xc7, 0xc0, 0x0f, 0, 0, 0, 0x0f, 0x05 };
+	static const int8_t map[] = { 8, 9, 10, 11, 12, 13, 14, 15, 5, 4, 6, 3, 1, 0, 2, 7, 16 };
+	(void)a;
+	if (!arch_code_is(r, m, code, sizeof(code)))
+		return 0;
+	return arch_restore_context(r, m, r->v[7] + 40, map, sizeof(map), 16) ? 1 : -1;
+}
+
+/* __restore (pop %eax; mov $119, %eax; int $0x80): the sigcontext follows
+ * the signal number; __restore_rt (mov $173, %eax; int $0x80): the
+ * ucontext pointer is the third word, its mcontext 20 bytes in. */
+static int i386_signal(const struct arch_info *a, struct frame_regs *r, const struct arch_mem *m)
+{
+	static const uint8_t sig[] = { 0x58, 0xb8, 0x77, 0, 0, 0, 0xcd, 0x80 };
+	static const uint8_t rt[] = { 0xb8, 0xad, 0, 0, 0, 0xcd, 0x80 };
+	static const int8_t map[] = { -1, -1, -1, -1, 7, 6, 5, 4, 3, 2, 1, 0, -1, -1, 8 };
+	uint64_t sc, uc;
+	(void)a;
+	if (arch_code_is(r, m, sig, sizeof(sig)))
+		sc = r->v[4] + 4;
+	else if (arch_code_is(r, m, rt, sizeof(rt)) && arch_read_word(m, r->v[4] + 8, &uc))
+		sc = uc + 20;
+	else
+		return 0;
+	return arch_restore_context(r, m, sc, map, sizeof(map), 14) ? 1 : -1;
+}
+
 const struct arch_info arch_x86_64 = {
 	.arch = COR_ARCH_X86_64, .name = "x86_64", .machine = 62, .is64 = true,
 	.gregs = x86_64_gregs, .ngregs = COR_ARRAY_SIZE(x86_64_gregs),
 	.pr_reg_size = 27 * 8, .pc_name = "rip", .sp_name = "rsp",
 	.dwarf_sp = 7, .dwarf_fp = 6, .dwarf_ra = 16, .dwarf_pc = -1,
 	.decode_note = x86_64_note,
+	.signal_step = x86_64_signal, .fallback_step = arch_fp_record_step, .leaf_ra = -1,
 };
 
 const struct arch_info arch_i386 = {
@@ -228,4 +262,5 @@ const struct arch_info arch_i386 = {
 	.pr_reg_size = 17 * 4, .pc_name = "eip", .sp_name = "esp",
 	.dwarf_sp = 4, .dwarf_fp = 5, .dwarf_ra = 8, .dwarf_pc = -1,
 	.decode_note = i386_note,
+	.signal_step = i386_signal, .fallback_step = arch_fp_record_step, .leaf_ra = -1,
 };

@@ -507,7 +507,7 @@ static int fuzz_memory(const uint8_t *data, size_t size)
 		const struct cor_mapping *m = cor_core_mapping_at(c, addr);
 		if (m && (addr < m->start || addr >= m->end))
 			abort();
-		char *s = memory_read_string(c, addr, 300);
+		char *s = memory_read_string(&c->mem, addr, 300, &c->arena);
 		fz_touch(s);
 	}
 	free(buf);

@@ -1,0 +1,38 @@
+/* Backtraces: the unwinder's physical frames, each symbolized (symbol
+ * table, DWARF subprogram and inline chain, file:line) and expanded into
+ * its inline frames. Symbolization is cached by pc: threads parked in the
+ * same places cost one lookup. */
+#ifndef COR_BACKTRACE_H
+#define COR_BACKTRACE_H
+
+#include "internal.h"
+#include "modules.h"
+#include "unwind.h"
+
+struct sym_entry;
+struct sym_level;
+
+struct symcache {
+	struct sym_entry *tab;   /* open addressing, power of two */
+	size_t cap, used;
+	struct sym_level *levels;
+	size_t nlevels, levels_cap;
+};
+
+struct symbolizer {
+	const struct modules *modules;
+	struct arena *arena;     /* names handed out live here */
+	struct warnings *warn;
+	bool raw_names, no_inline;
+	struct symcache cache;
+};
+
+void symbolizer_init(struct symbolizer *s, const struct modules *ms, struct arena *arena,
+		     struct warnings *warn, bool raw_names, bool no_inline);
+void symbolizer_free(struct symbolizer *s);
+
+/* The symbolized backtrace of thread t. */
+cor_error *backtrace_build(struct unwinder *u, struct symbolizer *s, const struct cor_thread *t,
+			   cor_backtrace **out);
+
+#endif

@@ -1,0 +1,310 @@
+/* Finding files on disk and checking that they are the ones the core had. */
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include "files.h"
+#include "process.h"
+#include "symbols.h"
+
+struct mapped_entry {
+	struct mapped_file pub;
+	char *opened, *why;
+	const uint8_t *data;        /* our mapping (pub.data is NULL when rejected) */
+	size_t size;
+};
+
+static uint32_t hash_str(const char *s)
+{
+	uint32_t h = 2166136261u;
+	while (*s)
+		h = (h ^ (uint8_t)*s++) * 16777619u;
+	return h;
+}
+
+static struct mapped_entry *find_mapped(const struct files *f, const char *recorded)
+{
+	if (!f->index_cap)
+		return NULL;
+	for (size_t i = hash_str(recorded) & (f->index_cap - 1);; i = (i + 1) & (f->index_cap - 1)) {
+		uint32_t k = f->index[i];
+		if (!k)
+			return NULL;
+		if (!strcmp(f->mapped[k - 1].pub.recorded, recorded))
+			return &f->mapped[k - 1];
+	}
+}
+
+const struct mapped_file *files_mapped(const struct files *f, const char *recorded)
+{
+	struct mapped_entry *e = find_mapped(f, recorded);
+	return e ? &e->pub : NULL;
+}
+
+const struct mapped_file *files_mapped_cb(void *f, const char *recorded)
+{
+	return files_mapped(f, recorded);
+}
+
+static const char *base_name(const char *p)
+{
+	const char *s = strrchr(p, '/');
+	return s ? s + 1 : p;
+}
+
+char *files_resolve(const struct files *f, const char *recorded)
+{
+	size_t len = strlen(recorded);
+	static const char deleted[] = " (deleted)";
+	if (len > sizeof(deleted) - 1 && !strcmp(recorded + len - (sizeof(deleted) - 1), deleted))
+		len -= sizeof(deleted) - 1;
+	const char *const *fl = f->o.files;
+	for (size_t i = 0; fl && fl[i]; i++) {
+		const char *eq = strchr(fl[i], '=');
+		if (eq && (size_t)(eq - fl[i]) == len && !strncmp(fl[i], recorded, len))
+			return cor_strdup(eq + 1);
+	}
+	for (size_t i = 0; fl && fl[i]; i++) {
+		char *rec = cor_strndup(recorded, len);
+		bool match = rec && !strchr(fl[i], '=') && !strcmp(base_name(fl[i]), base_name(rec));
+		free(rec);
+		if (match)
+			return cor_strdup(fl[i]);
+	}
+	const char *ex = process_exec_recorded(f->proc);
+	if (f->o.exe && ex && !strcmp(ex, recorded))
+		return cor_strdup(f->o.exe);
+	if (f->o.sysroot)
+		return cor_asprintf("%s%s%.*s", f->o.sysroot,
+				    recorded[0] == '/' ? "" : "/", (int)len, recorded);
+	return cor_strndup(recorded, len);
+}
+
+const char *files_executable(const struct files *f)
+{
+	return f->o.exe ? f->o.exe : process_exec_recorded(f->proc);
+}
+
+/* The file's build-id against the one in the core's copy of its ELF
+ * header (the mapping of offset 0 of the same path). */
+static bool same_build_id(struct files *f, struct mapped_entry *e)
+{
+	struct elf_file *ef;
+	cor_error *err = elf_open_mem(e->data, e->size, e->opened, f->limits, NULL, &ef);
+	if (err) {
+		cor_error_free(err);
+		return true; /* not ELF: nothing to compare */
+	}
+	const uint8_t *fid;
+	size_t flen;
+	bool have_file = elf_build_id(ef, &fid, &flen), ok = true;
+	struct elf_image_src core = { memory_read_core_cb, f->mem };
+	const struct process *p = f->proc;
+	for (size_t i = 0; have_file && i < p->nfmaps; i++) {
+		const struct file_map *fm = &p->fmaps[i];
+		uint8_t mid[64];
+		size_t mlen;
+		if (fm->pgoff != 0 || !fm->path || strcmp(fm->path, e->pub.recorded) ||
+		    !elf_image_build_id(&core, fm->start, mid, &mlen))
+			continue;
+		if (mlen != flen || memcmp(mid, fid, flen)) {
+			char *h1 = cor_hex(fid, flen), *h2 = cor_hex(mid, mlen);
+			e->why = cor_asprintf("build-id %s of %s differs from build-id %s in the core",
+					      h1 ? h1 : "?", e->opened, h2 ? h2 : "?");
+			free(h1);
+			free(h2);
+			ok = false;
+		}
+		break;
+	}
+	elf_close(ef);
+	return ok;
+}
+
+static void open_mapped(struct files *f, struct mapped_entry *e)
+{
+	e->opened = files_resolve(f, e->pub.recorded);
+	if (!e->opened)
+		return;
+	cor_error *err = cor_map_file(e->opened, &e->data, &e->size);
+	if (err) {
+		/* "PATH: cannot open: No such file ..." */
+		e->why = cor_strdup(cor_error_message(err));
+		cor_error_free(err);
+		e->data = NULL;
+	} else if (!e->size) {
+		e->why = cor_asprintf("%s: empty file", e->opened);
+		e->data = NULL;
+	} else if (!same_build_id(f, e)) {
+		e->pub.rejected = true;
+		warnings_add(f->warn, COR_ERR_NOT_FOUND, e->pub.recorded, "%s: not used", e->why);
+	} else {
+		e->pub.data = e->data;
+		e->pub.size = e->size;
+	}
+	e->pub.opened = e->opened;
+	e->pub.why = e->why;
+}
+
+cor_error *files_init(struct files *f, const struct files_options *o, const struct process *p,
+		      struct memory *mem, const struct limits *limits, struct warnings *warn)
+{
+	memset(f, 0, sizeof(*f));
+	f->o = *o;
+	f->proc = p;
+	f->mem = mem;
+	f->limits = limits;
+	f->warn = warn;
+	if (!p->nfmaps)
+		return NULL;
+	f->index_cap = 16;
+	while (f->index_cap < 2 * p->nfmaps)
+		f->index_cap *= 2;
+	f->index = cor_calloc(f->index_cap, sizeof(*f->index));
+	f->mapped = cor_calloc(p->nfmaps, sizeof(*f->mapped));
+	if (!f->index || !f->mapped)
+		return &cor_enomem;
+	for (size_t i = 0; i < p->nfmaps; i++) {
+		const char *path = p->fmaps[i].path;
+		if (!path || find_mapped(f, path))
+			continue;
+		size_t k = hash_str(path) & (f->index_cap - 1);
+		while (f->index[k])
+			k = (k + 1) & (f->index_cap - 1);
+		struct mapped_entry *e = &f->mapped[f->nmapped++];
+		e->pub.recorded = path;
+		f->index[k] = (uint32_t)f->nmapped;
+	}
+	for (size_t i = 0; i < f->nmapped; i++)
+		open_mapped(f, &f->mapped[i]);
+	return NULL;
+}
+
+void files_free(struct files *f)
+{
+	for (size_t i = 0; i < f->nmapped; i++) {
+		struct mapped_entry *e = &f->mapped[i];
+		if (e->data)
+			cor_unmap_file(e->data, e->size);
+		free(e->opened);
+		free(e->why);
+	}
+	free(f->mapped);
+	free(f->index);
+	memset(f, 0, sizeof(*f));
+}
+
+/* ---- separate debug files ---- */
+
+static const char *const default_debug_dirs[] = { "/usr/lib/debug", NULL };
+
+static const char *const *debug_dirs(const struct files *f)
+{
+	return f->o.debug_dirs ? f->o.debug_dirs : default_debug_dirs;
+}
+
+static struct elf_file *try_debug(const struct files *f, const char *path, bool check_crc,
+				  uint32_t crc)
+{
+	if (access(path, R_OK) != 0)
+		return NULL;
+	struct elf_file *ef;
+	cor_error *err = elf_open(path, f->limits, f->warn, &ef);
+	if (err) {
+		cor_error_free(err);
+		return NULL;
+	}
+	if (check_crc && cor_crc32(0, ef->data, ef->size) != crc) {
+		warnings_add(f->warn, COR_ERR_NOT_FOUND, path,
+			     "%s: CRC does not match .gnu_debuglink: not used", path);
+		elf_close(ef);
+		return NULL;
+	}
+	return ef;
+}
+
+static char *sysrooted(const struct files *f, const char *dir)
+{
+	return f->o.sysroot && !f->o.debug_dirs ? cor_asprintf("%s%s", f->o.sysroot, dir)
+						 : cor_strdup(dir);
+}
+
+/* dir/.build-id/xx/yyyy.debug for a hex build-id */
+struct elf_file *files_debug_by_build_id(const struct files *f, const char *hex, char **found)
+{
+	if (!hex || strlen(hex) < 4)
+		return NULL;
+	for (const char *const *d = debug_dirs(f); *d; d++) {
+		char *dir = sysrooted(f, *d);
+		char *p = dir ? cor_asprintf("%s/.build-id/%.2s/%s.debug", dir, hex, hex + 2) : NULL;
+		free(dir);
+		struct elf_file *ef = p ? try_debug(f, p, false, 0) : NULL;
+		if (ef) {
+			*found = p;
+			return ef;
+		}
+		free(p);
+	}
+	return NULL;
+}
+
+struct elf_file *files_debug_by_link(const struct files *f, struct elf_file *ef, const char *path,
+				     char **found)
+{
+	const char *name;
+	uint32_t crc;
+	if (!ef || !path || !elf_debuglink(ef, &name, &crc) || strchr(name, '/'))
+		return NULL;
+	const char *slash = strrchr(path, '/');
+	int dlen = slash ? (int)(slash - path) : 0;
+	char *cands[8] = {0};
+	int n = 0;
+	cands[n++] = cor_asprintf("%.*s/%s", dlen, path, name);
+	cands[n++] = cor_asprintf("%.*s/.debug/%s", dlen, path, name);
+	for (const char *const *d = debug_dirs(f); *d && n < 8; d++)
+		cands[n++] = cor_asprintf("%s%.*s/%s", *d, dlen, path, name);
+	struct elf_file *dbg = NULL;
+	for (int i = 0; i < n; i++) {
+		if (!dbg && cands[i] && strcmp(cands[i], path) &&
+		    (dbg = try_debug(f, cands[i], true, crc))) {
+			*found = cands[i];
+			continue;
+		}
+		free(cands[i]);
+	}
+	return dbg;
+}
+
+struct elf_file *files_dwz_alt(const struct files *f, struct elf_file *ef)
+{
+	const struct elf_shdr *sh = elf_section_by_name(ef, ".gnu_debugaltlink");
+	const uint8_t *d;
+	size_t n;
+	cor_error *serr = sh ? elf_section_data(ef, sh, &d, &n) : NULL;
+	if (!sh || serr) {
+		cor_error_free(serr);
+		return NULL;
+	}
+	struct reader r;
+	const char *name;
+	reader_init(&r, d, n, ef->be, ef->addr_size);
+	if (!reader_cstr(&r, &name))
+		return NULL;
+	char *hex = reader_left(&r) && reader_left(&r) <= 64 ? cor_hex(r.pos, reader_left(&r)) : NULL;
+	char *found = NULL;
+	struct elf_file *alt = files_debug_by_build_id(f, hex, &found);
+	free(found);
+	free(hex);
+	if (!alt) {
+		const char *slash = strrchr(ef->path, '/');
+		char *p = name[0] == '/' ? cor_strdup(name) :
+			cor_asprintf("%.*s/%s", slash ? (int)(slash - ef->path) : 1,
+				     slash ? ef->path : ".", name);
+		if (p)
+			alt = try_debug(f, p, false, 0);
+		free(p);
+	}
+	if (!alt)
+		warnings_add(f->warn, COR_ERR_NOT_FOUND, ef->path,
+			     "%s: dwz supplementary file %s not found", ef->path, name);
+	return alt;
+}

@@ -1,0 +1,63 @@
+/* Every lookup of a file on disk: the files the core names (NT_FILE and
+ * link_map paths, under --sysroot, replaced by --file and --exe), the
+ * executable, separate debug files (by build-id and .gnu_debuglink) and
+ * dwz supplementary files; and the check that a file is the one the core
+ * had (its build-id against the core's copy of its ELF header). */
+#ifndef COR_FILES_H
+#define COR_FILES_H
+
+#include "internal.h"
+#include "elf.h"
+#include "memory.h"
+
+struct process;
+
+struct files_options {
+	const char *exe;            /* --exe, used as given */
+	const char *sysroot;        /* prefix of recorded paths */
+	const char *const *debug_dirs;  /* NULL: {"/usr/lib/debug"} */
+	const char *const *files;   /* "recorded=path" or "path" */
+};
+
+struct mapped_entry;
+
+struct files {
+	struct files_options o;
+	const struct process *proc;
+	struct memory *mem;         /* the core's bytes, for identity checks */
+	const struct limits *limits;
+	struct warnings *warn;
+	struct mapped_entry *mapped;    /* one per distinct NT_FILE path */
+	size_t nmapped;
+	uint32_t *index;            /* hash of recorded path -> mapped + 1 */
+	size_t index_cap;
+};
+
+/* Opens every file the core's NT_FILE names, checked against the core.
+ * o's strings must outlive f. */
+cor_error *files_init(struct files *f, const struct files_options *o, const struct process *p,
+		      struct memory *mem, const struct limits *limits, struct warnings *warn);
+void files_free(struct files *f);
+
+/* The file behind NT_FILE path recorded, or NULL if no mapping names it. */
+const struct mapped_file *files_mapped(const struct files *f, const char *recorded);
+/* files_mapped as memory_attach_files wants it. */
+const struct mapped_file *files_mapped_cb(void *f, const char *recorded);
+
+/* The path to open for a recorded path (--file, --exe, --sysroot applied,
+ * " (deleted)" dropped); malloc'd. */
+char *files_resolve(const struct files *f, const char *recorded);
+/* The executable as the user sees it: --exe, else the recorded path. */
+const char *files_executable(const struct files *f);
+
+/* A separate debug file: by build-id (hex) under the debug directories,
+ * or by the .gnu_debuglink of ef (whose path is path). *found gets the
+ * path (malloc'd). NULL if none. */
+struct elf_file *files_debug_by_build_id(const struct files *f, const char *hex, char **found);
+struct elf_file *files_debug_by_link(const struct files *f, struct elf_file *ef, const char *path,
+				     char **found);
+/* The dwz supplementary file .gnu_debugaltlink of ef names (by build-id,
+ * else by path); NULL with a warning if not found. */
+struct elf_file *files_dwz_alt(const struct files *f, struct elf_file *ef);
+
+#endif
