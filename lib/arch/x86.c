@@ -264,3 +264,14 @@ const struct arch_info arch_i386 = {
 	.decode_note = i386_note,
 	.signal_step = i386_signal, .fallback_step = arch_fp_record_step, .leaf_ra = -1,
 };
+
+/* x32 (the x86_64 ILP32 ABI: EM_X86_64 in ELF32): its NT_PRSTATUS is the
+ * 32-bit prstatus with x86_64's 27 8-byte registers as pr_reg, at 72. */
+const struct arch_info arch_x32 = {
+	.arch = COR_ARCH_X32, .name = "x32", .machine = 62, .is64 = false,
+	.gregs = x86_64_gregs, .ngregs = COR_ARRAY_SIZE(x86_64_gregs),
+	.pr_reg_size = 27 * 8, .pc_name = "rip", .sp_name = "rsp",
+	.dwarf_sp = 7, .dwarf_fp = 6, .dwarf_ra = 16, .dwarf_pc = -1,
+	.decode_note = x86_64_note,
+	.leaf_ra = -1,
+};
