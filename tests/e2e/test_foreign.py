@@ -1,5 +1,5 @@
 """Foreign cores (../shared/corpus: x86_64, i386, aarch64, ppc64le, s390x,
-made on other machines) checked against eu-readelf and readelf.
+ppc, s390, x32, made on other machines) checked against eu-readelf and readelf.
 
 For each core:
   threads    count and tids, in note order, == the NT_PRSTATUS notes
@@ -8,7 +8,9 @@ For each core:
   registers  every register eu-readelf prints for each NT_PRSTATUS, by name
              and value, in the thread with that tid (values compared as
              unsigned numbers of the core's word size, so s390x's big-endian
-             words and i386's 32-bit ones need no special casing here).
+             words and i386's 32-bit ones need no special casing here; x32's
+             registers are x86_64's 64-bit ones in an ELF32 core: its word
+             size is 64).
   mappings   one per PT_LOAD (`readelf -l`: start = p_vaddr, end = p_vaddr +
              p_memsz), in order; each NT_FILE entry (`eu-readelf -n`) has the
              mapping with its start/end, with offset (bytes) and path equal;
@@ -24,6 +26,9 @@ eu-readelf names -> the names coroner uses (the architecture manuals'):
            orig_gpr3 (or orig_r3) as they are
   s390x    r0..r15 (or gpr0..gpr15); a0..a15 (or acr0..acr15); pswm, pswa;
            orig_r2 (or orig_gpr2)
+  x32      as x86_64 (EM_X86_64 in an ELF32 core)
+  ppc      as ppc64le, and mq (pt_regs slot 39 on 32-bit) as it is
+  s390     as s390x (31-bit: 4-byte psw words and registers)
 """
 import lzma
 import os
@@ -40,6 +45,7 @@ CORPUS = os.path.join(os.path.dirname(REPO), "shared", "corpus")
 
 def aliases(arch, name):
     """Names coroner may use for eu-readelf's register NAME."""
+    arch = {"x32": "x86_64", "ppc": "ppc64le", "s390": "s390x"}.get(arch, arch)
     if arch == "x86_64":
         return [{"rflags": "eflags", "fs.base": "fs_base", "gs.base": "gs_base"}.get(name, name)]
     if arch == "ppc64le":
@@ -55,8 +61,10 @@ def aliases(arch, name):
 
 
 def arch_of(elf):
-    return {62: "x86_64", 3: "i386", 183: "aarch64", 21: "ppc64le", 22: "s390x"}.get(
-        elf.machine, str(elf.machine))
+    if elf.cls == 32 and elf.machine in (62, 22):
+        return {62: "x32", 22: "s390"}[elf.machine]
+    return {62: "x86_64", 3: "i386", 183: "aarch64", 21: "ppc64le", 22: "s390x",
+            20: "ppc"}.get(elf.machine, str(elf.machine))
 
 
 def decompress(src, dst):
@@ -158,7 +166,7 @@ def main():
         try:
             core = decompress(os.path.join(CORPUS, name + ".xz"), os.path.join(tmp, name))
             elf = Elf(core)
-            prs, files, out = eu_readelf_notes(core)
+            prs, files, out = eu_readelf_notes(core, 64 if arch_of(elf) == "x32" else None)
         except Exception as e:  # unreadable corpus file: a test problem
             rep.fail(pre + "setup", e)
             continue

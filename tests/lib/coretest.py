@@ -528,14 +528,14 @@ _SKIP_KEYS = {"info.si_signo", "info.si_code", "info.si_errno", "cursig", "pid",
               "ppid", "pgrp", "sid", "utime", "stime", "cutime", "cstime", "fpvalid"}
 
 
-def eu_readelf_notes(core):
+def eu_readelf_notes(core, bits=None):
     """Parses `eu-readelf -n CORE`. Returns (prstatus list, files, raw output):
     prstatus: [{"pid", "ppid", "regs": {name: int as eu-readelf prints it}}],
-    regs values already unsigned in the core's word size; files: NT_FILE
-    entries [(start, end, offset in bytes, path)]."""
+    regs values already unsigned in BITS (default: the core's word size);
+    files: NT_FILE entries [(start, end, offset in bytes, path)]."""
     need("eu-readelf")
     out = run_tool(["eu-readelf", "-n", core])
-    bits = Elf(core).cls
+    bits = bits or Elf(core).cls
     mask = (1 << bits) - 1
     prs, files, cur, in_file = [], [], None, False
     for line in out.splitlines():
