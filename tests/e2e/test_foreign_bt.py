@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Backtraces of foreign cores (../shared/corpus, see its README.md): cores
-other projects made on x86_64, aarch64, i386 (plus .fp builds, and ppc64le
-and s390x) and drgn's crashme cores.
+other projects made on x86_64, aarch64, i386 (plus .fp builds, and ppc64le,
+s390x, 32-bit ppc, 31-bit s390 and x32) and drgn's crashme cores.
 
 For backtrace.ARCH cores, `coroner bt CORE --exe EXEC --json` must give:
 - for the thread that took the signal: sigusr2 <- stdarg <- backtracegen <-
@@ -55,7 +55,7 @@ ABOVE_JOIN = {"__kernel_vsyscall", "__lll_lock_wait", "__futex_abstimed_wait_com
               "__futex_abstimed_wait_common64", "futex_wait"}
 
 ARCHES = ["x86_64", "x86_64.fp", "aarch64", "aarch64.fp", "i386", "i386.fp",
-          "ppc64le.fp", "s390x"]
+          "ppc64le.fp", "s390x", "ppc", "s390", "x32"]
 # On these the README's last frame (the clone entry) is not required: eu-stack
 # does not reach it either (ppc64le: the stack ends at start_thread with a 0
 # back chain; s390x: the thread entry is a label without CFI).
