@@ -20,12 +20,14 @@ struct cli {
 	bool json, raw, all_regs, have_tid;
 	long tid;
 	cor_core *core;
+	const struct cor_report *rep;   /* built before the command runs */
 };
 
 struct command {
 	const char *name;
 	int (*fn)(struct cli *cli);
 	int min_args, max_args;
+	bool frames;                /* the command shows backtraces */
 	const char *usage;          /* after "coroner NAME CORE" */
 	const char *help;
 };
@@ -50,7 +52,7 @@ int print_backtraces(struct cli *cli, FILE *f, bool regs);
 void print_warnings(struct cli *cli, FILE *f);
 /* exit code after a successful command: partial if any warning */
 int finish(struct cli *cli);
-/* thread selected by --thread, or all */
-bool thread_selected(struct cli *cli, const struct cor_thread *t);
+/* A number: decimal, 0x hex or 0 octal, all of s; no sign. */
+bool parse_u64(const char *s, uint64_t *v);
 
 #endif

@@ -56,15 +56,6 @@ int cmd_report(struct cli *cli)
 	return rc == EXIT_OK ? finish(cli) : rc;
 }
 
-static bool parse_u64(const char *s, uint64_t *v)
-{
-	char *end;
-	if (!*s || *s == '-')
-		return false;
-	*v = strtoull(s, &end, 0);
-	return *end == 0;
-}
-
 static void hexdump(uint64_t addr, const uint8_t *p, size_t n)
 {
 	for (size_t i = 0; i < n; i += 16) {
@@ -96,32 +87,44 @@ int cmd_read(struct cli *cli)
 		return EXIT_USAGE;
 	}
 	int rc = EXIT_OK;
+	struct json j;
+	if (cli->json) {
+		/* one document: the bytes read before any error, then the error */
+		json_init(&j, stdout);
+		json_obj(&j);
+		json_key(&j, "address"); json_hex(&j, addr);
+		json_key(&j, "bytes");
+		json_hex_begin(&j);
+	}
 	/* in chunks, so that a large read costs bounded memory */
 	uint8_t buf[65536];
-	for (uint64_t off = 0; off < len;) {
+	uint64_t off = 0;
+	cor_error *err = NULL;
+	while (off < len) {
 		size_t n = len - off < sizeof(buf) ? (size_t)(len - off) : sizeof(buf);
 		size_t done = 0;
-		cor_error *err = cor_core_read(cli->core, addr + off, buf, n, &done);
+		err = cor_core_read(cli->core, addr + off, buf, n, &done);
 		if (cli->raw)
 			fwrite(buf, 1, done, stdout);
-		else if (cli->json) {
-			struct json j;
-			json_init(&j, stdout);
-			json_obj(&j);
-			json_key(&j, "address"); json_hex(&j, addr + off);
-			json_key(&j, "size"); json_int(&j, (int64_t)done);
-			json_key(&j, "bytes"); json_bytes(&j, buf, done);
-			json_obj_end(&j);
-			json_end(&j);
-		} else
+		else if (cli->json)
+			json_hex_more(&j, buf, done);
+		else
 			hexdump(addr + off, buf, done);
 		off += done;
-		if (err) {
-			fprintf(stderr, "coroner: %s: %s\n", cli->core_path, cor_error_message(err));
-			cor_error_free(err);
-			rc = EXIT_ERROR;
+		if (err)
 			break;
-		}
+	}
+	if (cli->json) {
+		json_hex_end(&j);
+		json_key(&j, "size"); json_int(&j, (int64_t)off);
+		json_key(&j, "error"); json_str(&j, err ? cor_error_message(err) : NULL);
+		json_obj_end(&j);
+		json_end(&j);
+	}
+	if (err) {
+		fprintf(stderr, "coroner: %s: %s\n", cli->core_path, cor_error_message(err));
+		cor_error_free(err);
+		rc = EXIT_ERROR;
 	}
 	return rc;
 }

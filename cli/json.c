@@ -102,12 +102,20 @@ void json_null(struct json *j)
 	fputs("null", j->f);
 }
 
-void json_bytes(struct json *j, const uint8_t *p, size_t n)
+void json_hex_begin(struct json *j)
 {
 	sep(j);
 	fputc('"', j->f);
+}
+
+void json_hex_more(struct json *j, const uint8_t *p, size_t n)
+{
 	for (size_t i = 0; i < n; i++)
 		fprintf(j->f, "%02x", p[i]);
+}
+
+void json_hex_end(struct json *j)
+{
 	fputc('"', j->f);
 }
 

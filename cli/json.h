@@ -25,7 +25,10 @@ void json_hex(struct json *j, uint64_t v);      /* "0x..." */
 void json_bool(struct json *j, bool v);
 void json_null(struct json *j);
 /* "hex bytes" string */
-void json_bytes(struct json *j, const uint8_t *p, size_t n);
+/* A string of hex digits written in pieces: begin, more..., end. */
+void json_hex_begin(struct json *j);
+void json_hex_more(struct json *j, const uint8_t *p, size_t n);
+void json_hex_end(struct json *j);
 void json_end(struct json *j);                  /* final newline */
 
 #endif

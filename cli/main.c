@@ -5,15 +5,15 @@
 #include "cli.h"
 
 static const struct command commands[] = {
-	{ "report", cmd_report, 0, 0, "",
+	{ "report", cmd_report, 0, 0, true, "",
 	  "The whole story: process, signal, every thread's backtrace, mappings, warnings." },
-	{ "info", cmd_info, 0, 0, "", "Who the process was and which signal killed it." },
-	{ "threads", cmd_threads, 0, 0, "", "Every thread with its registers (--all-regs: FP and vector too)." },
-	{ "bt", cmd_bt, 0, 0, "", "Symbolized backtrace of every thread, crashed thread first." },
-	{ "maps", cmd_maps, 0, 0, "", "Every mapping: address range, file offset, file, whether its bytes are in the core." },
-	{ "notes", cmd_notes, 0, 0, "", "Every ELF note of the core, by owner and type." },
-	{ "auxv", cmd_auxv, 0, 0, "", "The auxiliary vector, decoded." },
-	{ "read", cmd_read, 1, 2, " ADDR [LEN]",
+	{ "info", cmd_info, 0, 0, false, "", "Who the process was and which signal killed it." },
+	{ "threads", cmd_threads, 0, 0, false, "", "Every thread with its registers (--all-regs: FP and vector too)." },
+	{ "bt", cmd_bt, 0, 0, true, "", "Symbolized backtrace of every thread, crashed thread first." },
+	{ "maps", cmd_maps, 0, 0, false, "", "Every mapping: address range, file offset, file, whether its bytes are in the core." },
+	{ "notes", cmd_notes, 0, 0, false, "", "Every ELF note of the core, by owner and type." },
+	{ "auxv", cmd_auxv, 0, 0, false, "", "The auxiliary vector, decoded." },
+	{ "read", cmd_read, 1, 2, false, " ADDR [LEN]",
 	  "Reads LEN (default 64) bytes at ADDR of the dead process: hexdump, or --raw bytes." },
 };
 
@@ -48,9 +48,11 @@ static void usage_cmd(FILE *f, const struct command *c)
 	fprintf(f, "\nexit status: 0 ok, 1 error, 2 usage, 3 partial result (warnings)\n");
 }
 
-static bool parse_num(const char *s, uint64_t *v)
+bool parse_u64(const char *s, uint64_t *v)
 {
 	char *end;
+	if (!*s || *s == '-' || *s == '+')
+		return false;
 	errno = 0;
 	unsigned long long x = strtoull(s, &end, 0);
 	if (errno || end == s || *end)
@@ -96,7 +98,7 @@ static int parse_args(struct cli *cli, const struct command *c, int argc, char *
 		} else if (!strcmp(a, "--thread") || !strcmp(a, "--max-frames") ||
 			   !strcmp(a, "--max-threads") || !strcmp(a, "--max-notes")) {
 			NEEDVAL();
-			if (!parse_num(val, &n) || n == 0 || n > 0x7fffffff) {
+			if (!parse_u64(val, &n) || n == 0 || n > 0x7fffffff) {
 				fprintf(stderr, "coroner: %s: bad number '%s'\n", a, val);
 				return EXIT_USAGE;
 			}
@@ -164,7 +166,18 @@ int main(int argc, char **argv)
 		cor_error_free(err);
 		return EXIT_ERROR;
 	}
+	struct cor_report_options ro = COR_REPORT_OPTIONS_INIT;
+	ro.backtraces = c->frames;
+	ro.have_tid = cli.have_tid;
+	ro.tid = (int32_t)cli.tid;
+	if (c->fn != cmd_read && (err = cor_core_report(cli.core, &ro, &cli.rep))) {
+		fprintf(stderr, "coroner: %s\n", cor_error_message(err));
+		cor_error_free(err);
+		cor_core_free(cli.core);
+		return EXIT_ERROR;
+	}
 	rc = c->fn(&cli);
+	cor_report_free(cli.rep);
 	cor_core_free(cli.core);
 	if (fflush(stdout) != 0 || ferror(stdout)) {
 		fprintf(stderr, "coroner: error writing output: %s\n", strerror(errno));

@@ -3,14 +3,9 @@
 #include <string.h>
 #include "cli.h"
 
-bool thread_selected(struct cli *cli, const struct cor_thread *t)
-{
-	return !cli->have_tid || t->tid == cli->tid;
-}
-
 int finish(struct cli *cli)
 {
-	return cor_core_warning_count(cli->core) ? EXIT_PARTIAL : EXIT_OK;
+	return cli->rep->warning_count ? EXIT_PARTIAL : EXIT_OK;
 }
 
 static const char *in_core_text(enum cor_in_core v)
@@ -49,16 +44,14 @@ static void json_reg_value(struct json *j, const struct cor_register *r, bool be
 	json_str(j, buf);
 }
 
-static void json_frames(struct cli *cli, struct json *j, size_t ti)
+static void json_frames(struct json *j, const struct cor_report_thread *rt)
 {
-	cor_backtrace *bt;
-	cor_error *err = cor_core_backtrace(cli->core, ti, &bt);
-	if (err) {
+	if (rt->backtrace_error) {
 		json_key(j, "frames_error");
-		json_str(j, cor_error_message(err));
-		cor_error_free(err);
+		json_str(j, rt->backtrace_error);
 		return;
 	}
+	const cor_backtrace *bt = rt->backtrace;
 	json_key(j, "frames");
 	json_arr(j);
 	for (size_t i = 0; i < cor_backtrace_frame_count(bt); i++) {
@@ -85,56 +78,50 @@ static void json_frames(struct cli *cli, struct json *j, size_t ti)
 	json_arr_end(j);
 	json_key(j, "stop_reason");
 	json_str(j, cor_backtrace_stop_reason(bt));
-	cor_backtrace_free(bt);
 }
 
-static void json_threads(struct cli *cli, struct json *j, bool with_frames)
+static void json_threads(const struct cor_report *rep, struct json *j, bool with_frames)
 {
-	bool be = cor_core_info(cli->core)->big_endian;
+	bool be = rep->info->big_endian;
 	json_key(j, "threads");
 	json_arr(j);
-	size_t n = cor_core_thread_count(cli->core);
-	for (size_t pass = 0; pass < 2; pass++)
-	for (size_t i = 0; i < n; i++) {
-		const struct cor_thread *t = cor_core_thread(cli->core, i);
-		/* crashed thread first */
-		if ((pass == 0) != t->crashed || !thread_selected(cli, t))
-			continue;
+	for (size_t i = 0; i < rep->thread_count; i++) {
+		const struct cor_report_thread *rt = &rep->threads[i];
+		const struct cor_thread *t = rt->thread;
 		json_obj(j);
 		json_key(j, "tid"); json_int(j, t->tid);
 		json_key(j, "crashed"); json_bool(j, t->crashed);
 		json_key(j, "signal"); json_int(j, t->signal);
 		json_key(j, "pc"); json_hex(j, t->pc);
 		json_key(j, "sp"); json_hex(j, t->sp);
-		static const char *const sets[] = { "registers", "float_registers", "vector_registers", "other_registers" };
-		for (int s = 0; s < 4; s++) {
+		/* general and other registers together, then float, vector */
+		static const char *const sets[] = { "registers", "float_registers", "vector_registers" };
+		for (int s = 0; s < 3; s++) {
 			json_key(j, sets[s]);
 			json_obj(j);
 			for (size_t k = 0; k < t->register_count; k++) {
 				const struct cor_register *r = &t->registers[k];
 				bool gen = r->set == COR_REGS_GENERAL || r->set == COR_REGS_OTHER;
-				if (s == 0 ? !gen : (s == 3 ? false : (int)r->set != s))
+				if (s == 0 ? !gen : (int)r->set != s)
 					continue;
 				json_key(j, r->name);
 				json_reg_value(j, r, be);
 			}
 			json_obj_end(j);
-			if (s == 2)
-				break;
 		}
 		if (with_frames)
-			json_frames(cli, j, i);
+			json_frames(j, rt);
 		json_obj_end(j);
 	}
 	json_arr_end(j);
 }
 
-static void json_modules(struct cli *cli, struct json *j)
+static void json_modules(const struct cor_report *rep, struct json *j)
 {
 	json_key(j, "modules");
 	json_arr(j);
-	for (size_t i = 0; i < cor_core_module_count(cli->core); i++) {
-		const struct cor_module *m = cor_core_module(cli->core, i);
+	for (size_t i = 0; i < rep->module_count; i++) {
+		const struct cor_module *m = rep->modules[i];
 		json_obj(j);
 		json_key(j, "name"); json_str(j, m->name);
 		json_key(j, "path"); json_str(j, m->path);
@@ -150,10 +137,10 @@ static void json_modules(struct cli *cli, struct json *j)
 
 void print_json_report(struct cli *cli, bool with_frames)
 {
-	cor_core *c = cli->core;
-	const struct cor_process *p = cor_core_process(c);
-	const struct cor_signal *s = cor_core_signal(c);
-	const struct cor_core_info *in = cor_core_info(c);
+	const struct cor_report *rep = cli->rep;
+	const struct cor_process *p = rep->process;
+	const struct cor_signal *s = rep->signal;
+	const struct cor_core_info *in = rep->info;
 	struct json j;
 	json_init(&j, stdout);
 	json_obj(&j);
@@ -197,18 +184,17 @@ void print_json_report(struct cli *cli, bool with_frames)
 	}
 	json_obj_end(&j);
 
-	long ci = cor_core_crashed_thread(c);
 	json_key(&j, "crashed_tid");
-	if (ci >= 0) json_int(&j, cor_core_thread(c, (size_t)ci)->tid); else json_null(&j);
+	if (rep->crashed) json_int(&j, rep->crashed->tid); else json_null(&j);
 
-	json_threads(cli, &j, with_frames);
+	json_threads(rep, &j, with_frames);
 	if (with_frames)
-		json_modules(cli, &j);
+		json_modules(rep, &j);
 
 	json_key(&j, "mappings");
 	json_arr(&j);
-	for (size_t i = 0; i < cor_core_mapping_count(c); i++) {
-		const struct cor_mapping *m = cor_core_mapping(c, i);
+	for (size_t i = 0; i < rep->mapping_count; i++) {
+		const struct cor_mapping *m = &rep->mappings[i];
 		char perm[4] = { m->read ? 'r' : '-', m->write ? 'w' : '-', m->exec ? 'x' : '-', 0 };
 		json_obj(&j);
 		json_key(&j, "start"); json_hex(&j, m->start);
@@ -228,8 +214,8 @@ void print_json_report(struct cli *cli, bool with_frames)
 
 	json_key(&j, "auxv");
 	json_arr(&j);
-	for (size_t i = 0; i < cor_core_auxv_count(c); i++) {
-		const struct cor_auxv *a = cor_core_auxv(c, i);
+	for (size_t i = 0; i < rep->auxv_count; i++) {
+		const struct cor_auxv *a = &rep->auxv[i];
 		json_obj(&j);
 		json_key(&j, "type");
 		if (a->name) json_str(&j, a->name); else json_int(&j, (int64_t)a->type);
@@ -241,8 +227,8 @@ void print_json_report(struct cli *cli, bool with_frames)
 
 	json_key(&j, "notes");
 	json_arr(&j);
-	for (size_t i = 0; i < cor_core_note_count(c); i++) {
-		const struct cor_note *n = cor_core_note(c, i);
+	for (size_t i = 0; i < rep->note_count; i++) {
+		const struct cor_note *n = &rep->notes[i];
 		json_obj(&j);
 		json_key(&j, "name"); json_str(&j, n->name);
 		json_key(&j, "type"); json_int(&j, n->type);
@@ -252,13 +238,12 @@ void print_json_report(struct cli *cli, bool with_frames)
 		json_obj_end(&j);
 	}
 	json_arr_end(&j);
-	json_key(&j, "notes_omitted"); json_int(&j, (int64_t)cor_core_notes_omitted(c));
+	json_key(&j, "notes_omitted"); json_int(&j, (int64_t)rep->notes_omitted);
 
-	/* last, so that warnings found while unwinding are in */
 	json_key(&j, "warnings");
 	json_arr(&j);
-	for (size_t i = 0; i < cor_core_warning_count(c); i++)
-		json_str(&j, cor_core_warning(c, i));
+	for (size_t i = 0; i < rep->warning_count; i++)
+		json_str(&j, rep->warnings[i].message);
 	json_arr_end(&j);
 	json_obj_end(&j);
 	json_end(&j);
@@ -268,10 +253,10 @@ void print_json_report(struct cli *cli, bool with_frames)
 
 void print_info(struct cli *cli, FILE *f)
 {
-	cor_core *c = cli->core;
-	const struct cor_process *p = cor_core_process(c);
-	const struct cor_signal *s = cor_core_signal(c);
-	const struct cor_core_info *in = cor_core_info(c);
+	const struct cor_report *rep = cli->rep;
+	const struct cor_process *p = rep->process;
+	const struct cor_signal *s = rep->signal;
+	const struct cor_core_info *in = rep->info;
 	fprintf(f, "core:       %s (%s, ELF%d %s endian, %" PRIu64 " bytes%s)\n", cli->core_path,
 		in->arch_name, in->elf_class, in->big_endian ? "big" : "little", in->core_size,
 		in->truncated ? ", TRUNCATED" : "");
@@ -296,10 +281,9 @@ void print_info(struct cli *cli, FILE *f)
 		fprintf(f, "fault addr: 0x%" PRIx64 "\n", s->address);
 	if (s->have_sender)
 		fprintf(f, "sent by:    pid %d, uid %u\n", s->sender_pid, s->sender_uid);
-	long ci = cor_core_crashed_thread(c);
-	if (ci >= 0)
-		fprintf(f, "crashed:    thread %d (of %zu)\n", cor_core_thread(c, (size_t)ci)->tid,
-			cor_core_thread_count(c));
+	if (rep->crashed)
+		fprintf(f, "crashed:    thread %d (of %zu)\n", rep->crashed->tid,
+			cor_core_thread_count(cli->core));
 }
 
 static void print_reg(FILE *f, const struct cor_register *r, bool be)
@@ -316,7 +300,7 @@ static void print_reg(FILE *f, const struct cor_register *r, bool be)
 
 static void print_regs(struct cli *cli, FILE *f, const struct cor_thread *t, bool all)
 {
-	bool be = cor_core_info(cli->core)->big_endian;
+	bool be = cli->rep->info->big_endian;
 	int col = 0;
 	for (size_t k = 0; k < t->register_count; k++) {
 		const struct cor_register *r = &t->registers[k];
@@ -343,11 +327,11 @@ static void print_regs(struct cli *cli, FILE *f, const struct cor_thread *t, boo
 
 void print_threads(struct cli *cli, FILE *f, bool regs)
 {
-	cor_core *c = cli->core;
-	size_t n = cor_core_thread_count(c);
+	/* in note order */
+	size_t n = cor_core_thread_count(cli->core);
 	for (size_t i = 0; i < n; i++) {
-		const struct cor_thread *t = cor_core_thread(c, i);
-		if (!thread_selected(cli, t))
+		const struct cor_thread *t = cor_core_thread(cli->core, i);
+		if (cli->have_tid && t->tid != cli->tid)
 			continue;
 		fprintf(f, "thread %d%s: signal %d, pc 0x%" PRIx64 ", sp 0x%" PRIx64 "\n", t->tid,
 			t->crashed ? " (crashed)" : "", t->signal, t->pc, t->sp);
@@ -358,12 +342,12 @@ void print_threads(struct cli *cli, FILE *f, bool regs)
 
 void print_maps(struct cli *cli, FILE *f)
 {
-	cor_core *c = cli->core;
-	int w = cor_core_info(c)->elf_class == 32 ? 8 : 16;
+	const struct cor_report *rep = cli->rep;
+	int w = rep->info->elf_class == 32 ? 8 : 16;
 	fprintf(f, "%-*s %-*s %-4s %-10s %-7s %s\n", w + 2, "start", w + 2, "end", "perm",
 		"offset", "in-core", "path");
-	for (size_t i = 0; i < cor_core_mapping_count(c); i++) {
-		const struct cor_mapping *m = cor_core_mapping(c, i);
+	for (size_t i = 0; i < rep->mapping_count; i++) {
+		const struct cor_mapping *m = &rep->mappings[i];
 		fprintf(f, "0x%0*" PRIx64 " 0x%0*" PRIx64 " %c%c%c  0x%08" PRIx64 " %-7s %s\n",
 			w, m->start, w, m->end, m->read ? 'r' : '-', m->write ? 'w' : '-',
 			m->exec ? 'x' : '-', m->offset, in_core_text(m->in_core),
@@ -373,24 +357,24 @@ void print_maps(struct cli *cli, FILE *f)
 
 void print_notes(struct cli *cli, FILE *f)
 {
-	cor_core *c = cli->core;
+	const struct cor_report *rep = cli->rep;
 	fprintf(f, "%-8s %-22s %-12s %s\n", "owner", "type", "offset", "size");
-	for (size_t i = 0; i < cor_core_note_count(c); i++) {
-		const struct cor_note *n = cor_core_note(c, i);
+	for (size_t i = 0; i < rep->note_count; i++) {
+		const struct cor_note *n = &rep->notes[i];
 		char tbuf[32];
 		snprintf(tbuf, sizeof(tbuf), "0x%x", n->type);
 		fprintf(f, "%-8s %-22s 0x%08" PRIx64 "   %" PRIu64 "\n", n->name,
 			n->type_name ? n->type_name : tbuf, n->offset, n->size);
 	}
-	if (cor_core_notes_omitted(c))
-		fprintf(f, "(%" PRIu64 " more notes omitted: --max-notes)\n", cor_core_notes_omitted(c));
+	if (rep->notes_omitted)
+		fprintf(f, "(%" PRIu64 " more notes omitted: --max-notes)\n", rep->notes_omitted);
 }
 
 void print_auxv(struct cli *cli, FILE *f)
 {
-	cor_core *c = cli->core;
-	for (size_t i = 0; i < cor_core_auxv_count(c); i++) {
-		const struct cor_auxv *a = cor_core_auxv(c, i);
+	const struct cor_report *rep = cli->rep;
+	for (size_t i = 0; i < rep->auxv_count; i++) {
+		const struct cor_auxv *a = &rep->auxv[i];
 		char tbuf[32];
 		snprintf(tbuf, sizeof(tbuf), "%" PRIu64, a->type);
 		fprintf(f, "%-22s 0x%" PRIx64, a->name ? a->name : tbuf, a->value);
@@ -430,34 +414,27 @@ static void print_frame(FILE *f, size_t i, const struct cor_frame *fr)
 
 int print_backtraces(struct cli *cli, FILE *f, bool regs)
 {
-	cor_core *c = cli->core;
-	size_t n = cor_core_thread_count(c);
-	int rc = EXIT_OK, shown = 0;
-	for (size_t pass = 0; pass < 2; pass++)
-	for (size_t i = 0; i < n; i++) {
-		const struct cor_thread *t = cor_core_thread(c, i);
-		if ((pass == 0) != t->crashed || !thread_selected(cli, t))
-			continue;
-		shown++;
+	const struct cor_report *rep = cli->rep;
+	int rc = EXIT_OK;
+	for (size_t i = 0; i < rep->thread_count; i++) {
+		const struct cor_report_thread *rt = &rep->threads[i];
+		const struct cor_thread *t = rt->thread;
 		fprintf(f, "\nthread %d%s:\n", t->tid, t->crashed ? " (crashed)" : "");
-		cor_backtrace *bt;
-		cor_error *err = cor_core_backtrace(c, i, &bt);
-		if (err) {
-			fprintf(f, "  (no backtrace: %s)\n", cor_error_message(err));
-			cor_error_free(err);
+		if (rt->backtrace_error) {
+			fprintf(f, "  (no backtrace: %s)\n", rt->backtrace_error);
 			rc = EXIT_PARTIAL;
 		} else {
+			const cor_backtrace *bt = rt->backtrace;
 			for (size_t k = 0; k < cor_backtrace_frame_count(bt); k++)
 				print_frame(f, k, cor_backtrace_frame(bt, k));
 			const char *why = cor_backtrace_stop_reason(bt);
 			if (why)
 				fprintf(f, "  (stopped: %s)\n", why);
-			cor_backtrace_free(bt);
 		}
 		if (regs)
 			print_regs(cli, f, t, cli->all_regs);
 	}
-	if (cli->have_tid && !shown) {
+	if (cli->have_tid && !rep->thread_count) {
 		fprintf(stderr, "coroner: no thread %ld in %s\n", cli->tid, cli->core_path);
 		return EXIT_ERROR;
 	}
@@ -466,10 +443,10 @@ int print_backtraces(struct cli *cli, FILE *f, bool regs)
 
 void print_warnings(struct cli *cli, FILE *f)
 {
-	size_t n = cor_core_warning_count(cli->core);
-	if (!n)
+	const struct cor_report *rep = cli->rep;
+	if (!rep->warning_count)
 		return;
 	fprintf(f, "\nwarnings:\n");
-	for (size_t i = 0; i < n; i++)
-		fprintf(f, "  %s\n", cor_core_warning(cli->core, i));
+	for (size_t i = 0; i < rep->warning_count; i++)
+		fprintf(f, "  %s\n", rep->warnings[i].message);
 }

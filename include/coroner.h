@@ -315,6 +315,55 @@ void cor_backtrace_free(cor_backtrace *bt);
 
 const char *cor_frame_how_name(enum cor_frame_how how);
 
+/* ---- the report ----------------------------------------------------------
+ * Everything the coroner CLI prints, built once: the process, the signal,
+ * every thread (the crashed one first) with its backtrace, the modules,
+ * mappings, auxv, notes and the warnings. Owned by the caller (free with
+ * cor_report_free); it points into the core, so it must not outlive it. */
+
+struct cor_report_options {
+	size_t sz;                  /* sizeof(struct cor_report_options) */
+	bool backtraces;            /* unwind every thread (reported) */
+	bool have_tid;              /* only the thread with this tid */
+	int32_t tid;
+};
+#define COR_REPORT_OPTIONS_INIT { sizeof(struct cor_report_options), true, false, 0 }
+
+struct cor_report_thread {
+	const struct cor_thread *thread;
+	size_t index;                   /* for cor_core_thread() */
+	const cor_backtrace *backtrace; /* NULL without backtraces or on error */
+	const char *backtrace_error;    /* why there is no backtrace, or NULL */
+};
+
+struct cor_report {
+	const char *core_path;          /* as opened */
+	const struct cor_core_info *info;
+	const struct cor_process *process;
+	const struct cor_signal *signal;
+	const struct cor_thread *crashed;   /* the thread that took the signal, or NULL */
+	size_t thread_count;
+	const struct cor_report_thread *threads; /* crashed first, then note order */
+	size_t module_count;
+	const struct cor_module *const *modules; /* by address */
+	size_t mapping_count;
+	const struct cor_mapping *mappings;
+	size_t auxv_count;
+	const struct cor_auxv *auxv;
+	size_t note_count;
+	const struct cor_note *notes;
+	uint64_t notes_omitted;
+	size_t warning_count;           /* every warning, those of the backtraces too */
+	const struct cor_warning *warnings;
+};
+
+/* Builds the report. opts may be NULL (backtraces of every thread). A
+ * thread that cannot be unwound is reported with backtrace_error; with
+ * have_tid and no such thread, thread_count is 0. */
+cor_error *cor_core_report(cor_core *core, const struct cor_report_options *opts,
+			   const struct cor_report **out);
+void cor_report_free(const struct cor_report *report);
+
 #ifdef __cplusplus
 }
 #endif

@@ -6,6 +6,7 @@
 #include <string.h>
 #include <unistd.h>
 #include "core.h"
+#include "report.h"
 
 
 static char **dup_strv(const char *const *v)
@@ -312,4 +313,14 @@ cor_error *cor_core_backtrace(cor_core *c, size_t thread, cor_backtrace **out)
 		return cor_error_new(COR_ERR_UNSUPPORTED, "cannot unwind: machine %u not supported",
 				     c->proc.info.machine);
 	return backtrace_build(&c->unwinder, &c->sym, t, out);
+}
+
+cor_error *cor_core_report(cor_core *c, const struct cor_report_options *opts,
+			   const struct cor_report **out)
+{
+	struct report_parts p = {
+		.core_path = c->elf->path, .proc = &c->proc, .mem = &c->mem,
+		.modules = &c->modules, .unwinder = &c->unwinder, .sym = &c->sym, .warn = &c->warn,
+	};
+	return report_build(&p, opts, out);
 }
