@@ -16,7 +16,7 @@ struct dwarf_section {
 
 struct dwarf_sections {
 	struct dwarf_section info, abbrev, str, line, line_str, str_offsets,
-		addr, ranges, rnglists, aranges, loclists, names, gdb_index;
+		addr, ranges, rnglists, aranges;
 	/* dwz supplementary file (.gnu_debugaltlink / DW_FORM_*_sup), or NULL */
 	const struct dwarf_sections *alt;
 	bool be;

@@ -34,7 +34,6 @@ struct line_table {
 	const char *comp_dir;
 	uint16_t version;
 	uint8_t offset_size;
-	uint64_t end;
 	const char **dirs;
 	size_t ndirs, dirs_cap;
 	struct lfile *files;
@@ -386,7 +385,6 @@ static cor_error *read_header(struct line_table *lt, struct reader *r,
 	if (reader_left(r) < len)
 		return bad(lt, r, "unit length past end of section");
 	r->end = r->pos + len;
-	lt->end = reader_off(r) + len;
 	if (!reader_u16(r, &lt->version))
 		return bad(lt, r, "truncated header");
 	if (lt->version < 2 || lt->version > 5)
@@ -466,11 +464,6 @@ void line_table_free(struct line_table *lt)
 	free(lt->files);
 	free(lt->seqs);
 	free(lt);
-}
-
-uint64_t line_table_end(const struct line_table *lt)
-{
-	return lt->end;
 }
 
 static char *join(const char *a, const char *b)

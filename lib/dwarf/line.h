@@ -20,9 +20,6 @@ cor_error *line_table_new(const struct line_params *p, uint64_t off,
 			  struct line_table **out);
 void line_table_free(struct line_table *lt);
 
-/* Offset just past this program in .debug_line. */
-uint64_t line_table_end(const struct line_table *lt);
-
 /* The row with the greatest address <= pc in a sequence containing pc.
  * *file is the full path (NULL if the file index is bad or on no memory). */
 bool line_table_find(struct line_table *lt, uint64_t pc, const char **file,

@@ -68,7 +68,6 @@ static bool load_obj(const char *path, struct tobj *o)
 		{ ".debug_ranges", offsetof(struct dwarf_sections, ranges) },
 		{ ".debug_rnglists", offsetof(struct dwarf_sections, rnglists) },
 		{ ".debug_aranges", offsetof(struct dwarf_sections, aranges) },
-		{ ".debug_loclists", offsetof(struct dwarf_sections, loclists) },
 	};
 	for (unsigned i = 0; i < eh->shnum; i++) {
 		const char *n = names + sh[i].name;
