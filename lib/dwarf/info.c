@@ -5,34 +5,7 @@
 #include <string.h>
 #include "info.h"
 #include "line.h"
-
-enum {
-	AT_sibling = 0x01, AT_name = 0x03, AT_stmt_list = 0x10,
-	AT_low_pc = 0x11, AT_high_pc = 0x12, AT_language = 0x13,
-	AT_comp_dir = 0x1b, AT_abstract_origin = 0x31, AT_specification = 0x47,
-	AT_entry_pc = 0x52, AT_ranges = 0x55, AT_call_column = 0x57,
-	AT_call_file = 0x58, AT_call_line = 0x59, AT_linkage_name = 0x6e,
-	AT_str_offsets_base = 0x72, AT_addr_base = 0x73, AT_rnglists_base = 0x74,
-	AT_dwo_name = 0x76, AT_MIPS_linkage_name = 0x2007,
-	AT_GNU_dwo_name = 0x2130, AT_GNU_addr_base = 0x2133,
-};
-
-enum {
-	TAG_class_type = 0x02, TAG_lexical_block = 0x0b,
-	TAG_compile_unit = 0x11, TAG_structure_type = 0x13,
-	TAG_union_type = 0x17, TAG_inlined_subroutine = 0x1d,
-	TAG_with_stmt = 0x22, TAG_catch_block = 0x25, TAG_subprogram = 0x2e,
-	TAG_try_block = 0x32, TAG_namespace = 0x39, TAG_partial_unit = 0x3c,
-	TAG_skeleton_unit = 0x4a,
-};
-
-enum { UT_compile = 1, UT_type, UT_partial, UT_skeleton, UT_split_compile,
-	UT_split_type };
-
-enum {
-	RLE_end_of_list, RLE_base_addressx, RLE_startx_endx, RLE_startx_length,
-	RLE_offset_pair, RLE_base_address, RLE_start_end, RLE_start_length,
-};
+#include "form.h"
 
 /* Attributes kept when a DIE is read. */
 enum {
@@ -41,24 +14,10 @@ enum {
 	S_str_base, S_addr_base, S_rng_base, S_dwo, S_language, NSLOTS
 };
 
-/* Value classes of attribute forms. */
-enum vclass {
-	V_ADDR = 1, V_ADDRX, V_CONST, V_BLOCK, V_SECOFF, V_REF, V_REF_ALT,
-	V_REF_SIG, V_STR, V_STRP, V_LINE_STRP, V_STRP_ALT, V_STRX, V_RNGLISTX,
-	V_LOCLISTX,
-};
-
 #define MAX_REF_HOPS 16
-#define MAX_INDIRECT 8
 /* Range list entries one lookup may visit, beyond the sections' own size:
  * lists shared by many DIEs must not make the work quadratic. */
 #define RANGE_BUDGET (1u << 22)
-
-struct aval {
-	enum vclass cls;
-	uint64_t u;
-	const char *s;
-};
 
 struct abbrev_attr {
 	uint64_t name, form;
@@ -98,9 +57,10 @@ struct cu {
 	uint16_t version;
 	uint8_t unit_type, addr_size, offset_size;
 	uint8_t state;             /* 0 not loaded, 1 loaded, 2 bad */
-	bool split, partial, have_stmt, have_str_base, cpp;
+	bool split, partial, have_stmt, cpp;
 	struct abbrev_table *abbrev;
-	uint64_t base, str_base, addr_base, rng_base, stmt_list;
+	struct form_ctx fc;        /* reads its DIEs; str_base, addr_base */
+	uint64_t base, rng_base, stmt_list;
 	const char *comp_dir;
 	struct saved_err err;
 	bool lines_done, funcs_done;
@@ -149,7 +109,7 @@ struct die {
 	uint64_t off, next, tag;
 	bool children;
 	uint32_t have;
-	struct aval a[NSLOTS];
+	struct dwarf_value a[NSLOTS];
 };
 
 #define HAS(d, s) (((d)->have >> (s)) & 1)
@@ -206,24 +166,24 @@ static bool sec_index(const struct dfile *f, const struct dwarf_section *s,
 static int slot_of(uint64_t at)
 {
 	switch (at) {
-	case AT_sibling: return S_sibling;
-	case AT_name: return S_name;
-	case AT_linkage_name: case AT_MIPS_linkage_name: return S_linkage;
-	case AT_low_pc: return S_low;
-	case AT_high_pc: return S_high;
-	case AT_ranges: return S_ranges;
-	case AT_abstract_origin: return S_origin;
-	case AT_specification: return S_spec;
-	case AT_call_file: return S_call_file;
-	case AT_call_line: return S_call_line;
-	case AT_call_column: return S_call_col;
-	case AT_stmt_list: return S_stmt_list;
-	case AT_comp_dir: return S_comp_dir;
-	case AT_str_offsets_base: return S_str_base;
-	case AT_addr_base: case AT_GNU_addr_base: return S_addr_base;
-	case AT_rnglists_base: return S_rng_base;
-	case AT_dwo_name: case AT_GNU_dwo_name: return S_dwo;
-	case AT_language: return S_language;
+	case DW_AT_sibling: return S_sibling;
+	case DW_AT_name: return S_name;
+	case DW_AT_linkage_name: case DW_AT_MIPS_linkage_name: return S_linkage;
+	case DW_AT_low_pc: return S_low;
+	case DW_AT_high_pc: return S_high;
+	case DW_AT_ranges: return S_ranges;
+	case DW_AT_abstract_origin: return S_origin;
+	case DW_AT_specification: return S_spec;
+	case DW_AT_call_file: return S_call_file;
+	case DW_AT_call_line: return S_call_line;
+	case DW_AT_call_column: return S_call_col;
+	case DW_AT_stmt_list: return S_stmt_list;
+	case DW_AT_comp_dir: return S_comp_dir;
+	case DW_AT_str_offsets_base: return S_str_base;
+	case DW_AT_addr_base: case DW_AT_GNU_addr_base: return S_addr_base;
+	case DW_AT_rnglists_base: return S_rng_base;
+	case DW_AT_dwo_name: case DW_AT_GNU_dwo_name: return S_dwo;
+	case DW_AT_language: return S_language;
 	default: return -1;
 	}
 }
@@ -266,7 +226,7 @@ static cor_error *abbrev_decl(const struct dfile *f, struct reader *r,
 			return abbrev_bad(f, r, "truncated attribute specification");
 		if (!a.name && !a.form)
 			return NULL;
-		if (a.form == FORM_implicit_const && !reader_sleb(r, &a.implicit))
+		if (a.form == DW_FORM_implicit_const && !reader_sleb(r, &a.implicit))
 			return abbrev_bad(f, r, "truncated implicit constant");
 		a.slot = slot_of(a.name);
 		if (!COR_GROW(t->attrs, *attrs_cap, ab->attr + ab->nattr + 1))
@@ -394,16 +354,16 @@ static cor_error *unit_header(struct dfile *f, struct reader *r, struct cu *cu)
 		if (!reader_u8(&h, &cu->unit_type) || !reader_u8(&h, &cu->addr_size) ||
 		    !reader_uint(&h, cu->offset_size, &cu->abbrev_off))
 			goto trunc;
-		if (cu->unit_type == UT_skeleton || cu->unit_type == UT_split_compile)
+		if (cu->unit_type == DW_UT_skeleton || cu->unit_type == DW_UT_split_compile)
 			skip = 8;
-		else if (cu->unit_type == UT_type || cu->unit_type == UT_split_type)
+		else if (cu->unit_type == DW_UT_type || cu->unit_type == DW_UT_split_type)
 			skip = 8 + cu->offset_size;
 		else
 			skip = 0;
 		if (!reader_skip(&h, skip))
 			goto trunc;
 	} else {
-		cu->unit_type = UT_compile;
+		cu->unit_type = DW_UT_compile;
 		if (!reader_uint(&h, cu->offset_size, &cu->abbrev_off) ||
 		    !reader_u8(&h, &cu->addr_size))
 			goto trunc;
@@ -411,6 +371,11 @@ static cor_error *unit_header(struct dfile *f, struct reader *r, struct cu *cu)
 	if (cu->addr_size != 4 && cu->addr_size != 8 && cu->addr_size != 2)
 		cu->unit_type = 0;
 	cu->die_off = reader_off(&h);
+	cu->fc = (struct form_ctx){
+		.secs = f->s, .is_alt = f->is_alt, .version = cu->version,
+		.addr_size = cu->addr_size, .offset_size = cu->offset_size,
+		.unit_off = cu->off, .unit_end = cu->end,
+	};
 	return NULL;
 trunc:
 	return cor_error_format(f->s->path, cu->off, ".debug_info: truncated unit header");
@@ -453,134 +418,13 @@ static struct cu *cu_at(struct dfile *f, uint64_t off)
 	return &f->cus[lo - 1];
 }
 
-/* ---- attribute values (7.5.5) --------------------------------------- */
-
-static cor_error *read_form(const struct cu *cu, struct reader *r,
-			    uint64_t form, int64_t implicit, struct aval *v)
-{
-	uint64_t n;
-	unsigned hops = 0;
-	v->s = NULL;
-	v->u = 0;
-	while (form == FORM_indirect) {
-		if (hops++ >= MAX_INDIRECT || !reader_uleb(r, &form))
-			return fmt_err(cu, reader_off(r), "bad DW_FORM_indirect");
-		if (form == FORM_implicit_const)
-			return fmt_err(cu, reader_off(r), "DW_FORM_implicit_const via DW_FORM_indirect");
-	}
-	switch (form) {
-	case FORM_addr:
-		v->cls = V_ADDR;
-		if (!reader_uint(r, cu->addr_size, &v->u))
-			goto trunc;
-		return NULL;
-	case FORM_addrx: case FORM_GNU_addr_index:
-		v->cls = V_ADDRX;
-		goto uleb;
-	case FORM_addrx1: case FORM_addrx2: case FORM_addrx3: case FORM_addrx4:
-		v->cls = V_ADDRX;
-		n = form - FORM_addrx1 + 1;
-		goto fixed;
-	case FORM_block1: n = 1; goto block;
-	case FORM_block2: n = 2; goto block;
-	case FORM_block4: n = 4; goto block;
-	case FORM_block: case FORM_exprloc:
-		v->cls = V_BLOCK;
-		if (!reader_uleb(r, &v->u) || !reader_skip(r, v->u))
-			goto trunc;
-		return NULL;
-	case FORM_data1: case FORM_flag: v->cls = V_CONST; n = 1; goto fixed;
-	case FORM_data2: v->cls = V_CONST; n = 2; goto fixed;
-	case FORM_data4: v->cls = V_CONST; n = 4; goto fixed;
-	case FORM_data8: v->cls = V_CONST; n = 8; goto fixed;
-	case FORM_data16:
-		v->cls = V_BLOCK;
-		v->u = 16;
-		return reader_skip(r, 16) ? NULL : fmt_err(cu, reader_off(r), "truncated attribute");
-	case FORM_sdata:
-		v->cls = V_CONST;
-		return reader_sleb(r, (int64_t *)&v->u) ? NULL : fmt_err(cu, reader_off(r), "truncated attribute");
-	case FORM_udata:
-		v->cls = V_CONST;
-		goto uleb;
-	case FORM_flag_present:
-		v->cls = V_CONST;
-		v->u = 1;
-		return NULL;
-	case FORM_implicit_const:
-		v->cls = V_CONST;
-		v->u = (uint64_t)implicit;
-		return NULL;
-	case FORM_sec_offset:
-		v->cls = V_SECOFF;
-		n = cu->offset_size;
-		goto fixed;
-	case FORM_ref1: case FORM_ref2: case FORM_ref4: case FORM_ref8:
-		n = form == FORM_ref1 ? 1 : form == FORM_ref2 ? 2 : form == FORM_ref4 ? 4 : 8;
-		if (!reader_uint(r, (unsigned)n, &v->u))
-			goto trunc;
-		goto local_ref;
-	case FORM_ref_udata:
-		if (!reader_uleb(r, &v->u))
-			goto trunc;
-	local_ref:
-		v->cls = V_REF;
-		v->u = v->u < cu->end - cu->off ? cu->off + v->u : UINT64_MAX;
-		return NULL;
-	case FORM_ref_addr:
-		v->cls = V_REF;
-		n = cu->version <= 2 ? cu->addr_size : cu->offset_size;
-		goto fixed;
-	case FORM_ref_sig8:
-		v->cls = V_REF_SIG;
-		n = 8;
-		goto fixed;
-	case FORM_ref_sup4: v->cls = V_REF_ALT; n = 4; goto fixed;
-	case FORM_ref_sup8: v->cls = V_REF_ALT; n = 8; goto fixed;
-	case FORM_GNU_ref_alt: v->cls = V_REF_ALT; n = cu->offset_size; goto fixed;
-	case FORM_string:
-		v->cls = V_STR;
-		return reader_cstr(r, &v->s) ? NULL : fmt_err(cu, reader_off(r), "unterminated string");
-	case FORM_strp: v->cls = V_STRP; n = cu->offset_size; goto fixed;
-	case FORM_line_strp: v->cls = V_LINE_STRP; n = cu->offset_size; goto fixed;
-	case FORM_strp_sup: case FORM_GNU_strp_alt:
-		v->cls = V_STRP_ALT;
-		n = cu->offset_size;
-		goto fixed;
-	case FORM_strx: case FORM_GNU_str_index:
-		v->cls = V_STRX;
-		goto uleb;
-	case FORM_strx1: case FORM_strx2: case FORM_strx3: case FORM_strx4:
-		v->cls = V_STRX;
-		n = form - FORM_strx1 + 1;
-		goto fixed;
-	case FORM_rnglistx: v->cls = V_RNGLISTX; goto uleb;
-	case FORM_loclistx: v->cls = V_LOCLISTX; goto uleb;
-	default:
-		return cor_error_format(cu->f->s->path, reader_off(r),
-			"%s.debug_info: unknown attribute form 0x%" PRIx64,
-			cu->f->is_alt ? "(supplementary) " : "", form);
-	}
-block:
-	v->cls = V_BLOCK;
-	if (!reader_uint(r, (unsigned)n, &v->u) || !reader_skip(r, v->u))
-		goto trunc;
-	return NULL;
-fixed:
-	if (!reader_uint(r, (unsigned)n, &v->u))
-		goto trunc;
-	return NULL;
-uleb:
-	if (!reader_uleb(r, &v->u))
-		goto trunc;
-	return NULL;
-trunc:
-	return fmt_err(cu, reader_off(r), "truncated attribute");
-}
+/* ---- DIEs ------------------------------------------------------------ */
 
 static void die_reader(const struct cu *cu, struct reader *r)
 {
 	sec_reader(r, &cu->f->s->info, cu->f, cu->addr_size);
+	reader_where(r, cu->f->s->path,
+		     cu->f->is_alt ? "(supplementary) .debug_info" : ".debug_info", 0);
 	r->end = r->base + cu->end;
 }
 
@@ -605,13 +449,15 @@ static cor_error *die_read(const struct cu *cu, struct reader *r, struct die *d)
 		d->children = ab->children;
 		for (size_t i = 0; i < ab->nattr; i++) {
 			const struct abbrev_attr *a = &cu->abbrev->attrs[ab->attr + i];
-			struct aval v;
-			if ((err = read_form(cu, r, a->form, a->implicit, &v)))
-				return err;
-			if (a->slot >= 0) {
-				d->a[a->slot] = v;
+			if (a->slot < 0) {
+				err = dwarf_form_skip(&cu->fc, r, a->form, a->implicit);
+			} else {
+				err = dwarf_form_read(&cu->fc, r, a->form, a->implicit,
+						      &d->a[a->slot]);
 				d->have |= 1u << a->slot;
 			}
+			if (err)
+				return err;
 		}
 	}
 	d->next = reader_off(r);
@@ -627,56 +473,24 @@ static cor_error *die_at(const struct cu *cu, uint64_t off, struct die *d)
 	return die_read(cu, &r, d);
 }
 
-static bool val_addr(const struct cu *cu, const struct aval *v, uint64_t *out)
+static bool val_addr(const struct cu *cu, const struct dwarf_value *v, uint64_t *out)
 {
-	if (v->cls == V_ADDR) {
-		*out = v->u;
-		return true;
-	}
-	if (v->cls != V_ADDRX)
-		return false;
-	return sec_index(cu->f, &cu->f->s->addr, cu->addr_base, v->u,
-			 cu->addr_size, out);
+	return dwarf_value_addr(&cu->fc, v, out);
 }
 
-static const char *val_str(const struct cu *cu, const struct aval *v)
+static const char *val_str(const struct cu *cu, const struct dwarf_value *v)
 {
-	const struct dwarf_sections *s = cu->f->s;
-	const char *str = NULL;
-	switch (v->cls) {
-	case V_STR:
-		return v->s;
-	case V_STRP:
-		dwarf_sec_str(&s->str, v->u, &str);
-		return str;
-	case V_LINE_STRP:
-		dwarf_sec_str(&s->line_str, v->u, &str);
-		return str;
-	case V_STRP_ALT:
-		if (!cu->f->is_alt && s->alt)
-			dwarf_sec_str(&s->alt->str, v->u, &str);
-		return str;
-	case V_STRX:
-		dwarf_strx(s, cu->str_base, v->u, cu->offset_size, &str);
-		return str;
-	default:
-		return NULL;
-	}
-}
-
-static bool val_const(const struct aval *v, uint64_t *out)
-{
-	if (v->cls != V_CONST)
-		return false;
-	*out = v->u;
-	return true;
+	const char *str;
+	return dwarf_value_str(&cu->fc, v, &str) ? str : NULL;
 }
 
 /* ---- loading a unit's top DIE ---------------------------------------- */
 
 static bool is_cpp(uint64_t lang)
 {
-	return lang == 0x04 || lang == 0x1a || lang == 0x1b || lang == 0x21;
+	/* DW_LANG_OCaml as before: DW_LANG_C_plus_plus_03 was likely meant */
+	return lang == DW_LANG_C_plus_plus || lang == DW_LANG_C_plus_plus_11 ||
+	       lang == DW_LANG_OCaml || lang == DW_LANG_C_plus_plus_14;
 }
 
 static cor_error *cu_top(struct cu *cu)
@@ -684,35 +498,35 @@ static cor_error *cu_top(struct cu *cu)
 	struct die d;
 	cor_error *err;
 	uint64_t v;
-	if (cu->unit_type != UT_compile && cu->unit_type != UT_partial &&
-	    cu->unit_type != UT_skeleton)
+	if (cu->unit_type != DW_UT_compile && cu->unit_type != DW_UT_partial &&
+	    cu->unit_type != DW_UT_skeleton)
 		return fmt_err(cu, cu->off, "unsupported unit type or version");
 	if ((err = abbrev_get(cu->f, cu->abbrev_off, &cu->abbrev)) ||
 	    (err = die_at(cu, cu->die_off, &d)))
 		return err;
-	if (d.tag == TAG_partial_unit)
+	if (d.tag == DW_TAG_partial_unit)
 		cu->partial = true;
-	else if (d.tag == TAG_skeleton_unit || HAS(&d, S_dwo))
+	else if (d.tag == DW_TAG_skeleton_unit || HAS(&d, S_dwo))
 		cu->split = true;
-	else if (d.tag != TAG_compile_unit)
+	else if (d.tag != DW_TAG_compile_unit)
 		return fmt_err(cu, d.off, "unit DIE is not a compile unit");
-	cu->str_base = cu->addr_base = cu->offset_size == 8 ? 16 : 8;
+	cu->fc.str_base = cu->fc.addr_base = cu->offset_size == 8 ? 16 : 8;
 	cu->rng_base = cu->offset_size == 8 ? 20 : 12;
 	if (HAS(&d, S_str_base))
-		cu->str_base = d.a[S_str_base].u;
+		cu->fc.str_base = d.a[S_str_base].u;
 	if (HAS(&d, S_addr_base))
-		cu->addr_base = d.a[S_addr_base].u;
+		cu->fc.addr_base = d.a[S_addr_base].u;
 	if (HAS(&d, S_rng_base))
 		cu->rng_base = d.a[S_rng_base].u;
 	if (HAS(&d, S_low))
 		val_addr(cu, &d.a[S_low], &cu->base);
-	if (HAS(&d, S_stmt_list) && d.a[S_stmt_list].cls != V_BLOCK) {
+	if (HAS(&d, S_stmt_list) && d.a[S_stmt_list].cls != DW_V_BLOCK) {
 		cu->have_stmt = true;
 		cu->stmt_list = d.a[S_stmt_list].u;
 	}
 	if (HAS(&d, S_comp_dir))
 		cu->comp_dir = val_str(cu, &d.a[S_comp_dir]);
-	if (HAS(&d, S_language) && val_const(&d.a[S_language], &v))
+	if (HAS(&d, S_language) && dwarf_value_const(&d.a[S_language], &v))
 		cu->cpp = is_cpp(v);
 	return NULL;
 }
@@ -767,40 +581,40 @@ static cor_error *rnglists(const struct cu *cu, uint64_t off, range_fn *fn, void
 		if (!reader_u8(&r, &kind))
 			goto trunc;
 		switch (kind) {
-		case RLE_end_of_list:
+		case DW_RLE_end_of_list:
 			return NULL;
-		case RLE_base_addressx:
+		case DW_RLE_base_addressx:
 			if (!reader_uleb(&r, &a))
 				goto trunc;
-			if (!sec_index(f, &f->s->addr, cu->addr_base, a, cu->addr_size, &base))
+			if (!sec_index(f, &f->s->addr, cu->fc.addr_base, a, cu->addr_size, &base))
 				goto badx;
 			continue;
-		case RLE_startx_endx:
-		case RLE_startx_length:
+		case DW_RLE_startx_endx:
+		case DW_RLE_startx_length:
 			if (!reader_uleb(&r, &a) || !reader_uleb(&r, &b))
 				goto trunc;
-			if (!sec_index(f, &f->s->addr, cu->addr_base, a, cu->addr_size, &a) ||
-			    (kind == RLE_startx_endx &&
-			     !sec_index(f, &f->s->addr, cu->addr_base, b, cu->addr_size, &b)))
+			if (!sec_index(f, &f->s->addr, cu->fc.addr_base, a, cu->addr_size, &a) ||
+			    (kind == DW_RLE_startx_endx &&
+			     !sec_index(f, &f->s->addr, cu->fc.addr_base, b, cu->addr_size, &b)))
 				goto badx;
-			if (kind == RLE_startx_length)
+			if (kind == DW_RLE_startx_length)
 				b += a;
 			break;
-		case RLE_offset_pair:
+		case DW_RLE_offset_pair:
 			if (!reader_uleb(&r, &a) || !reader_uleb(&r, &b))
 				goto trunc;
 			a += base;
 			b += base;
 			break;
-		case RLE_base_address:
+		case DW_RLE_base_address:
 			if (!reader_addr(&r, &base))
 				goto trunc;
 			continue;
-		case RLE_start_end:
+		case DW_RLE_start_end:
 			if (!reader_addr(&r, &a) || !reader_addr(&r, &b))
 				goto trunc;
 			break;
-		case RLE_start_length:
+		case DW_RLE_start_length:
 			if (!reader_addr(&r, &a) || !reader_uleb(&r, &b))
 				goto trunc;
 			b += a;
@@ -853,7 +667,7 @@ static cor_error *die_ranges(const struct cu *cu, const struct die *d,
 	if (HAS(d, S_low) && HAS(d, S_high)) {
 		if (!val_addr(cu, &d->a[S_low], &lo))
 			return fmt_err(cu, d->off, "bad DW_AT_low_pc");
-		if (val_const(&d->a[S_high], &hi))
+		if (dwarf_value_const(&d->a[S_high], &hi))
 			hi += lo;
 		else if (!val_addr(cu, &d->a[S_high], &hi))
 			return fmt_err(cu, d->off, "bad DW_AT_high_pc");
@@ -865,13 +679,13 @@ static cor_error *die_ranges(const struct cu *cu, const struct die *d,
 	if (!HAS(d, S_ranges))
 		return NULL;
 	*have = true;
-	const struct aval *v = &d->a[S_ranges];
-	if (v->cls == V_RNGLISTX) {
+	const struct dwarf_value *v = &d->a[S_ranges];
+	if (v->cls == DW_V_RNGLISTX) {
 		if (!sec_index(cu->f, &cu->f->s->rnglists, cu->rng_base, v->u,
 			       cu->offset_size, &off))
 			return fmt_err(cu, d->off, "bad DW_FORM_rnglistx index");
 		off += cu->rng_base;
-	} else if (v->cls == V_SECOFF || v->cls == V_CONST) {
+	} else if (v->cls == DW_V_SECOFF || v->cls == DW_V_CONST) {
 		off = v->u;
 	} else {
 		return fmt_err(cu, d->off, "bad DW_AT_ranges form");
@@ -1109,7 +923,7 @@ static cor_error *funcs_walk(const struct dwarf_info *di, struct cu *cu)
 			depth--;
 			continue;
 		}
-		if (d.tag == TAG_subprogram) {
+		if (d.tag == DW_TAG_subprogram) {
 			fa.die = d.off;
 			if ((err = die_ranges(cu, &d, func_add, &fa, &have)))
 				return err;
@@ -1168,9 +982,9 @@ struct chain {
 
 static bool is_block(uint64_t tag)
 {
-	return tag == TAG_lexical_block || tag == TAG_inlined_subroutine ||
-	       tag == TAG_try_block || tag == TAG_catch_block ||
-	       tag == TAG_with_stmt;
+	return tag == DW_TAG_lexical_block || tag == DW_TAG_inlined_subroutine ||
+	       tag == DW_TAG_try_block || tag == DW_TAG_catch_block ||
+	       tag == DW_TAG_with_stmt;
 }
 
 /* Skips the children of d (DW_AT_sibling when usable). */
@@ -1180,7 +994,7 @@ static cor_error *skip_children(const struct dwarf_info *di, const struct cu *cu
 	uint32_t depth = 1;
 	struct die c;
 	cor_error *err;
-	if (HAS(d, S_sibling) && d->a[S_sibling].cls == V_REF &&
+	if (HAS(d, S_sibling) && d->a[S_sibling].cls == DW_V_REF &&
 	    d->a[S_sibling].u > d->off && d->a[S_sibling].u <= cu->end &&
 	    reader_seek(r, d->a[S_sibling].u))
 		return NULL;
@@ -1224,10 +1038,10 @@ static cor_error *inline_chain(const struct dwarf_info *di, const struct cu *cu,
 		if (descend) {
 			if ((err = die_ranges(cu, &d, contains_fn, &ca, &have)))
 				return err;
-			if (have ? !ca.in : d.tag == TAG_inlined_subroutine)
+			if (have ? !ca.in : d.tag == DW_TAG_inlined_subroutine)
 				descend = false;
 		}
-		if (descend && ca.in && d.tag == TAG_inlined_subroutine) {
+		if (descend && ca.in && d.tag == DW_TAG_inlined_subroutine) {
 			while (*nch && ch[*nch - 1].depth >= depth)
 				(*nch)--;
 			ch[(*nch)++] = (struct chain){ d.off, depth };
@@ -1247,13 +1061,13 @@ static cor_error *inline_chain(const struct dwarf_info *di, const struct cu *cu,
 /* ---- names ------------------------------------------------------------ */
 
 static struct cu *ref_unit(struct dwarf_info *di, const struct cu *cu,
-			   const struct aval *v, uint64_t *off)
+			   const struct dwarf_value *v, uint64_t *off)
 {
 	struct dfile *f;
 	struct cu *target;
-	if (v->cls == V_REF)
+	if (v->cls == DW_V_REF)
 		f = cu->f;
-	else if (v->cls == V_REF_ALT && !cu->f->is_alt && di->alt.s)
+	else if (v->cls == DW_V_REF_ALT && !cu->f->is_alt && di->alt.s)
 		f = &di->alt;
 	else
 		return NULL;
@@ -1272,8 +1086,8 @@ static struct cu *ref_unit(struct dwarf_info *di, const struct cu *cu,
 
 static bool qualifier_tag(uint64_t tag)
 {
-	return tag == TAG_namespace || tag == TAG_class_type ||
-	       tag == TAG_structure_type || tag == TAG_union_type;
+	return tag == DW_TAG_namespace || tag == DW_TAG_class_type ||
+	       tag == DW_TAG_structure_type || tag == DW_TAG_union_type;
 }
 
 /* Prefixes "ns::cls::" from the DIEs enclosing off (C++ without a linkage
@@ -1307,7 +1121,7 @@ static const char *qualify(struct dwarf_info *di, const struct cu *cu,
 		}
 		if (!d.children)
 			continue;
-		if (HAS(&d, S_sibling) && d.a[S_sibling].cls == V_REF &&
+		if (HAS(&d, S_sibling) && d.a[S_sibling].cls == DW_V_REF &&
 		    d.a[S_sibling].u > d.off && d.a[S_sibling].u <= off) {
 			if (!reader_seek(&r, d.a[S_sibling].u))
 				return name;
@@ -1347,7 +1161,7 @@ static void resolve_name(struct dwarf_info *di, const struct cu *cu,
 	struct die d;
 	*name = *linkage = NULL;
 	for (unsigned hops = 0; hops < MAX_REF_HOPS; hops++) {
-		const struct aval *next;
+		const struct dwarf_value *next;
 		cor_error *err = die_at(cu, off, &d);
 		if (err) {
 			cor_error_free(err);
@@ -1389,7 +1203,7 @@ static cor_error *cu_lines(struct cu *cu, struct line_table **out)
 	if (cu->have_stmt) {
 		struct line_params p = {
 			.secs = cu->f->s, .comp_dir = cu->comp_dir,
-			.addr_size = cu->addr_size, .str_offsets_base = cu->str_base,
+			.addr_size = cu->addr_size, .str_offsets_base = cu->fc.str_base,
 			.have_str_offsets_base = true,
 		};
 		err = line_table_new(&p, cu->stmt_list, &cu->lines);
@@ -1550,22 +1364,22 @@ static void scope_fill(struct dwarf_info *di, struct cu *cu, uint64_t off,
 		cor_error_free(err);
 		return;
 	}
-	sc->is_inline = d.tag == TAG_inlined_subroutine;
+	sc->is_inline = d.tag == DW_TAG_inlined_subroutine;
 	if (!HAS(&d, S_low) || !val_addr(cu, &d.a[S_low], &sc->low_pc)) {
 		cor_error_free(die_ranges(cu, &d, contains_fn, &ca, &have));
 		sc->low_pc = ca.first;
 	}
 	if (!sc->is_inline)
 		return;
-	if (HAS(&d, S_call_file) && val_const(&d.a[S_call_file], &v)) {
+	if (HAS(&d, S_call_file) && dwarf_value_const(&d.a[S_call_file], &v)) {
 		struct line_table *lt;
 		cor_error_free(cu_lines(cu, &lt));
 		if (lt)
 			sc->call_file = line_table_file(lt, v);
 	}
-	if (HAS(&d, S_call_line) && val_const(&d.a[S_call_line], &v))
+	if (HAS(&d, S_call_line) && dwarf_value_const(&d.a[S_call_line], &v))
 		sc->call_line = (uint32_t)v;
-	if (HAS(&d, S_call_col) && val_const(&d.a[S_call_col], &v))
+	if (HAS(&d, S_call_col) && dwarf_value_const(&d.a[S_call_col], &v))
 		sc->call_column = (uint32_t)v;
 }
 

@@ -2,8 +2,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "line.h"
-
-enum { LNCT_path = 1, LNCT_directory_index = 2 };
+#include "form.h"
 
 enum {
 	LNS_copy = 1, LNS_advance_pc, LNS_advance_line, LNS_set_file,
@@ -69,72 +68,49 @@ struct fval {
 	const char *s;
 };
 
-static cor_error *bad(const struct line_table *lt, const struct reader *r,
-		      const char *what)
+/* The forms an entry format may use (6.2.4.1). */
+static bool entry_form(uint64_t form)
 {
-	return cor_error_format(lt->secs->path, reader_off(r),
-				".debug_line: %s", what);
+	switch (form) {
+	case DW_FORM_string: case DW_FORM_line_strp: case DW_FORM_strp:
+	case DW_FORM_strx: case DW_FORM_strx1: case DW_FORM_strx2:
+	case DW_FORM_strx3: case DW_FORM_strx4:
+	case DW_FORM_udata: case DW_FORM_sdata: case DW_FORM_data1:
+	case DW_FORM_flag: case DW_FORM_data2: case DW_FORM_data4:
+	case DW_FORM_data8: case DW_FORM_sec_offset: case DW_FORM_data16:
+	case DW_FORM_block: case DW_FORM_block1: case DW_FORM_block2:
+	case DW_FORM_block4:
+		return true;
+	default:
+		return false;
+	}
 }
 
-static bool strx(const struct line_table *lt, uint64_t idx, const char **out)
+/* Reads one value of an entry format: a constant, or a string found. */
+static cor_error *read_entry_value(const struct form_ctx *c, struct reader *r,
+				   uint64_t form, struct fval *v)
 {
-	const struct line_params *p = lt->p;
-	return dwarf_strx(p->secs, p->have_str_offsets_base ? p->str_offsets_base : 8,
-			  idx, lt->offset_size, out);
-}
-
-/* Reads one value of an entry format (6.2.4.1). */
-static cor_error *read_form(struct line_table *lt, struct reader *r,
-			    uint64_t form, struct fval *v)
-{
-	uint64_t n = 0;
+	struct dwarf_value dv;
+	cor_error *err;
 	v->u = 0;
 	v->s = NULL;
-	switch (form) {
-	case FORM_string:
-		return reader_cstr(r, &v->s) ? NULL : bad(lt, r, "unterminated string");
-	case FORM_line_strp:
-	case FORM_strp:
-		if (!reader_uint(r, lt->offset_size, &n))
-			break;
-		if (!dwarf_sec_str(form == FORM_strp ? &lt->secs->str : &lt->secs->line_str,
-			     n, &v->s))
-			return bad(lt, r, "string offset out of range");
+	if (!entry_form(form))
+		return reader_error(r, "unsupported form in entry format");
+	if ((err = dwarf_form_read(c, r, form, 0, &dv)))
+		return err;
+	switch (dv.cls) {
+	case DW_V_CONST: case DW_V_SECOFF:
+		v->u = dv.u;
 		return NULL;
-	case FORM_strx:
-	case FORM_strx1: case FORM_strx2: case FORM_strx3: case FORM_strx4:
-		if (form == FORM_strx ? !reader_uleb(r, &n) :
-		    !reader_uint(r, form - FORM_strx1 + 1, &n))
-			break;
-		if (!strx(lt, n, &v->s))
-			return bad(lt, r, "string index out of range");
+	case DW_V_STR: case DW_V_STRP: case DW_V_LINE_STRP: case DW_V_STRX:
+		if (!dwarf_value_str(c, &dv, &v->s))
+			return reader_error(r, "%s", dv.cls == DW_V_STRX ?
+					    "string index out of range" :
+					    "string offset out of range");
 		return NULL;
-	case FORM_udata:
-		return reader_uleb(r, &v->u) ? NULL : bad(lt, r, "truncated header");
-	case FORM_sdata:
-		return reader_sleb(r, (int64_t *)&v->u) ? NULL : bad(lt, r, "truncated header");
-	case FORM_data1: case FORM_flag:
-		return reader_uint(r, 1, &v->u) ? NULL : bad(lt, r, "truncated header");
-	case FORM_data2:
-		return reader_uint(r, 2, &v->u) ? NULL : bad(lt, r, "truncated header");
-	case FORM_data4:
-		return reader_uint(r, 4, &v->u) ? NULL : bad(lt, r, "truncated header");
-	case FORM_data8:
-		return reader_uint(r, 8, &v->u) ? NULL : bad(lt, r, "truncated header");
-	case FORM_sec_offset:
-		return reader_uint(r, lt->offset_size, &v->u) ? NULL : bad(lt, r, "truncated header");
-	case FORM_data16:
-		return reader_skip(r, 16) ? NULL : bad(lt, r, "truncated header");
-	case FORM_block:
-	case FORM_block1: case FORM_block2: case FORM_block4:
-		if (form == FORM_block ? !reader_uleb(r, &n) :
-		    !reader_uint(r, form == FORM_block1 ? 1 : form == FORM_block2 ? 2 : 4, &n))
-			break;
-		return reader_skip(r, n) ? NULL : bad(lt, r, "truncated block");
 	default:
-		return bad(lt, r, "unsupported form in entry format");
+		return NULL;
 	}
-	return bad(lt, r, "truncated header");
 }
 
 static bool add_dir(struct line_table *lt, const char *d)
@@ -161,7 +137,7 @@ static cor_error *read_v4_tables(struct line_table *lt, struct reader *r)
 	uint64_t dir, skip;
 	for (;;) {
 		if (!reader_cstr(r, &s))
-			return bad(lt, r, "truncated include_directories");
+			return reader_error(r, "truncated include_directories");
 		if (!*s)
 			break;
 		if (!add_dir(lt, s))
@@ -169,12 +145,12 @@ static cor_error *read_v4_tables(struct line_table *lt, struct reader *r)
 	}
 	for (;;) {
 		if (!reader_cstr(r, &s))
-			return bad(lt, r, "truncated file_names");
+			return reader_error(r, "truncated file_names");
 		if (!*s)
 			break;
 		if (!reader_uleb(r, &dir) || !reader_uleb(r, &skip) ||
 		    !reader_uleb(r, &skip))
-			return bad(lt, r, "truncated file entry");
+			return reader_error(r, "truncated file entry");
 		if (!add_file(lt, s, dir))
 			return &cor_enomem;
 	}
@@ -186,26 +162,33 @@ static cor_error *read_v5_table(struct line_table *lt, struct reader *r, bool fi
 {
 	uint64_t fmt[255][2], count;
 	uint8_t nfmt;
+	const struct line_params *p = lt->p;
+	const struct form_ctx fc = {
+		.secs = lt->secs, .version = lt->version, .addr_size = p->addr_size,
+		.offset_size = lt->offset_size,
+		.str_base = p->have_str_offsets_base ? p->str_offsets_base : 8,
+		.truncated = "truncated header",
+	};
 	if (!reader_u8(r, &nfmt))
-		return bad(lt, r, "truncated entry format");
+		return reader_error(r, "truncated entry format");
 	for (unsigned i = 0; i < nfmt; i++)
 		if (!reader_uleb(r, &fmt[i][0]) || !reader_uleb(r, &fmt[i][1]))
-			return bad(lt, r, "truncated entry format");
+			return reader_error(r, "truncated entry format");
 	if (!reader_uleb(r, &count))
-		return bad(lt, r, "truncated entry count");
+		return reader_error(r, "truncated entry count");
 	if (count > reader_left(r) || (count && !nfmt))
-		return bad(lt, r, "entry count exceeds header");
+		return reader_error(r, "entry count exceeds header");
 	for (uint64_t k = 0; k < count; k++) {
 		const char *path = NULL;
 		uint64_t dir = 0;
 		for (unsigned i = 0; i < nfmt; i++) {
 			struct fval v;
-			cor_error *err = read_form(lt, r, fmt[i][1], &v);
+			cor_error *err = read_entry_value(&fc, r, fmt[i][1], &v);
 			if (err)
 				return err;
-			if (fmt[i][0] == LNCT_path)
+			if (fmt[i][0] == DW_LNCT_path)
 				path = v.s;
-			else if (fmt[i][0] == LNCT_directory_index)
+			else if (fmt[i][0] == DW_LNCT_directory_index)
 				dir = v.u;
 		}
 		if (!path)
@@ -269,7 +252,7 @@ static cor_error *extended(struct line_table *lt, struct reader *r,
 	uint8_t op;
 	const char *name;
 	if (!reader_uleb(r, &len) || reader_left(r) < len)
-		return bad(lt, r, "truncated extended opcode");
+		return reader_error(r, "truncated extended opcode");
 	x = *r;
 	x.end = r->pos + len;
 	r->pos = x.end;
@@ -280,13 +263,13 @@ static cor_error *extended(struct line_table *lt, struct reader *r,
 		return end_seq(lt, st);
 	case LNE_set_address:
 		if (len - 1 == 0 || len - 1 > 8)
-			return bad(lt, &x, "bad DW_LNE_set_address size");
+			return reader_error(&x, "bad DW_LNE_set_address size");
 		reader_uint(&x, (unsigned)(len - 1), &st->addr);
 		st->op_index = 0;
 		return NULL;
 	case LNE_define_file:
 		if (!reader_cstr(&x, &name) || !reader_uleb(&x, &v))
-			return bad(lt, &x, "truncated DW_LNE_define_file");
+			return reader_error(&x, "truncated DW_LNE_define_file");
 		/* the indexing pass registered it already */
 		return lt->search || add_file(lt, name, v) ? NULL : &cor_enomem;
 	default:
@@ -313,9 +296,9 @@ static cor_error *standard(struct line_table *lt, const struct lhdr *h,
 		st->line += (uint64_t)s;
 		return NULL;
 	case LNS_set_file:
-		return reader_uleb(r, &st->file) ? NULL : bad(lt, r, "truncated opcode");
+		return reader_uleb(r, &st->file) ? NULL : reader_error(r, "truncated opcode");
 	case LNS_set_column:
-		return reader_uleb(r, &st->col) ? NULL : bad(lt, r, "truncated opcode");
+		return reader_uleb(r, &st->col) ? NULL : reader_error(r, "truncated opcode");
 	case LNS_const_add_pc:
 		advance(h, st, (255u - h->opcode_base) / h->line_range);
 		return NULL;
@@ -332,10 +315,10 @@ static cor_error *standard(struct line_table *lt, const struct lhdr *h,
 		/* LNS_set_isa and unknown opcodes: skip their uleb operands */
 		for (unsigned i = 0; i < h->std_len[op - 1]; i++)
 			if (!reader_uleb(r, &u))
-				return bad(lt, r, "truncated opcode");
+				return reader_error(r, "truncated opcode");
 		return NULL;
 	}
-	return bad(lt, r, "truncated opcode");
+	return reader_error(r, "truncated opcode");
 }
 
 static cor_error *run_program(struct line_table *lt, const struct lhdr *h,
@@ -373,26 +356,26 @@ static cor_error *read_header(struct line_table *lt, struct reader *r,
 	uint8_t u8;
 	cor_error *err;
 	if (!reader_uint(r, 4, &len))
-		return bad(lt, r, "truncated unit length");
+		return reader_error(r, "truncated unit length");
 	lt->offset_size = 4;
 	if (len == 0xffffffff) {
 		lt->offset_size = 8;
 		if (!reader_uint(r, 8, &len))
-			return bad(lt, r, "truncated unit length");
+			return reader_error(r, "truncated unit length");
 	} else if (len >= 0xfffffff0) {
-		return bad(lt, r, "reserved unit length");
+		return reader_error(r, "reserved unit length");
 	}
 	if (reader_left(r) < len)
-		return bad(lt, r, "unit length past end of section");
+		return reader_error(r, "unit length past end of section");
 	r->end = r->pos + len;
 	if (!reader_u16(r, &lt->version))
-		return bad(lt, r, "truncated header");
+		return reader_error(r, "truncated header");
 	if (lt->version < 2 || lt->version > 5)
-		return bad(lt, r, "unsupported line table version");
+		return reader_error(r, "unsupported line table version");
 	if (lt->version >= 5 && (!reader_u8(r, &u8) || !reader_u8(r, &u8)))
-		return bad(lt, r, "truncated header");
+		return reader_error(r, "truncated header");
 	if (!reader_uint(r, lt->offset_size, &hlen) || reader_left(r) < hlen)
-		return bad(lt, r, "header length past end of unit");
+		return reader_error(r, "header length past end of unit");
 	*prog = *r;
 	prog->pos = r->pos + hlen;
 	r->end = prog->pos;
@@ -402,9 +385,9 @@ static cor_error *read_header(struct line_table *lt, struct reader *r,
 	    !reader_u8(r, &u8) || !reader_sint(r, 1, &h->line_base) ||
 	    !reader_u8(r, &h->line_range) || !reader_u8(r, &h->opcode_base) ||
 	    !reader_bytes(r, h->opcode_base ? h->opcode_base - 1u : 0, &h->std_len))
-		return bad(lt, r, "truncated header");
+		return reader_error(r, "truncated header");
 	if (!h->line_range || !h->opcode_base)
-		return bad(lt, r, "zero line_range or opcode_base");
+		return reader_error(r, "zero line_range or opcode_base");
 	if (!h->max_ops)
 		h->max_ops = 1;
 	if (lt->version < 5)
@@ -436,8 +419,9 @@ cor_error *line_table_new(const struct line_params *p, uint64_t off,
 	lt->p = p;
 	lt->comp_dir = p->comp_dir;
 	dwarf_reader(&r, sec, p->secs->be, p->addr_size);
+	reader_where(&r, p->secs->path, ".debug_line", 0);
 	if (!reader_seek(&r, off) || reader_at_end(&r))
-		err = bad(lt, &r, "line program offset out of range");
+		err = reader_error(&r, "line program offset out of range");
 	else if (!(err = read_header(lt, &r, &lt->h, &prog))) {
 		lt->prog = prog;
 		err = run_program(lt, &lt->h, &prog);
