@@ -433,15 +433,7 @@ static cor_error *build_index(struct cfi_table *t)
 static cor_error *index_lookup(struct cfi_table *t, uint64_t pc, struct cie *c,
 			       struct fde *f)
 {
-	size_t lo = 0, hi = t->nidx;
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-		if (t->idx[mid].begin <= pc)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	for (size_t i = lo, n = 0; i > 0 && n < OVERLAP_SCAN; i--, n++)
+	for (size_t i = COR_UPPER_BOUND(t->idx, t->nidx, .begin, pc), n = 0; i > 0 && n < OVERLAP_SCAN; i--, n++)
 		if (pc < t->idx[i - 1].end)
 			return fde_at(t, t->idx[i - 1].off, c, f);
 	return cor_error_addr(COR_ERR_NOT_FOUND, pc, "%s: %s: no FDE for 0x%" PRIx64,
@@ -494,6 +486,8 @@ static cor_error *hdr_lookup(struct cfi_table *t, uint64_t pc, struct cie *c,
 {
 	uint64_t lo = 0, hi = t->hdr_count, loc, addr;
 	cor_error *err;
+	/* the entries are decoded one by one (hdr_entry), not an array that
+	 * COR_UPPER_BOUND could index: the same search, written out */
 	while (lo < hi) {
 		uint64_t mid = lo + (hi - lo) / 2;
 		hdr_entry(t, mid, &loc, &addr);

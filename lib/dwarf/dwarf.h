@@ -51,12 +51,9 @@ struct dwarf_span {
 };
 
 /* Sorts n elements of size bytes (each starting with a struct dwarf_span)
- * with cmp, then sets their maxhi. */
+ * with cmp, then sets their maxhi. Those containing pc are then among the
+ * first COR_UPPER_BOUND(v, n, .sp.lo, pc), back while maxhi > pc. */
 void dwarf_spans_sort(void *v, size_t n, size_t size,
 		      int (*cmp)(const void *, const void *));
-
-/* How many of the sorted elements have lo <= pc: those containing pc are
- * among the ones before, back while maxhi > pc. */
-size_t dwarf_spans_upper(const void *v, size_t n, size_t size, uint64_t pc);
 
 #endif

@@ -231,18 +231,3 @@ void dwarf_spans_sort(void *v, size_t n, size_t size,
 		s->maxhi = maxhi;
 	}
 }
-
-size_t dwarf_spans_upper(const void *v, size_t n, size_t size, uint64_t pc)
-{
-	size_t lo = 0, hi = n;
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-		const struct dwarf_span *s =
-			(const void *)((const char *)v + mid * size);
-		if (s->lo <= pc)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return lo;
-}

@@ -280,35 +280,19 @@ static const struct abbrev *abbrev_find(const struct abbrev_table *t, uint64_t c
 {
 	if (t->dense)
 		return code - 1 < t->n ? &t->v[code - 1] : NULL;
-	size_t lo = 0, hi = t->n;
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-		if (t->v[mid].code == code)
-			return &t->v[mid];
-		if (t->v[mid].code < code)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return NULL;
+	size_t i = COR_UPPER_BOUND(t->v, t->n, .code, code);
+	return i && t->v[i - 1].code == code ? &t->v[i - 1] : NULL;
 }
 
 /* Cached by offset: units often share a table (dwz, LTO partitions). */
 static cor_error *abbrev_get(struct dfile *f, uint64_t off,
 			     struct abbrev_table **out)
 {
-	size_t lo = 0, hi = f->nabbrevs;
+	size_t lo = COR_UPPER_BOUND(f->abbrevs, f->nabbrevs, ->off, off);
 	cor_error *err;
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-		if (f->abbrevs[mid]->off == off) {
-			*out = f->abbrevs[mid];
-			return NULL;
-		}
-		if (f->abbrevs[mid]->off < off)
-			lo = mid + 1;
-		else
-			hi = mid;
+	if (lo && f->abbrevs[lo - 1]->off == off) {
+		*out = f->abbrevs[lo - 1];
+		return NULL;
 	}
 	if ((err = abbrev_parse(f, off, out)))
 		return err;
@@ -405,14 +389,7 @@ static cor_error *units_read(struct dfile *f)
 
 static struct cu *cu_at(struct dfile *f, uint64_t off)
 {
-	size_t lo = 0, hi = f->ncus;
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-		if (f->cus[mid].off <= off)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
+	size_t lo = COR_UPPER_BOUND(f->cus, f->ncus, .off, off);
 	if (!lo || off >= f->cus[lo - 1].end)
 		return NULL;
 	return &f->cus[lo - 1];
@@ -855,7 +832,7 @@ static size_t index_find(const struct dwarf_info *di, uint64_t pc,
 			 size_t *out, size_t max)
 {
 	size_t n = 0;
-	for (size_t i = dwarf_spans_upper(di->ar, di->nar, sizeof(*di->ar), pc);
+	for (size_t i = COR_UPPER_BOUND(di->ar, di->nar, .sp.lo, pc);
 	     i-- > 0 && di->ar[i].sp.maxhi > pc && n < max;) {
 		if (pc >= di->ar[i].sp.hi)
 			continue;
@@ -964,7 +941,7 @@ static cor_error *cu_funcs(const struct dwarf_info *di, struct cu *cu)
 static const struct func *func_find(const struct cu *cu, uint64_t pc)
 {
 	const struct func *best = NULL;
-	for (size_t i = dwarf_spans_upper(cu->funcs, cu->nfuncs, sizeof(*cu->funcs), pc);
+	for (size_t i = COR_UPPER_BOUND(cu->funcs, cu->nfuncs, .sp.lo, pc);
 	     i-- > 0 && cu->funcs[i].sp.maxhi > pc;) {
 		const struct dwarf_span *fn = &cu->funcs[i].sp;
 		if (pc < fn->hi && (!best || fn->hi - fn->lo < best->sp.hi - best->sp.lo))

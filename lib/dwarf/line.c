@@ -511,7 +511,7 @@ static bool search_seq(struct line_table *lt, const struct lseq *s, uint64_t pc)
 bool line_table_find(struct line_table *lt, uint64_t pc, const char **file,
 		     uint32_t *line, uint32_t *column)
 {
-	for (size_t i = dwarf_spans_upper(lt->seqs, lt->nseqs, sizeof(*lt->seqs), pc);
+	for (size_t i = COR_UPPER_BOUND(lt->seqs, lt->nseqs, .sp.lo, pc);
 	     i-- > 0 && lt->seqs[i].sp.maxhi > pc;) {
 		if (pc >= lt->seqs[i].sp.hi || !search_seq(lt, &lt->seqs[i], pc))
 			continue;
