@@ -67,6 +67,7 @@ struct cfi_table {
 	uint8_t addr_size;
 	uint64_t mask;
 	char *path;
+	struct reader where, hdr_where;  /* name the sections for errors */
 	uint64_t text_addr, data_addr;
 	/* .eh_frame_hdr search table */
 	bool have_hdr;
@@ -87,19 +88,11 @@ static const char *secname(const struct cfi_table *t)
 	return t->eh ? ".eh_frame" : ".debug_frame";
 }
 
-/* "path: offset 0x..: .eh_frame: message" (fmt a string literal). */
-#define BAD(t, off, fmt, ...) \
-	cor_error_format((t)->path, off, "%s: " fmt, secname(t), ##__VA_ARGS__)
+/* "path: offset 0x..: .eh_frame: message" at offset off of the section. */
+#define BAD(t, off, ...) reader_error_at(&(t)->where, off, __VA_ARGS__)
 
 /* The same message for a limit reached rather than bad data. */
-static cor_error *as_limit(cor_error *err)
-{
-	if (err != &cor_enomem)
-		err->code = COR_ERR_LIMIT;
-	return err;
-}
-
-#define LIMIT(t, off, ...) as_limit(BAD(t, off, __VA_ARGS__))
+#define LIMIT(t, off, ...) dwarf_limit_error(BAD(t, off, __VA_ARGS__))
 
 /* ---- readers and encoded pointers ---- */
 
@@ -109,6 +102,7 @@ static bool sec_reader(const struct cfi_table *t, uint64_t off, uint64_t end,
 		       uint8_t addr_size, struct reader *r)
 {
 	reader_init(r, t->sec.data, t->sec.size, t->be, addr_size);
+	reader_where(r, t->where.file, t->where.section, 0);
 	if (end > t->sec.size || off > end)
 		return false;
 	r->end = r->base + end;
@@ -500,9 +494,8 @@ static cor_error *hdr_lookup(struct cfi_table *t, uint64_t pc, struct cie *c,
 		goto none;
 	hdr_entry(t, lo - 1, &loc, &addr);
 	if (addr < t->sec.addr || addr - t->sec.addr >= t->sec.size)
-		return cor_error_format(t->path, t->hdr_table_off + (lo - 1) * 8,
-					".eh_frame_hdr: FDE address 0x%" PRIx64
-					" outside .eh_frame", addr);
+		return reader_error_at(&t->hdr_where, t->hdr_table_off + (lo - 1) * 8,
+				       "FDE address 0x%" PRIx64 " outside .eh_frame", addr);
 	if ((err = fde_at(t, addr - t->sec.addr, c, f)))
 		return err;
 	if (pc >= f->pc_begin && pc < f->pc_end)
@@ -893,6 +886,10 @@ cor_error *cfi_table_new(const struct dwarf_section *sec,
 		free(t);
 		return &cor_enomem;
 	}
+	reader_init(&t->where, NULL, 0, t->be, t->addr_size);
+	reader_where(&t->where, t->path, secname(t), 0);
+	reader_init(&t->hdr_where, NULL, 0, t->be, t->addr_size);
+	reader_where(&t->hdr_where, t->path, ".eh_frame_hdr", 0);
 	hdr_init(t, params->hdr);
 	if (!t->have_hdr && (err = build_index(t))) {
 		cfi_table_free(t);

@@ -24,6 +24,14 @@ struct dwarf_sections {
 	const char *path;        /* object name, for messages */
 };
 
+/* err (from reader_error) as a limit reached rather than bad data. */
+static inline cor_error *dwarf_limit_error(cor_error *err)
+{
+	if (err != &cor_enomem)
+		err->code = COR_ERR_LIMIT;
+	return err;
+}
+
 /* The NUL-terminated string at off of s; false if off or the string is
  * out of the section. */
 bool dwarf_sec_str(const struct dwarf_section *s, uint64_t off, const char **out);

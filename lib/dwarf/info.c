@@ -39,11 +39,6 @@ struct abbrev_table {
 	bool dense;
 };
 
-struct saved_err {
-	enum cor_error_code code;
-	char *msg;
-};
-
 struct func {
 	struct dwarf_span sp;
 	uint64_t die;
@@ -62,13 +57,13 @@ struct cu {
 	struct form_ctx fc;        /* reads its DIEs; str_base, addr_base */
 	uint64_t base, rng_base, stmt_list;
 	const char *comp_dir;
-	struct saved_err err;
+	cor_error *err;        /* kept for the next call */
 	bool lines_done, funcs_done;
 	struct line_table *lines;
-	struct saved_err lines_err;
+	cor_error *lines_err;        /* kept for the next call */
 	struct func *funcs;
 	size_t nfuncs, funcs_cap;
-	struct saved_err funcs_err;
+	cor_error *funcs_err;        /* kept for the next call */
 };
 
 struct dfile {
@@ -77,7 +72,7 @@ struct dfile {
 	bool is_alt, units_done;
 	struct cu *cus;
 	size_t ncus, cus_cap;
-	struct saved_err units_err;
+	cor_error *units_err;        /* kept for the next call */
 	struct abbrev_table **abbrevs;
 	size_t nabbrevs, abbrevs_cap;
 };
@@ -99,7 +94,7 @@ struct dwarf_info {
 	bool fb_done;
 	struct line_table **fb;
 	size_t nfb, fb_cap;
-	struct saved_err fb_err, index_err;
+	cor_error *fb_err, *index_err; /* kept for the next call */
 	struct strbuf name_sb;
 	char **names;
 	size_t nnames, names_cap;
@@ -116,26 +111,25 @@ struct die {
 
 /* ---- errors --------------------------------------------------------- */
 
-static cor_error *fmt_err(const struct cu *cu, uint64_t off, const char *what)
+/* A copy of err, all of it (code, address, message), for a caller to own:
+ * errors of cached steps are kept and handed out again. */
+static cor_error *copy_err(const cor_error *err)
 {
-	return cor_error_format(cu->f->s->path, off, "%s%s: %s",
-				cu->f->is_alt ? "(supplementary) " : "",
-				".debug_info", what);
-}
-
-static void save_err(struct saved_err *s, cor_error *err)
-{
-	if (!err || err == &cor_enomem || s->msg)
-		return;
-	s->code = cor_error_code(err);
-	s->msg = cor_strdup(cor_error_message(err));
-}
-
-static cor_error *copy_err(const struct saved_err *s)
-{
-	if (!s->msg)
+	if (!err)
 		return NULL;
-	return cor_error_new(s->code, "%s", s->msg);
+	if (err->have_address)
+		return cor_error_addr(err->code, err->address, "%s", err->message);
+	return cor_error_new(err->code, "%s", err->message);
+}
+
+/* Keeps (a copy of) the first error of a cached step in *slot. */
+static void save_err(cor_error **slot, const cor_error *err)
+{
+	if (!err || err == &cor_enomem || *slot)
+		return;
+	*slot = copy_err(err);
+	if (*slot == &cor_enomem)
+		*slot = NULL;
 }
 
 /* Keeps the first error of several, frees the others. */
@@ -149,10 +143,15 @@ static void keep_err(cor_error **first, cor_error *err)
 
 /* ---- sections ------------------------------------------------------- */
 
+/* The name of section lit of f, for errors. */
+#define SECNAME(f, lit) ((f)->is_alt ? "(supplementary) " lit : lit)
+
+/* A reader over section s of f named name (SECNAME) for its errors. */
 static void sec_reader(struct reader *r, const struct dwarf_section *s,
-		       const struct dfile *f, uint8_t addr_size)
+		       const char *name, const struct dfile *f, uint8_t addr_size)
 {
 	dwarf_reader(r, s, f->s->be, addr_size);
+	reader_where(r, f->s->path, name, 0);
 }
 
 static bool sec_index(const struct dfile *f, const struct dwarf_section *s,
@@ -203,31 +202,24 @@ static void abbrev_free(struct abbrev_table *t)
 	}
 }
 
-static cor_error *abbrev_bad(const struct dfile *f, const struct reader *r,
-			     const char *what)
-{
-	return cor_error_format(f->s->path, reader_off(r), "%s.debug_abbrev: %s",
-				f->is_alt ? "(supplementary) " : "", what);
-}
-
 static cor_error *abbrev_decl(const struct dfile *f, struct reader *r,
 			      struct abbrev_table *t, struct abbrev *ab,
 			      size_t *attrs_cap)
 {
 	uint8_t children;
 	if (!reader_uleb(r, &ab->tag) || !reader_u8(r, &children))
-		return abbrev_bad(f, r, "truncated abbreviation");
+		return reader_error(r, "truncated abbreviation");
 	ab->children = children != 0;
 	ab->attr = t->n ? t->v[t->n - 1].attr + t->v[t->n - 1].nattr : 0;
 	ab->nattr = 0;
 	for (;;) {
 		struct abbrev_attr a = {0};
 		if (!reader_uleb(r, &a.name) || !reader_uleb(r, &a.form))
-			return abbrev_bad(f, r, "truncated attribute specification");
+			return reader_error(r, "truncated attribute specification");
 		if (!a.name && !a.form)
 			return NULL;
 		if (a.form == DW_FORM_implicit_const && !reader_sleb(r, &a.implicit))
-			return abbrev_bad(f, r, "truncated implicit constant");
+			return reader_error(r, "truncated implicit constant");
 		a.slot = slot_of(a.name);
 		if (!COR_GROW(t->attrs, *attrs_cap, ab->attr + ab->nattr + 1))
 			return &cor_enomem;
@@ -246,13 +238,13 @@ static cor_error *abbrev_parse(const struct dfile *f, uint64_t off,
 		return &cor_enomem;
 	t->off = off;
 	t->dense = true;
-	sec_reader(&r, &f->s->abbrev, f, 8);
+	sec_reader(&r, &f->s->abbrev, SECNAME(f, ".debug_abbrev"), f, 8);
 	if (!reader_seek(&r, off) || reader_at_end(&r))
-		err = abbrev_bad(f, &r, "abbreviation offset past end of section");
+		err = reader_error(&r, "abbreviation offset past end of section");
 	while (!err && !reader_at_end(&r)) {
 		struct abbrev ab;
 		if (!reader_uleb(&r, &ab.code)) {
-			err = abbrev_bad(f, &r, "truncated abbreviation code");
+			err = reader_error(&r, "truncated abbreviation code");
 			break;
 		}
 		if (!ab.code)
@@ -321,11 +313,11 @@ static cor_error *unit_header(struct dfile *f, struct reader *r, struct cu *cu)
 		if (!reader_uint(r, 8, &len))
 			goto trunc;
 	} else if (len >= 0xfffffff0) {
-		return cor_error_format(f->s->path, cu->off, ".debug_info: reserved unit length");
+		return reader_error_at(r, cu->off, "reserved unit length");
 	}
 	if (reader_left(r) < len)
-		return cor_error_format(f->s->path, cu->off,
-			".debug_info: unit length 0x%" PRIx64 " past end of section", len);
+		return reader_error_at(r, cu->off,
+				       "unit length 0x%" PRIx64 " past end of section", len);
 	cu->end = reader_off(r) + len;
 	struct reader h = *r;
 	h.end = r->pos + len;
@@ -362,7 +354,7 @@ static cor_error *unit_header(struct dfile *f, struct reader *r, struct cu *cu)
 	};
 	return NULL;
 trunc:
-	return cor_error_format(f->s->path, cu->off, ".debug_info: truncated unit header");
+	return reader_error_at(r, cu->off, "truncated unit header");
 }
 
 static cor_error *units_read(struct dfile *f)
@@ -370,9 +362,9 @@ static cor_error *units_read(struct dfile *f)
 	struct reader r;
 	cor_error *err = NULL;
 	if (f->units_done)
-		return copy_err(&f->units_err);
+		return copy_err(f->units_err);
 	f->units_done = true;
-	sec_reader(&r, &f->s->info, f, 8);
+	sec_reader(&r, &f->s->info, SECNAME(f, ".debug_info"), f, 8);
 	while (!reader_at_end(&r)) {
 		struct cu cu = { .f = f };
 		if ((err = unit_header(f, &r, &cu)))
@@ -399,10 +391,17 @@ static struct cu *cu_at(struct dfile *f, uint64_t off)
 
 static void die_reader(const struct cu *cu, struct reader *r)
 {
-	sec_reader(r, &cu->f->s->info, cu->f, cu->addr_size);
-	reader_where(r, cu->f->s->path,
-		     cu->f->is_alt ? "(supplementary) .debug_info" : ".debug_info", 0);
+	sec_reader(r, &cu->f->s->info, SECNAME(cu->f, ".debug_info"), cu->f,
+		   cu->addr_size);
 	r->end = r->base + cu->end;
+}
+
+/* An error at offset off of the unit's section. */
+static cor_error *unit_err(const struct cu *cu, uint64_t off, const char *what)
+{
+	struct reader r;
+	die_reader(cu, &r);
+	return reader_error_at(&r, off, "%s", what);
 }
 
 /* Reads the DIE at r; a null entry gives tag 0. */
@@ -416,12 +415,11 @@ static cor_error *die_read(const struct cu *cu, struct reader *r, struct die *d)
 	d->tag = 0;
 	d->children = false;
 	if (!reader_uleb(r, &code))
-		return fmt_err(cu, d->off, "truncated DIE");
+		return reader_error_at(r, d->off, "truncated DIE");
 	if (code) {
 		if (!(ab = abbrev_find(cu->abbrev, code)))
-			return cor_error_format(cu->f->s->path, d->off,
-				"%s.debug_info: unknown abbreviation code %" PRIu64,
-				cu->f->is_alt ? "(supplementary) " : "", code);
+			return reader_error_at(r, d->off, "unknown abbreviation code %" PRIu64,
+					       code);
 		d->tag = ab->tag;
 		d->children = ab->children;
 		for (size_t i = 0; i < ab->nattr; i++) {
@@ -446,7 +444,7 @@ static cor_error *die_at(const struct cu *cu, uint64_t off, struct die *d)
 	struct reader r;
 	die_reader(cu, &r);
 	if (off < cu->die_off || !reader_seek(&r, off) || reader_at_end(&r))
-		return fmt_err(cu, off, "DIE reference out of range");
+		return reader_error_at(&r, off, "DIE reference out of range");
 	return die_read(cu, &r, d);
 }
 
@@ -477,7 +475,7 @@ static cor_error *cu_top(struct cu *cu)
 	uint64_t v;
 	if (cu->unit_type != DW_UT_compile && cu->unit_type != DW_UT_partial &&
 	    cu->unit_type != DW_UT_skeleton)
-		return fmt_err(cu, cu->off, "unsupported unit type or version");
+		return unit_err(cu, cu->off, "unsupported unit type or version");
 	if ((err = abbrev_get(cu->f, cu->abbrev_off, &cu->abbrev)) ||
 	    (err = die_at(cu, cu->die_off, &d)))
 		return err;
@@ -486,7 +484,7 @@ static cor_error *cu_top(struct cu *cu)
 	else if (d.tag == DW_TAG_skeleton_unit || HAS(&d, S_dwo))
 		cu->split = true;
 	else if (d.tag != DW_TAG_compile_unit)
-		return fmt_err(cu, d.off, "unit DIE is not a compile unit");
+		return unit_err(cu, d.off, "unit DIE is not a compile unit");
 	cu->fc.str_base = cu->fc.addr_base = cu->offset_size == 8 ? 16 : 8;
 	cu->rng_base = cu->offset_size == 8 ? 20 : 12;
 	if (HAS(&d, S_str_base))
@@ -514,7 +512,7 @@ static cor_error *cu_load(struct cu *cu)
 	if (cu->state == 1)
 		return NULL;
 	if (cu->state == 2)
-		return copy_err(&cu->err);
+		return copy_err(cu->err);
 	err = cu_top(cu);
 	if (err == &cor_enomem)
 		return err;
@@ -536,11 +534,9 @@ static bool spend(const struct cu *cu)
 	return true;
 }
 
-static cor_error *budget_err(const struct cu *cu, uint64_t off)
+static cor_error *budget_err(const struct reader *r)
 {
-	return cor_error_new(COR_ERR_LIMIT, "%s: offset 0x%" PRIx64
-			     ": too many range list entries in one lookup",
-			     cu->f->s->path, off);
+	return dwarf_limit_error(reader_error(r, "too many range list entries in one lookup"));
 }
 
 static cor_error *rnglists(const struct cu *cu, uint64_t off, range_fn *fn, void *arg)
@@ -549,12 +545,12 @@ static cor_error *rnglists(const struct cu *cu, uint64_t off, range_fn *fn, void
 	uint64_t base = cu->base, a, b;
 	uint8_t kind;
 	const struct dfile *f = cu->f;
-	sec_reader(&r, &f->s->rnglists, f, cu->addr_size);
+	sec_reader(&r, &f->s->rnglists, SECNAME(f, ".debug_rnglists"), f, cu->addr_size);
 	if (!reader_seek(&r, off))
-		return cor_error_format(f->s->path, off, ".debug_rnglists: offset out of range");
+		return reader_error_at(&r, off, "offset out of range");
 	for (;;) {
 		if (!spend(cu))
-			return budget_err(cu, reader_off(&r));
+			return budget_err(&r);
 		if (!reader_u8(&r, &kind))
 			goto trunc;
 		switch (kind) {
@@ -597,16 +593,16 @@ static cor_error *rnglists(const struct cu *cu, uint64_t off, range_fn *fn, void
 			b += a;
 			break;
 		default:
-			return cor_error_format(f->s->path, reader_off(&r) - 1,
-				".debug_rnglists: unknown entry kind 0x%x", kind);
+			return reader_error_at(&r, reader_off(&r) - 1,
+					       "unknown entry kind 0x%x", kind);
 		}
 		if (a < b && !fn(arg, a, b))
 			return NULL;
 	}
 trunc:
-	return cor_error_format(f->s->path, reader_off(&r), ".debug_rnglists: truncated list");
+	return reader_error(&r, "truncated list");
 badx:
-	return cor_error_format(f->s->path, reader_off(&r), ".debug_rnglists: bad address index");
+	return reader_error(&r, "bad address index");
 }
 
 static cor_error *ranges_v4(const struct cu *cu, uint64_t off, range_fn *fn, void *arg)
@@ -615,15 +611,14 @@ static cor_error *ranges_v4(const struct cu *cu, uint64_t off, range_fn *fn, voi
 	uint64_t base = cu->base, a, b;
 	uint64_t sel = cu->addr_size == 8 ? UINT64_MAX : ((uint64_t)1 << (cu->addr_size * 8)) - 1;
 	const struct dfile *f = cu->f;
-	sec_reader(&r, &f->s->ranges, f, cu->addr_size);
+	sec_reader(&r, &f->s->ranges, SECNAME(f, ".debug_ranges"), f, cu->addr_size);
 	if (!reader_seek(&r, off))
-		return cor_error_format(f->s->path, off, ".debug_ranges: offset out of range");
+		return reader_error_at(&r, off, "offset out of range");
 	for (;;) {
 		if (!spend(cu))
-			return budget_err(cu, reader_off(&r));
+			return budget_err(&r);
 		if (!reader_addr(&r, &a) || !reader_addr(&r, &b))
-			return cor_error_format(f->s->path, reader_off(&r),
-						".debug_ranges: truncated list");
+			return reader_error(&r, "truncated list");
 		if (!a && !b)
 			return NULL;
 		if (a == sel) {
@@ -643,11 +638,11 @@ static cor_error *die_ranges(const struct cu *cu, const struct die *d,
 	*have = false;
 	if (HAS(d, S_low) && HAS(d, S_high)) {
 		if (!val_addr(cu, &d->a[S_low], &lo))
-			return fmt_err(cu, d->off, "bad DW_AT_low_pc");
+			return unit_err(cu, d->off, "bad DW_AT_low_pc");
 		if (dwarf_value_const(&d->a[S_high], &hi))
 			hi += lo;
 		else if (!val_addr(cu, &d->a[S_high], &hi))
-			return fmt_err(cu, d->off, "bad DW_AT_high_pc");
+			return unit_err(cu, d->off, "bad DW_AT_high_pc");
 		*have = true;
 		if (lo < hi)
 			fn(arg, lo, hi);
@@ -660,12 +655,12 @@ static cor_error *die_ranges(const struct cu *cu, const struct die *d,
 	if (v->cls == DW_V_RNGLISTX) {
 		if (!sec_index(cu->f, &cu->f->s->rnglists, cu->rng_base, v->u,
 			       cu->offset_size, &off))
-			return fmt_err(cu, d->off, "bad DW_FORM_rnglistx index");
+			return unit_err(cu, d->off, "bad DW_FORM_rnglistx index");
 		off += cu->rng_base;
 	} else if (v->cls == DW_V_SECOFF || v->cls == DW_V_CONST) {
 		off = v->u;
 	} else {
-		return fmt_err(cu, d->off, "bad DW_AT_ranges form");
+		return unit_err(cu, d->off, "bad DW_AT_ranges form");
 	}
 	if (cu->version >= 5)
 		return rnglists(cu, off, fn, arg);
@@ -715,7 +710,7 @@ static bool aranges_read(struct dwarf_info *di, bool *covered)
 	struct dfile *f = &di->main;
 	struct reader r, set;
 	struct index_arg ia = { .di = di };
-	sec_reader(&r, &f->s->aranges, f, 8);
+	sec_reader(&r, &f->s->aranges, SECNAME(f, ".debug_aranges"), f, 8);
 	if (!f->s->aranges.data)
 		return false;
 	while (!reader_at_end(&r)) {
@@ -873,11 +868,9 @@ static int func_cmp(const void *a, const void *b)
 	return x->die < y->die ? -1 : x->die > y->die;
 }
 
-static cor_error *limit_err(const struct cu *cu, uint64_t off, uint32_t depth)
+static cor_error *limit_err(const struct reader *r, uint64_t off, uint32_t depth)
 {
-	return cor_error_new(COR_ERR_LIMIT, "%s: offset 0x%" PRIx64
-			     ": .debug_info: DIE nesting deeper than %u",
-			     cu->f->s->path, off, depth);
+	return dwarf_limit_error(reader_error_at(r, off, "DIE nesting deeper than %u", depth));
 }
 
 /* Walks every DIE of the unit once, keeping subprograms with code. */
@@ -908,7 +901,7 @@ static cor_error *funcs_walk(const struct dwarf_info *di, struct cu *cu)
 				return &cor_enomem;
 		}
 		if (d.children && ++depth > di->lim.max_depth)
-			return limit_err(cu, d.off, di->lim.max_depth);
+			return limit_err(&r, d.off, di->lim.max_depth);
 	} while (depth > 0);
 	return NULL;
 }
@@ -917,7 +910,7 @@ static cor_error *cu_funcs(const struct dwarf_info *di, struct cu *cu)
 {
 	cor_error *err;
 	if (cu->funcs_done)
-		return copy_err(&cu->funcs_err);
+		return copy_err(cu->funcs_err);
 	if ((err = cu_load(cu)))
 		return err;
 	if (cu->split || cu->partial) {
@@ -981,7 +974,7 @@ static cor_error *skip_children(const struct dwarf_info *di, const struct cu *cu
 		if (!c.tag)
 			depth--;
 		else if (c.children && ++depth > di->lim.max_depth)
-			return limit_err(cu, c.off, di->lim.max_depth);
+			return limit_err(r, c.off, di->lim.max_depth);
 	}
 	return NULL;
 }
@@ -995,11 +988,13 @@ static cor_error *inline_chain(const struct dwarf_info *di, const struct cu *cu,
 	struct reader r;
 	struct die d;
 	uint32_t depth = 1;
-	cor_error *err;
+	cor_error *err = NULL;
 	*nch = 0;
 	die_reader(cu, &r);
-	if (!reader_seek(&r, off) || (err = die_read(cu, &r, &d)))
-		return fmt_err(cu, off, "bad subprogram DIE");
+	if (!reader_seek(&r, off) || (err = die_read(cu, &r, &d))) {
+		cor_error_free(err);
+		return reader_error_at(&r, off, "bad subprogram DIE");
+	}
 	if (!d.children)
 		return NULL;
 	while (depth > 0 && !reader_at_end(&r)) {
@@ -1029,7 +1024,7 @@ static cor_error *inline_chain(const struct dwarf_info *di, const struct cu *cu,
 			if ((err = skip_children(di, cu, &r, &d)))
 				return err;
 		} else if (++depth > di->lim.max_depth) {
-			return limit_err(cu, d.off, di->lim.max_depth);
+			return limit_err(&r, d.off, di->lim.max_depth);
 		}
 	}
 	return NULL;
@@ -1173,7 +1168,7 @@ static cor_error *cu_lines(struct cu *cu, struct line_table **out)
 	*out = NULL;
 	if (cu->lines_done) {
 		*out = cu->lines;
-		return copy_err(&cu->lines_err);
+		return copy_err(cu->lines_err);
 	}
 	if ((err = cu_load(cu)))
 		return err;
@@ -1218,11 +1213,14 @@ static cor_error *fallback_tables(struct dwarf_info *di)
 	uint64_t off = 0, next;
 	cor_error *err = NULL;
 	if (di->fb_done)
-		return copy_err(&di->fb_err);
+		return copy_err(di->fb_err);
+	struct reader r;
+	dwarf_reader(&r, &s->line, s->be, 8);
+	reader_where(&r, s->path, ".debug_line", 0);
 	while (s->line.data && off < s->line.size) {
 		struct line_table *lt;
 		if (!(next = line_unit_end(s, off)) || next <= off)
-			err = cor_error_format(s->path, off, ".debug_line: bad unit length");
+			err = reader_error_at(&r, off, "bad unit length");
 		else if ((err = line_table_new(&p, off, &lt)))
 			;
 		else if (!COR_GROW(di->fb, di->fb_cap, di->nfb + 1)) {
@@ -1255,7 +1253,7 @@ static cor_error *fallback_line(struct dwarf_info *di, uint64_t pc,
 	for (size_t i = 0; i < di->nfb; i++)
 		if (line_table_find(di->fb[i], pc, file, line, column))
 			return NULL;
-	return di->fb_err.msg ? copy_err(&di->fb_err) : copy_err(&di->index_err);
+	return di->fb_err ? copy_err(di->fb_err) : copy_err(di->index_err);
 }
 
 /* ---- public ------------------------------------------------------------- */
@@ -1294,9 +1292,9 @@ static void dfile_free(struct dfile *f)
 {
 	for (size_t i = 0; i < f->ncus; i++) {
 		struct cu *cu = &f->cus[i];
-		free(cu->err.msg);
-		free(cu->lines_err.msg);
-		free(cu->funcs_err.msg);
+		cor_error_free(cu->err);
+		cor_error_free(cu->lines_err);
+		cor_error_free(cu->funcs_err);
 		free(cu->funcs);
 		line_table_free(cu->lines);
 	}
@@ -1304,7 +1302,7 @@ static void dfile_free(struct dfile *f)
 		abbrev_free(f->abbrevs[i]);
 	free(f->abbrevs);
 	free(f->cus);
-	free(f->units_err.msg);
+	cor_error_free(f->units_err);
 }
 
 void dwarf_info_free(struct dwarf_info *di)
@@ -1319,8 +1317,8 @@ void dwarf_info_free(struct dwarf_info *di)
 		free(di->names[i]);
 	free(di->names);
 	free(di->fb);
-	free(di->fb_err.msg);
-	free(di->index_err.msg);
+	cor_error_free(di->fb_err);
+	cor_error_free(di->index_err);
 	free(di->ar);
 	free(di->nocov);
 	sb_free(&di->name_sb);
@@ -1415,7 +1413,7 @@ cor_error *dwarf_info_scopes(struct dwarf_info *di, uint64_t pc,
 		cor_error_free(first);
 		return NULL;
 	}
-	return first ? first : copy_err(&di->index_err);
+	return first ? first : copy_err(di->index_err);
 }
 
 cor_error *dwarf_info_line(struct dwarf_info *di, uint64_t pc,
@@ -1455,5 +1453,5 @@ cor_error *dwarf_info_line(struct dwarf_info *di, uint64_t pc,
 		cor_error_free(first);
 		return fallback_line(di, pc, file, line, column);
 	}
-	return first ? first : copy_err(&di->index_err);
+	return first ? first : copy_err(di->index_err);
 }
