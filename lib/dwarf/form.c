@@ -1,6 +1,6 @@
 /* Attribute forms (DWARF 5, 7.5.5-7.5.6): the one decoder of values, for
- * info.c and line.c; the strings and table entries of the sections they
- * point to; and sorted address span tables. */
+ * info.c and line.c, and the strings and table entries of the sections
+ * they point to. */
 #include <stdlib.h>
 #include <string.h>
 #include <inttypes.h>
@@ -211,23 +211,4 @@ bool dwarf_value_const(const struct dwarf_value *v, uint64_t *out)
 		return false;
 	*out = v->u;
 	return true;
-}
-
-static struct dwarf_span *span_at(void *v, size_t size, size_t i)
-{
-	return (struct dwarf_span *)((char *)v + i * size);
-}
-
-void dwarf_spans_sort(void *v, size_t n, size_t size,
-		      int (*cmp)(const void *, const void *))
-{
-	uint64_t maxhi = 0;
-	if (n)
-		qsort(v, n, size, cmp);
-	for (size_t i = 0; i < n; i++) {
-		struct dwarf_span *s = span_at(v, size, i);
-		if (s->hi > maxhi)
-			maxhi = s->hi;
-		s->maxhi = maxhi;
-	}
 }

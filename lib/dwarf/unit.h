@@ -1,0 +1,120 @@
+/* Units of .debug_info (DWARF 2-5) for info.c and ranges.c: the unit
+ * headers of one file, their abbreviation tables, reading DIEs with the
+ * attributes kept, and the errors of cached steps. */
+#ifndef COR_DWARF_UNIT_H
+#define COR_DWARF_UNIT_H
+
+#include "form.h"
+
+/* Attributes kept when a DIE is read. */
+enum {
+	S_sibling, S_name, S_linkage, S_low, S_high, S_ranges, S_origin, S_spec,
+	S_call_file, S_call_line, S_call_col, S_stmt_list, S_comp_dir,
+	S_str_base, S_addr_base, S_rng_base, S_dwo, S_language, NSLOTS
+};
+
+struct abbrev_attr {
+	uint64_t name, form;
+	int64_t implicit;
+	int slot;
+};
+
+struct abbrev {
+	uint64_t code, tag;
+	size_t attr, nattr;
+	bool children;
+};
+
+struct abbrev_table {
+	uint64_t off;
+	struct abbrev *v;
+	size_t n;
+	struct abbrev_attr *attrs;
+	bool dense;
+};
+
+struct dfile;
+struct func;
+struct line_table;
+
+struct cu {
+	struct dfile *f;
+	uint64_t off, die_off, end, abbrev_off;
+	uint16_t version;
+	uint8_t unit_type, addr_size, offset_size;
+	uint8_t state;             /* 0 not loaded, 1 loaded, 2 bad */
+	bool split, partial, have_stmt, cpp;
+	struct abbrev_table *abbrev;
+	struct form_ctx fc;        /* reads its DIEs; str_base, addr_base */
+	uint64_t base, rng_base, stmt_list;
+	const char *comp_dir;
+	cor_error *err;            /* of loading, kept for the next call */
+	/* info.c's caches: the line table and the subprograms */
+	bool lines_done, funcs_done;
+	struct line_table *lines;
+	cor_error *lines_err;
+	struct func *funcs;
+	size_t nfuncs, funcs_cap;
+	cor_error *funcs_err;
+};
+
+/* One object's units: the main file or the dwz supplementary file. */
+struct dfile {
+	const struct dwarf_sections *s;
+	uint64_t *budget;          /* range list entries left in this call */
+	bool is_alt, units_done;
+	struct cu *cus;
+	size_t ncus, cus_cap;
+	cor_error *units_err;      /* kept for the next call */
+	struct abbrev_table **abbrevs;
+	size_t nabbrevs, abbrevs_cap;
+};
+
+struct die {
+	uint64_t off, next, tag;
+	bool children;
+	uint32_t have;
+	struct dwarf_value a[NSLOTS];
+};
+
+#define HAS(d, s) (((d)->have >> (s)) & 1)
+
+/* A copy of err, all of it (code, address, message), for a caller to own:
+ * errors of cached steps are kept and handed out again. */
+cor_error *dwarf_copy_err(const cor_error *err);
+/* Keeps a copy of the first error of a cached step in *slot. */
+void dwarf_save_err(cor_error **slot, const cor_error *err);
+
+/* The name of section lit of f, for errors. */
+#define SECNAME(f, lit) ((f)->is_alt ? "(supplementary) " lit : lit)
+
+/* A reader over section s of f named name (SECNAME) for its errors. */
+void dfile_reader(struct reader *r, const struct dwarf_section *s,
+		  const char *name, const struct dfile *f, uint8_t addr_size);
+/* Entry idx of size bytes at base of table section s of f. */
+bool dfile_index(const struct dfile *f, const struct dwarf_section *s,
+		 uint64_t base, uint64_t idx, unsigned size, uint64_t *out);
+
+/* Reads the unit headers of f once. */
+cor_error *units_read(struct dfile *f);
+/* The unit containing .debug_info offset off, or NULL. */
+struct cu *cu_at(struct dfile *f, uint64_t off);
+/* Reads the unit's abbreviations and top DIE once. */
+cor_error *cu_load(struct cu *cu);
+/* Frees what units_read and cu_load made (not info.c's caches). */
+void units_free(struct dfile *f);
+
+/* A reader over the unit's DIEs; offsets are of .debug_info. */
+void die_reader(const struct cu *cu, struct reader *r);
+/* An error at offset off of the unit's section. */
+cor_error *unit_err(const struct cu *cu, uint64_t off, const char *what);
+/* Reads the DIE at r; a null entry gives tag 0. */
+cor_error *die_read(const struct cu *cu, struct reader *r, struct die *d);
+/* Reads the DIE at .debug_info offset off of the unit. */
+cor_error *die_at(const struct cu *cu, uint64_t off, struct die *d);
+
+/* Values of the unit's DIEs: an address, a string (NULL if none). */
+bool val_addr(const struct cu *cu, const struct dwarf_value *v, uint64_t *out);
+const char *val_str(const struct cu *cu, const struct dwarf_value *v);
+
+#endif
