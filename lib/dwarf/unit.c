@@ -83,9 +83,8 @@ static void abbrev_free(struct abbrev_table *t)
 	}
 }
 
-static cor_error *abbrev_decl(const struct dfile *f, struct reader *r,
-			      struct abbrev_table *t, struct abbrev *ab,
-			      size_t *attrs_cap)
+static cor_error *abbrev_decl(struct reader *r, struct abbrev_table *t,
+			      struct abbrev *ab, size_t *attrs_cap)
 {
 	uint8_t children;
 	if (!reader_uleb(r, &ab->tag) || !reader_u8(r, &children))
@@ -130,7 +129,7 @@ static cor_error *abbrev_parse(const struct dfile *f, uint64_t off,
 		}
 		if (!ab.code)
 			break;
-		if (!(err = abbrev_decl(f, &r, t, &ab, &attrs_cap))) {
+		if (!(err = abbrev_decl(&r, t, &ab, &attrs_cap))) {
 			if (!COR_GROW(t->v, cap, t->n + 1))
 				err = &cor_enomem;
 			else
