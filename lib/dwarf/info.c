@@ -59,7 +59,7 @@ static bool func_add(void *arg, uint64_t lo, uint64_t hi)
 		a->oom = true;
 		return false;
 	}
-	cu->funcs[cu->nfuncs++] = (struct func){ .sp = { lo, hi }, .die = a->die };
+	cu->funcs[cu->nfuncs++] = (struct func){ .sp = { lo, hi, 0 }, .die = a->die };
 	return true;
 }
 

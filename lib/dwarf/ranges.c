@@ -177,7 +177,7 @@ static bool index_add(void *arg, uint64_t lo, uint64_t hi)
 		a->oom = true;
 		return false;
 	}
-	ix->ar[ix->nar++] = (struct arange){ .sp = { lo, hi }, .cu = a->cu };
+	ix->ar[ix->nar++] = (struct arange){ .sp = { lo, hi, 0 }, .cu = a->cu };
 	return true;
 }
 
