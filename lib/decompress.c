@@ -224,6 +224,7 @@ static int xz_step(void *st, struct dbuf *b, uint8_t *o, size_t room,
 		   size_t *produced)
 {
 	lzma_stream *s = st;
+	(void)b; /* the stream keeps its own input position */
 	s->next_out = o;
 	s->avail_out = room;
 	lzma_ret lr = lzma_code(s, LZMA_FINISH);

@@ -351,6 +351,7 @@ static void walk_notes(struct process *c, void (*fn)(struct process *, const str
 
 static void first_pass(struct process *c, const struct elf_note *n, uint64_t base)
 {
+	(void)base;
 	if (n && elf_note_is(n, "LINUX") && n->type == NT_X86_XSAVE_LAYOUT)
 		note_xsave_layout(c, n);
 }

@@ -21,6 +21,7 @@ static const char *const vnames[32] = {
 static bool note(struct regs_builder *b, uint32_t type, const uint8_t *d,
 		 size_t n, uint64_t *xf)
 {
+	(void)xf; /* no extended state on this architecture */
 	if (type == NT_PRFPREG) {
 		if (n < 520)
 			return false;

@@ -25,6 +25,7 @@ static const struct arch_reg fregs[] = {
 static bool note(struct regs_builder *b, uint32_t type, const uint8_t *d,
 		 size_t n, uint64_t *xf)
 {
+	(void)xf; /* no extended state on this architecture */
 	if (type == NT_PRFPREG && n >= 136) {
 		regs_add_table(b, fregs, COR_ARRAY_SIZE(fregs), d, n);
 		return true;
