@@ -121,14 +121,13 @@ static bool strtab_of(struct elf_file *ef, const struct elf_shdr *sh,
 {
 	if (sh->link == 0 || sh->link >= ef->shnum ||
 	    ef->shdrs[sh->link].type != SHT_STRTAB) {
-		warnings_add(ef->warn, COR_ERR_FORMAT, NULL, "%s: section %s: link %u is not a string table",
+		warnings_add(ef->warn, COR_ERR_FORMAT, ef->path, "%s: section %s: link %u is not a string table",
 			     ef->path, sh->name, sh->link);
 		return false;
 	}
 	cor_error *err = elf_section_data(ef, &ef->shdrs[sh->link], str, strn);
 	if (err) {
-		warnings_add(ef->warn, COR_ERR_FORMAT, NULL, "%s", cor_error_message(err));
-		cor_error_free(err);
+		warnings_error(ef->warn, ef->path, err);
 		return false;
 	}
 	return true;
@@ -154,15 +153,14 @@ static cor_error *add_table(struct symtab *st, struct elf_file *ef,
 	const uint8_t *data, *str;
 	size_t n, strn;
 	if (sh->entsize < symsz) {
-		warnings_add(ef->warn, COR_ERR_FORMAT, NULL, "%s: section %s: entry size %" PRIu64
+		warnings_add(ef->warn, COR_ERR_FORMAT, ef->path, "%s: section %s: entry size %" PRIu64
 			     " too small for a symbol, table skipped",
 			     ef->path, sh->name, sh->entsize);
 		return NULL;
 	}
 	cor_error *err = elf_section_data(ef, sh, &data, &n);
 	if (err) {
-		warnings_add(ef->warn, COR_ERR_FORMAT, NULL, "%s", cor_error_message(err));
-		cor_error_free(err);
+		warnings_error(ef->warn, ef->path, err);
 		return NULL;
 	}
 	if (!strtab_of(ef, sh, &str, &strn))
@@ -198,7 +196,7 @@ static cor_error *add_table(struct symtab *st, struct elf_file *ef,
 					       (unsigned)rank, st->n };
 	}
 	if (bad_names)
-		warnings_add(ef->warn, COR_ERR_FORMAT, NULL, "%s: section %s: %" PRIu64 " symbols with names "
+		warnings_add(ef->warn, COR_ERR_FORMAT, ef->path, "%s: section %s: %" PRIu64 " symbols with names "
 			     "outside the string table skipped", ef->path, sh->name,
 			     bad_names);
 	return NULL;
@@ -258,15 +256,8 @@ bool symtab_lookup(const struct symtab *st, uint64_t addr, struct symbol *out)
 {
 	if (!st->sorted || st->n == 0 || addr < st->v[0].value)
 		return false;
-	/* greatest start <= addr */
-	size_t lo = 0, hi = st->n;
-	while (hi - lo > 1) {
-		size_t mid = lo + (hi - lo) / 2;
-		if (st->v[mid].value <= addr)
-			lo = mid;
-		else
-			hi = mid;
-	}
+	/* greatest start <= addr (there is one: addr >= v[0].value) */
+	size_t lo = COR_UPPER_BOUND(st->v, st->n, .value, addr) - 1;
 	const struct sym *s = &st->v[lo];
 	if (contains(s, addr))
 		goto found;
