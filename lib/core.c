@@ -246,13 +246,6 @@ const struct cor_thread *cor_core_thread(const cor_core *c, size_t i)
 	return i < c->proc.nthreads ? &c->proc.threads[i] : NULL;
 }
 
-const struct cor_register *cor_thread_register(const struct cor_thread *t, const char *name)
-{
-	for (size_t i = 0; i < t->register_count; i++)
-		if (!strcmp(t->registers[i].name, name))
-			return &t->registers[i];
-	return NULL;
-}
 
 size_t cor_core_note_count(const cor_core *c) { return c->proc.nnotes; }
 uint64_t cor_core_notes_omitted(const cor_core *c) { return c->proc.notes_omitted; }

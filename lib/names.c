@@ -1,6 +1,6 @@
 /* Names: signals and their codes, note types, auxv types. */
 #include <string.h>
-#include "core.h"
+#include "process.h"
 
 static const char *const sig_names[] = {
 	NULL, "SIGHUP", "SIGINT", "SIGQUIT", "SIGILL", "SIGTRAP", "SIGABRT",
