@@ -232,6 +232,31 @@ def t_read_hexdump(c, addr, data):
           "hexdump of 0x%x does not show %s: %r" % (addr, data[:8].hex(), r.text[:200]))
 
 
+def t_read_json(c, addr, data):
+    """read --json: one document; over a gap, the bytes before it and the error."""
+    import json
+    r = coroner(c.build, "read", c.prog.core, "0x%x" % addr, str(len(data)), "--json",
+                ok_codes=(0,))
+    doc = json.loads(r.text)
+    check_eq(doc.get("bytes"), data.hex(), "bytes of read --json at 0x%x" % addr)
+    check_eq(doc.get("size"), len(data), "size of read --json")
+    check(doc.get("error") is None, "error of a good read: %r" % doc.get("error"))
+    # the last 8 bytes of a writable mapping (dumped) followed by a gap
+    maps = c.o["maps"]
+    gap = next((a for a, b in zip(maps, maps[1:])
+                if b["start"] > a["end"] and "w" in a["perms"] and "p" in a["perms"]), None)
+    if gap is None:
+        return
+    end = gap["end"]
+    r = coroner(c.build, "read", c.prog.core, "0x%x" % (end - 8), "32", "--json",
+                ok_codes=(1,))
+    doc = json.loads(r.text)  # one document, also when the read fails
+    check_eq(doc.get("size"), 8, "bytes read before the gap at 0x%x" % end)
+    check_eq(len(doc.get("bytes", "")), 16, "hex digits before the gap")
+    check(doc.get("error") and re.search(r"0x0*%x\b" % end, doc["error"], re.I),
+          "error does not name 0x%x: %r" % (end, doc.get("error")))
+
+
 def unmapped_addresses(c):
     maps = c.o["maps"]
     res = [c.o["fault"][0]] if mapping_of(c, c.o["fault"][0]) is None else []
@@ -343,6 +368,7 @@ def main():
             rep.run(pre + "read/" + label, t_read, c, label, addr, data)
         label, addr, data = c.o["bytes"][0]
         rep.run(pre + "read/hexdump", t_read_hexdump, c, addr, data)
+        rep.run(pre + "read/json", t_read_json, c, addr, data)
         for a in unmapped_addresses(c):
             rep.run(pre + "read/unmapped-0x%x" % a, t_unmapped, c, a)
         rep.run(pre + "notes", t_notes, c)
