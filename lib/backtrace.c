@@ -240,6 +240,12 @@ cor_error *backtrace_build(struct unwinder *u, struct symbolizer *s, const struc
 		cor_backtrace_free(bt);
 		return err;
 	}
+	/* a report keeps every thread's frames: no growth slack */
+	struct cor_frame *fit = bt->n ? cor_reallocarray(bt->v, bt->n, sizeof(*bt->v)) : NULL;
+	if (fit) {
+		bt->v = fit;
+		bt->cap = bt->n;
+	}
 	*out = bt;
 	return NULL;
 }
