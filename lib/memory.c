@@ -77,7 +77,7 @@ bool memory_add_segment(struct memory *m, uint64_t vaddr, uint64_t memsz, uint64
 	if (s->filesz > s->end - s->start) {
 		warnings_add(m->warn, COR_ERR_FORMAT, m->name,
 			     "%s: PT_LOAD at 0x%" PRIx64 ": file size 0x%" PRIx64 " exceeds memory size 0x%" PRIx64 "; extra bytes ignored",
-			     m->name, vaddr, filesz, memsz);
+			     m->name, vaddr, filesz, s->end - s->start);
 		s->filesz = s->end - s->start;
 	}
 	if (s->offset < m->size)
@@ -216,9 +216,13 @@ bool memory_read_core(struct memory *m, uint64_t addr, void *buf, size_t len)
 	return true;
 }
 
-static cor_error *from_file(const struct segment *s, uint64_t addr, uint8_t *out, size_t n)
+/* Copies n bytes at addr from the file behind s; *got gets the count
+ * copied before a failure (the file may end first). */
+static cor_error *from_file(const struct segment *s, uint64_t addr, uint8_t *out, size_t n,
+			    size_t *got)
 {
 	const struct mapped_file *f = s->mf;
+	*got = 0;
 	if (!f || !f->data) {
 		const char *why = f && f->why ? f->why : "file not found";
 		return cor_error_addr(COR_ERR_NOT_DUMPED, addr,
@@ -226,12 +230,17 @@ static cor_error *from_file(const struct segment *s, uint64_t addr, uint8_t *out
 				      addr, s->fmap->path, why);
 	}
 	uint64_t off = s->fmap->pgoff + (addr - s->fmap->start);
-	if (off < s->fmap->pgoff || off > f->size || n > f->size - off)
-		return cor_error_addr(COR_ERR_NOT_DUMPED, addr,
-				      "address 0x%" PRIx64 ": not in the core, and past the end of the mapped file %s (offset 0x%" PRIx64 ", %zu bytes)",
-				      addr, f->opened, off, f->size);
-	memcpy(out, f->data + off, n);
-	return NULL;
+	if (off >= s->fmap->pgoff && off < f->size) {
+		*got = f->size - off < n ? (size_t)(f->size - off) : n;
+		memcpy(out, f->data + off, *got);
+		if (*got == n)
+			return NULL;
+		addr += *got;
+		off += *got;
+	}
+	return cor_error_addr(COR_ERR_NOT_DUMPED, addr,
+			      "address 0x%" PRIx64 ": not in the core, and past the end of the mapped file %s (offset 0x%" PRIx64 ", %zu bytes)",
+			      addr, f->opened, off, f->size);
 }
 
 cor_error *memory_read(struct memory *m, uint64_t addr, void *buf, size_t len, size_t *done)
@@ -261,16 +270,21 @@ cor_error *memory_read(struct memory *m, uint64_t addr, void *buf, size_t len, s
 			if (n > s->filesz - off)
 				n = (size_t)(s->filesz - off);
 			/* cut by truncation: unmodified file pages are still right */
-			if (!s->fmap || (s->flags & PF_W) || (err = from_file(s, addr, out, n))) {
+			size_t got = 0;
+			if (!s->fmap || (s->flags & PF_W) || (err = from_file(s, addr, out, n, &got))) {
 				cor_error_free(err);
-				err = cor_error_addr(COR_ERR_TRUNCATED, addr,
+				total += got;
+				err = cor_error_addr(COR_ERR_TRUNCATED, addr + got,
 						     "address 0x%" PRIx64 ": past the end of the truncated core (segment at file offset 0x%" PRIx64 " needs 0x%" PRIx64 " bytes, %" PRIu64 " present)",
-						     addr, s->offset, s->filesz, s->present);
+						     addr + got, s->offset, s->filesz, s->present);
 				break;
 			}
 		} else if (s->fmap) {
-			if ((err = from_file(s, addr, out, n)))
+			size_t got;
+			if ((err = from_file(s, addr, out, n, &got))) {
+				total += got;
 				break;
+			}
 		} else {
 			err = cor_error_addr(COR_ERR_NOT_DUMPED, addr,
 					     "address 0x%" PRIx64 ": anonymous memory not dumped in the core (coredump_filter)", addr);
@@ -300,15 +314,15 @@ char *memory_read_string(struct memory *m, uint64_t addr, size_t max, struct are
 	struct strbuf sb = {0};
 	uint8_t chunk[64];
 	while (sb.len < max) {
-		size_t got = 0;
-		cor_error *err = memory_read(m, addr, chunk, sizeof(chunk), &got);
+		size_t got = 0, want = max - sb.len < sizeof(chunk) ? max - sb.len : sizeof(chunk);
+		cor_error *err = memory_read(m, addr, chunk, want, &got);
 		cor_error_free(err);
 		if (!got)
 			break;
 		const uint8_t *nul = memchr(chunk, 0, got);
 		size_t n = nul ? (size_t)(nul - chunk) : got;
 		sb_escape(&sb, chunk, n);
-		if (nul || got < sizeof(chunk))
+		if (nul || got < want)
 			break;
 		addr += got;
 	}

@@ -1,7 +1,8 @@
 /* The address space of the dead process: the core's PT_LOAD segments sorted
- * by address, each backed by the core's bytes, by zero fill, and past them
+ * by address, each backed by the core's bytes, and past them
  * by the file mapped there (NT_FILE) when the kernel did not dump those
- * pages. Reads name the address and why they fail. */
+ * pages. Reads name the address and why they fail; bytes of a mapping that
+ * are neither in the core nor in a file are "not dumped". */
 #ifndef COR_MEMORY_H
 #define COR_MEMORY_H
 
@@ -75,7 +76,8 @@ cor_error *memory_read(struct memory *m, uint64_t addr, void *buf, size_t len, s
 /* The same from the core's own bytes only, never a mapped file (what a
  * file is checked against must not come from that file). */
 bool memory_read_core(struct memory *m, uint64_t addr, void *buf, size_t len);
-/* A NUL-terminated string of at most max bytes at addr, escaped, in arena. */
+/* A NUL-terminated string of at most max bytes at addr (fewer where the
+ * memory ends), escaped, in arena; NULL if no byte can be read. */
 char *memory_read_string(struct memory *m, uint64_t addr, size_t max, struct arena *arena);
 
 /* The segment / mapping containing addr, or NULL. */
