@@ -254,23 +254,28 @@ struct elf_file *files_debug_by_link(const struct files *f, struct elf_file *ef,
 	uint32_t crc;
 	if (!ef || !path || !elf_debuglink(ef, &name, &crc) || strchr(name, '/'))
 		return NULL;
-	const char *slash = strrchr(path, '/');
-	int dlen = slash ? (int)(slash - path) : 0;
+	/* the executable's directory, absolute ("dl" is ./dl) */
+	char *real = realpath(path, NULL);
+	const char *p = real ? real : path;
+	const char *slash = strrchr(p, '/');
+	int dlen = slash ? (int)(slash - p) : 1;
+	const char *dir = slash ? p : ".";
 	char *cands[8] = {0};
 	int n = 0;
-	cands[n++] = cor_asprintf("%.*s/%s", dlen, path, name);
-	cands[n++] = cor_asprintf("%.*s/.debug/%s", dlen, path, name);
+	cands[n++] = cor_asprintf("%.*s/%s", dlen, dir, name);
+	cands[n++] = cor_asprintf("%.*s/.debug/%s", dlen, dir, name);
 	for (const char *const *d = debug_dirs(f); *d && n < 8; d++)
-		cands[n++] = cor_asprintf("%s%.*s/%s", *d, dlen, path, name);
+		cands[n++] = cor_asprintf("%s%.*s/%s", *d, dlen, dir, name);
 	struct elf_file *dbg = NULL;
 	for (int i = 0; i < n; i++) {
-		if (!dbg && cands[i] && strcmp(cands[i], path) &&
+		if (!dbg && cands[i] && strcmp(cands[i], p) &&
 		    (dbg = try_debug(f, cands[i], true, crc))) {
 			*found = cands[i];
 			continue;
 		}
 		free(cands[i]);
 	}
+	free(real);
 	return dbg;
 }
 

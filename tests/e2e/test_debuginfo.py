@@ -115,6 +115,22 @@ def t_debuglink(build):
     check_eq(m["debug_file"], case.exe + ".debug", "debug_file")
 
 
+def t_debuglink_bare_exe(build):
+    """--exe NAME without a directory: the debug file is looked for in the
+    current directory (./NAME.debug), not in /."""
+    case = Case("debuglink-bare", strip_to_debuglink)
+    elsewhere = os.path.join(case.dir, "elsewhere")
+    os.makedirs(elsewhere)
+    for f in ("dbg_crash", "dbg_crash.debug"):
+        os.rename(os.path.join(case.dir, f), os.path.join(elsewhere, f))
+    doc, r = ct.report(build, os.path.abspath(case.core), "--exe", "dbg_crash", cwd=elsewhere)
+    crashed = [t for t in doc["threads"] if t.get("crashed")]
+    check_chain(case, [f for f in crashed[0]["frames"] if not f.get("inline")])
+    m = module_of(doc, "dbg_crash")
+    check_eq(os.path.realpath(m["debug_file"] or ""),
+             os.path.realpath(os.path.join(elsewhere, "dbg_crash.debug")), "debug_file")
+
+
 def t_debuglink_bad_crc(build):
     def prepare(case):
         strip_to_debuglink(case)
@@ -252,7 +268,8 @@ def t_build_id_mismatch(build):
 def main():
     build = ct.build_dir()
     rep = ct.Reporter()
-    for name, fn in [("debuglink", t_debuglink), ("debuglink-bad-crc", t_debuglink_bad_crc),
+    for name, fn in [("debuglink", t_debuglink), ("debuglink-bare-exe", t_debuglink_bare_exe),
+                     ("debuglink-bad-crc", t_debuglink_bad_crc),
                      ("build-id-dir", t_build_id_dir), ("minidebuginfo", t_minidebuginfo),
                      ("compressed-zlib", t_zlib), ("compressed-zstd", t_zstd),
                      ("moved-exe", t_moved), ("build-id-mismatch", t_build_id_mismatch)]:

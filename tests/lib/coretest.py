@@ -328,7 +328,7 @@ class Result:
             self.rc, self.err.strip()[-600:] or "(empty)")
 
 
-def coroner(build, *args, timeout=60, ok_codes=None):
+def coroner(build, *args, timeout=60, ok_codes=None, cwd=None):
     """Runs coroner. Fails the test on a signal, a sanitizer report, a timeout
     or (when ok_codes is given) an exit code outside ok_codes."""
     exe = coroner_path(build)
@@ -337,7 +337,7 @@ def coroner(build, *args, timeout=60, ok_codes=None):
     cmd = [exe] + [str(a) for a in args]
     try:
         p = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                           timeout=timeout)
+                           timeout=timeout, cwd=cwd)
     except subprocess.TimeoutExpired:
         raise Fail("`%s` timed out after %ds" % (" ".join(cmd), timeout))
     err = p.stderr.decode("utf-8", "replace")
@@ -354,9 +354,9 @@ def coroner(build, *args, timeout=60, ok_codes=None):
     return r
 
 
-def report(build, core, *extra, ok_codes=(0, 3)):
+def report(build, core, *extra, ok_codes=(0, 3), cwd=None):
     """`coroner report CORE --json` parsed; returns (document, Result)."""
-    r = coroner(build, "report", core, "--json", *extra, ok_codes=ok_codes)
+    r = coroner(build, "report", core, "--json", *extra, ok_codes=ok_codes, cwd=cwd)
     try:
         doc = json.loads(r.text)
     except ValueError as e:
