@@ -44,6 +44,7 @@ int cmd_bt(struct cli *cli);
 /* output.c */
 void print_json_report(struct cli *cli, bool with_frames);
 void print_info(struct cli *cli, FILE *f);
+const char *tid_text(const struct cor_thread *t, char *buf, size_t n);
 void print_threads(struct cli *cli, FILE *f, bool regs);
 void print_maps(struct cli *cli, FILE *f);
 void print_notes(struct cli *cli, FILE *f);

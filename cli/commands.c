@@ -36,7 +36,11 @@ int cmd_bt(struct cli *cli)
 		printf(", %s", s->code_name);
 	if (s->have_address)
 		printf(", fault address 0x%" PRIx64, s->address);
+	if (!s->number && !s->have_siginfo)
+		printf(" (no fatal signal: a core taken by gcore or the like)");
 	putchar('\n');
+	if (s->have_sender)
+		printf("sent by: pid %d, uid %u\n", s->sender_pid, s->sender_uid);
 	int rc = print_backtraces(cli, stdout, false);
 	print_warnings(cli, stderr);
 	return rc == EXIT_OK ? finish(cli) : rc;

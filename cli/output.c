@@ -89,7 +89,7 @@ static void json_threads(const struct cor_report *rep, struct json *j, bool with
 		const struct cor_report_thread *rt = &rep->threads[i];
 		const struct cor_thread *t = rt->thread;
 		json_obj(j);
-		json_key(j, "tid"); json_int(j, t->tid);
+		json_key(j, "tid"); if (t->have_tid) json_int(j, t->tid); else json_null(j);
 		json_key(j, "crashed"); json_bool(j, t->crashed);
 		json_key(j, "signal"); json_int(j, t->signal);
 		json_key(j, "pc"); json_hex(j, t->pc);
@@ -185,7 +185,7 @@ void print_json_report(struct cli *cli, bool with_frames)
 	json_obj_end(&j);
 
 	json_key(&j, "crashed_tid");
-	if (rep->crashed) json_int(&j, rep->crashed->tid); else json_null(&j);
+	if (rep->crashed && rep->crashed->have_tid) json_int(&j, rep->crashed->tid); else json_null(&j);
 
 	json_threads(rep, &j, with_frames);
 	if (with_frames)
@@ -251,6 +251,15 @@ void print_json_report(struct cli *cli, bool with_frames)
 
 /* ---- text ---- */
 
+/* "42", or "?" when the tid was not decoded */
+const char *tid_text(const struct cor_thread *t, char *buf, size_t n)
+{
+	if (!t->have_tid)
+		return "?";
+	snprintf(buf, n, "%d", t->tid);
+	return buf;
+}
+
 void print_info(struct cli *cli, FILE *f)
 {
 	const struct cor_report *rep = cli->rep;
@@ -276,14 +285,18 @@ void print_info(struct cli *cli, FILE *f)
 		if (s->err)
 			fprintf(f, ", errno %d", s->err);
 	}
+	if (!s->number && !s->have_siginfo)
+		fputs(" (no fatal signal: a core taken by gcore or the like)", f);
 	fputc('\n', f);
 	if (s->have_address)
 		fprintf(f, "fault addr: 0x%" PRIx64 "\n", s->address);
 	if (s->have_sender)
 		fprintf(f, "sent by:    pid %d, uid %u\n", s->sender_pid, s->sender_uid);
-	if (rep->crashed)
-		fprintf(f, "crashed:    thread %d (of %zu)\n", rep->crashed->tid,
+	if (rep->crashed) {
+		char tid[32];
+		fprintf(f, "crashed:    thread %s (of %zu)\n", tid_text(rep->crashed, tid, sizeof(tid)),
 			cor_core_thread_count(cli->core));
+	}
 }
 
 static void print_reg(FILE *f, const struct cor_register *r, bool be)
@@ -331,10 +344,15 @@ void print_threads(struct cli *cli, FILE *f, bool regs)
 	size_t n = cor_core_thread_count(cli->core);
 	for (size_t i = 0; i < n; i++) {
 		const struct cor_thread *t = cor_core_thread(cli->core, i);
-		if (cli->have_tid && t->tid != cli->tid)
+		if (cli->have_tid && (!t->have_tid || t->tid != cli->tid))
 			continue;
-		fprintf(f, "thread %d%s: signal %d, pc 0x%" PRIx64 ", sp 0x%" PRIx64 "\n", t->tid,
-			t->crashed ? " (crashed)" : "", t->signal, t->pc, t->sp);
+		char tid[32];
+		fprintf(f, "thread %s%s: signal %d", tid_text(t, tid, sizeof(tid)),
+			t->crashed ? " (crashed)" : "", t->signal);
+		if (t->register_count)
+			fprintf(f, ", pc 0x%" PRIx64 ", sp 0x%" PRIx64 "\n", t->pc, t->sp);
+		else
+			fputs(", no registers\n", f);
 		if (regs)
 			print_regs(cli, f, t, cli->all_regs);
 	}
@@ -419,7 +437,9 @@ int print_backtraces(struct cli *cli, FILE *f, bool regs)
 	for (size_t i = 0; i < rep->thread_count; i++) {
 		const struct cor_report_thread *rt = &rep->threads[i];
 		const struct cor_thread *t = rt->thread;
-		fprintf(f, "\nthread %d%s:\n", t->tid, t->crashed ? " (crashed)" : "");
+		char tid[32];
+		fprintf(f, "\nthread %s%s:\n", tid_text(t, tid, sizeof(tid)),
+			t->crashed ? " (crashed)" : "");
 		if (rt->backtrace_error) {
 			fprintf(f, "  (no backtrace: %s)\n", rt->backtrace_error);
 			rc = EXIT_PARTIAL;

@@ -196,6 +196,9 @@ struct cor_thread {
 	bool have_fp;           /* NT_FPREGSET / NT_PRFPREG present */
 	bool have_xstate;       /* NT_X86_XSTATE present */
 	uint64_t xstate_features; /* XCR0 bits actually used */
+	bool have_tid;          /* false: tid (and sigpend, sighold) not decoded
+				 * (a machine coroner does not support, or a
+				 * short NT_PRSTATUS); tid is then 0 */
 };
 size_t cor_core_thread_count(const cor_core *core);
 const struct cor_thread *cor_core_thread(const cor_core *core, size_t i);

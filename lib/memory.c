@@ -345,7 +345,7 @@ void memory_label(struct memory *m, const struct process *p, struct arena *arena
 		mp->label = "[stack]";
 	for (size_t i = 0; i < p->nthreads && i < 100000; i++) {
 		const struct cor_thread *t = &p->threads[i];
-		if (!(mp = memory_mapping_at(m, t->sp)) || mp->path || mp->label)
+		if (!t->have_tid || !(mp = memory_mapping_at(m, t->sp)) || mp->path || mp->label)
 			continue;
 		char buf[32];
 		snprintf(buf, sizeof(buf), "[stack:%d]", t->tid);

@@ -62,15 +62,24 @@ static void note_prstatus(struct process *c, const struct elf_note *n)
 	memset(t, 0, sizeof(*t));
 	int64_t tid = 0;
 	uint64_t cursig = 0;
+	/* pr_info (3 ints) and pr_cursig (a short at 12) are the same on every
+	 * machine; what follows (pr_sigpend, pr_sighold: longs; pr_pid ...)
+	 * sits where the machine's alignment puts it (m68k aligns longs to 2),
+	 * so on a machine we do not know nothing past pr_cursig is decoded. */
+	if (!c->arch) {
+		if (reader_seek(&r, 12) && reader_uint(&r, 2, &cursig))
+			t->signal = (int32_t)cursig;
+		return;
+	}
 	if (!reader_seek(&r, 12) || !reader_uint(&r, 2, &cursig) || !reader_skip(&r, 2) ||
 	    !reader_addr(&r, &t->sigpend) || !reader_addr(&r, &t->sighold) ||
 	    !reader_sint(&r, 4, &tid)) {
 		core_warn(c, n->offset, "NT_PRSTATUS of %" PRIu64 " bytes is too short to hold a thread id", n->descsz);
+	} else {
+		t->have_tid = true;
 	}
 	t->tid = (int32_t)tid;
 	t->signal = (int32_t)cursig;
-	if (!c->arch)
-		return;
 	size_t need = reg_off + c->arch->pr_reg_size;
 	if (n->descsz < need)
 		core_warn(c, n->offset, "NT_PRSTATUS of thread %d is %" PRIu64 " bytes, %zu expected: registers past the end are missing", t->tid, n->descsz, need + 4);
@@ -307,8 +316,10 @@ static void dispatch_note(struct process *c, const struct elf_note *n)
 	if (elf_note_is(n, "CORE")) {
 		switch (n->type) {
 		case NT_PRSTATUS: note_prstatus(c, n); return;
-		case NT_PRPSINFO: note_prpsinfo(c, n); return;
-		case NT_SIGINFO: note_siginfo(c, n); return;
+		/* their layouts (uid sizes, alignment, MIPS's si_code/si_errno
+		 * order) depend on the machine: not decoded on an unknown one */
+		case NT_PRPSINFO: if (c->arch) note_prpsinfo(c, n); return;
+		case NT_SIGINFO: if (c->arch) note_siginfo(c, n); return;
 		case NT_AUXV: note_auxv(c, n); return;
 		case NT_FILE: note_file(c, n); return;
 		}
@@ -394,7 +405,13 @@ static void fill_signal(struct process *c)
 		s->code_name = cor_signal_code_name(s->number, s->code);
 		s->description = signal_description(s->number, s->code);
 	}
-	c->crashed = c->nthreads ? 0 : -1;
+	/* The kernel writes the thread that took the fatal signal first. A
+	 * core without one (gcore: no NT_SIGINFO, every pr_cursig 0) has no
+	 * crashed thread. */
+	bool fatal = s->have_siginfo && s->number != 0;
+	for (size_t i = 0; !fatal && i < c->nthreads; i++)
+		fatal = c->threads[i].signal != 0;
+	c->crashed = c->nthreads && fatal ? 0 : -1;
 	if (c->crashed == 0)
 		c->threads[0].crashed = true;
 }
@@ -432,7 +449,7 @@ cor_error *process_load(struct process *c, const struct elf_file *ef,
 	in->arch_name = c->arch ? c->arch->name : "unknown";
 	if (!c->arch)
 		warnings_add(warn, COR_ERR_UNSUPPORTED, ef->path,
-			     "%s: machine %u (ELF%d, %s endian) is not supported: registers are not decoded",
+			     "%s: machine %u (ELF%d, %s endian) is not supported: of the notes only the signal number is decoded (thread ids, process ids and registers are laid out per machine: not shown)",
 			     ef->path, ef->machine, in->elf_class, ef->be ? "big" : "little");
 	if (in->truncated)
 		warnings_add(warn, COR_ERR_TRUNCATED, ef->path,

@@ -74,7 +74,7 @@ cor_error *report_build(const struct report_parts *p, const struct cor_report_op
 	for (int pass = 0; pass < 2; pass++)
 		for (size_t i = 0; i < pr->nthreads; i++) {
 			const struct cor_thread *t = &pr->threads[i];
-			if ((pass == 0) != t->crashed || (opts.have_tid && t->tid != opts.tid))
+			if ((pass == 0) != t->crashed || (opts.have_tid && (!t->have_tid || t->tid != opts.tid)))
 				continue;
 			add_thread(r, p, i, opts.backtraces);
 		}
