@@ -1,6 +1,8 @@
 /* Finding files on disk and checking that they are the ones the core had. */
 #include <stdlib.h>
+#include <errno.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #include "files.h"
 #include "process.h"
@@ -51,27 +53,45 @@ static const char *base_name(const char *p)
 	return s ? s + 1 : p;
 }
 
-char *files_resolve(const struct files *f, const char *recorded)
+/* The length of a recorded path without its " (deleted)". */
+static size_t recorded_len(const char *recorded)
 {
 	size_t len = strlen(recorded);
 	static const char deleted[] = " (deleted)";
 	if (len > sizeof(deleted) - 1 && !strcmp(recorded + len - (sizeof(deleted) - 1), deleted))
 		len -= sizeof(deleted) - 1;
+	return len;
+}
+
+/* --file opt (REC=PATH or PATH) names the recorded path. */
+static bool file_opt_matches(const char *opt, const char *recorded)
+{
+	size_t len = recorded_len(recorded);
+	const char *eq = strchr(opt, '=');
+	if (eq)
+		return (size_t)(eq - opt) == len && !strncmp(opt, recorded, len);
+	char *rec = cor_strndup(recorded, len);
+	bool match = rec && !strcmp(base_name(opt), base_name(rec));
+	free(rec);
+	return match;
+}
+
+char *files_resolve(const struct files *f, const char *recorded)
+{
+	size_t len = recorded_len(recorded);
 	const char *const *fl = f->o.files;
-	for (size_t i = 0; fl && fl[i]; i++) {
-		const char *eq = strchr(fl[i], '=');
-		if (eq && (size_t)(eq - fl[i]) == len && !strncmp(fl[i], recorded, len))
-			return cor_strdup(eq + 1);
-	}
-	for (size_t i = 0; fl && fl[i]; i++) {
-		char *rec = cor_strndup(recorded, len);
-		bool match = rec && !strchr(fl[i], '=') && !strcmp(base_name(fl[i]), base_name(rec));
-		free(rec);
-		if (match)
+	/* REC=PATH first, then PATH by base name */
+	for (size_t i = 0; fl && fl[i]; i++)
+		if (strchr(fl[i], '=') && file_opt_matches(fl[i], recorded))
+			return cor_strdup(strchr(fl[i], '=') + 1);
+	for (size_t i = 0; fl && fl[i]; i++)
+		if (!strchr(fl[i], '=') && file_opt_matches(fl[i], recorded))
 			return cor_strdup(fl[i]);
-	}
+	/* --exe is used as given, never under --sysroot: for the executable's
+	 * recorded path, and for itself (the executable found by AT_ENTRY when
+	 * NT_FILE does not name it is looked up by files_executable's name) */
 	const char *ex = process_exec_recorded(f->proc);
-	if (f->o.exe && ex && !strcmp(ex, recorded))
+	if (f->o.exe && !f->exe_unusable && ((ex && !strcmp(ex, recorded)) || !strcmp(recorded, f->o.exe)))
 		return cor_strdup(f->o.exe);
 	if (f->o.sysroot)
 		return cor_asprintf("%s%s%.*s", f->o.sysroot,
@@ -81,7 +101,7 @@ char *files_resolve(const struct files *f, const char *recorded)
 
 const char *files_executable(const struct files *f)
 {
-	return f->o.exe ? f->o.exe : process_exec_recorded(f->proc);
+	return f->o.exe && !f->exe_unusable ? f->o.exe : process_exec_recorded(f->proc);
 }
 
 /* The file's build-id against the one in the core's copy of its ELF
@@ -145,6 +165,41 @@ static void open_mapped(struct files *f, struct mapped_entry *e)
 	e->pub.why = e->why;
 }
 
+/* Options that match nothing: each --file must name a recorded file (by
+ * path or base name), each --debug-dir must be a directory, --exe must
+ * exist. */
+static void check_options(struct files *f)
+{
+	const struct process *p = f->proc;
+	for (size_t i = 0; f->o.files && f->o.files[i]; i++) {
+		const char *opt = f->o.files[i], *eq = strchr(opt, '=');
+		bool found = false;
+		for (size_t k = 0; !found && k < p->nfmaps; k++)
+			found = p->fmaps[k].path && file_opt_matches(opt, p->fmaps[k].path);
+		if (!found && eq)
+			warnings_add(f->warn, COR_ERR_NOT_FOUND, opt,
+				     "--file %s: the core records no file %.*s: not used", opt,
+				     (int)(eq - opt), opt);
+		else if (!found)
+			warnings_add(f->warn, COR_ERR_NOT_FOUND, opt,
+				     "--file %s: the core records no file named %s: not used", opt,
+				     base_name(opt));
+	}
+	for (size_t i = 0; f->o.debug_dirs && f->o.debug_dirs[i]; i++) {
+		struct stat st;
+		const char *d = f->o.debug_dirs[i];
+		if (stat(d, &st) != 0)
+			warnings_add(f->warn, COR_ERR_NOT_FOUND, d, "--debug-dir %s: %s", d, strerror(errno));
+		else if (!S_ISDIR(st.st_mode))
+			warnings_add(f->warn, COR_ERR_NOT_FOUND, d, "--debug-dir %s: not a directory", d);
+	}
+	if (f->o.exe && access(f->o.exe, R_OK) != 0) {
+		warnings_add(f->warn, COR_ERR_NOT_FOUND, f->o.exe,
+			     "--exe %s: cannot open: %s: not used", f->o.exe, strerror(errno));
+		f->exe_unusable = true;
+	}
+}
+
 cor_error *files_init(struct files *f, const struct files_options *o, const struct process *p,
 		      struct memory *mem, const struct limits *limits, struct warnings *warn)
 {
@@ -154,6 +209,7 @@ cor_error *files_init(struct files *f, const struct files_options *o, const stru
 	f->mem = mem;
 	f->limits = limits;
 	f->warn = warn;
+	check_options(f);
 	if (!p->nfmaps)
 		return NULL;
 	f->index_cap = 16;
@@ -176,6 +232,12 @@ cor_error *files_init(struct files *f, const struct files_options *o, const stru
 	}
 	for (size_t i = 0; i < f->nmapped; i++)
 		open_mapped(f, &f->mapped[i]);
+	/* an --exe whose build-id differs from the core's (open_mapped warned)
+	 * is not the executable */
+	const char *ex = process_exec_recorded(p);
+	const struct mapped_entry *e = f->o.exe && ex ? find_mapped(f, ex) : NULL;
+	if (e && e->pub.rejected)
+		f->exe_unusable = true;
 	return NULL;
 }
 

@@ -31,6 +31,7 @@ struct files {
 	size_t nmapped;
 	uint32_t *index;            /* hash of recorded path -> mapped + 1 */
 	size_t index_cap;
+	bool exe_unusable;          /* --exe missing or not the core's: not used */
 };
 
 /* Opens every file the core's NT_FILE names, checked against the core.
