@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include "cli.h"
 
 static const struct command commands[] = {
@@ -19,7 +20,9 @@ static const struct command commands[] = {
 
 static void usage_all(FILE *f)
 {
-	fprintf(f, "usage: coroner [COMMAND] CORE [OPTIONS]\n\n"
+	fprintf(f, "usage: coroner [COMMAND] CORE [OPTIONS]\n"
+		"       coroner [COMMAND] EXE CORE [OPTIONS]       (as gdb takes them)\n"
+		"       coroner [COMMAND] EXE -c|--core CORE [OPTIONS]  (coredumpctl debug --debugger=coroner)\n\n"
 		"Post-mortem analysis of Linux ELF core dumps. `coroner CORE` prints the report.\n\n"
 		"commands:\n");
 	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
@@ -29,23 +32,28 @@ static void usage_all(FILE *f)
 
 static void usage_cmd(FILE *f, const struct command *c)
 {
-	fprintf(f, "usage: coroner %s CORE%s [OPTIONS]\n\n%s\n\n", c->name, c->usage, c->help);
+	fprintf(f, "usage: coroner %s [EXE] CORE%s [OPTIONS]\n"
+		"       coroner %s [EXE] -c|--core CORE%s [OPTIONS]\n\n%s\n\n",
+		c->name, c->usage, c->name, c->usage, c->help);
 	fprintf(f, "options:\n"
-		"  --exe PATH         the executable (when the recorded path is wrong or missing)\n"
+		"  -c, --core CORE    the core (a path before it is then the executable)\n"
+		"  --exe PATH         the executable (when the recorded path is wrong or missing;\n"
+		"                     used as given, not under --sysroot)\n"
 		"  --sysroot DIR      look for the recorded files under DIR\n"
 		"  --file [REC=]PATH  use PATH for the mapped file recorded as REC (or with the same base name)\n"
 		"  --debug-dir DIR    separate debug files directory (repeatable; default /usr/lib/debug)\n"
 		"  --json             one JSON document (the whole report; see README)\n"
 		"  --thread TID       only this thread\n"
 		"  --all-regs         floating-point and vector registers too\n"
-		"  --max-frames N     frames per thread (default 256)\n"
+		"  --max-frames N     frames per thread (default 256; 0: no limit)\n"
 		"  --max-threads N    threads kept (default 100000)\n"
 		"  --max-notes N      notes parsed (default 1000000)\n"
 		"  --raw-names        do not demangle C++/Rust names\n"
 		"  --no-inline        no inline frames\n");
 	if (!strcmp(c->name, "read"))
 		fprintf(f, "  --raw              write the bytes themselves to stdout\n");
-	fprintf(f, "\nexit status: 0 ok, 1 error, 2 usage, 3 partial result (warnings)\n");
+	fprintf(f, "\nAn option that matches nothing (--file, --debug-dir, --exe) is a warning.\n"
+		"exit status: 0 ok, 1 error, 2 usage, 3 partial result (warnings)\n");
 }
 
 bool parse_u64(const char *s, uint64_t *v)
@@ -61,8 +69,62 @@ bool parse_u64(const char *s, uint64_t *v)
 	return true;
 }
 
+/* e_type of the ELF file at path, or -1 if it is not one. */
+static int elf_type(const char *path)
+{
+	unsigned char h[18];
+	FILE *f = fopen(path, "rb");
+	if (!f)
+		return -1;
+	size_t n = fread(h, 1, sizeof(h), f);
+	fclose(f);
+	if (n < sizeof(h) || memcmp(h, "\177ELF", 4))
+		return -1;
+	return h[5] == 2 ? h[16] << 8 | h[17] : h[17] << 8 | h[16];
+}
+
+#define ET_CORE_TYPE 4
+
+/* The positional paths: CORE, EXE CORE (gdb's order; EXE an ELF file that
+ * is not a core, CORE a core) or, with -c CORE, EXE; then the command's
+ * arguments. */
+static int place_positionals(struct cli *cli, const struct command *c, const char *core_opt,
+			     const char **pos, int npos)
+{
+	const char *exe = NULL;
+	int k = 0;
+	if (core_opt) {
+		cli->core_path = core_opt;
+		if (npos && (!c->max_args || (elf_type(pos[0]) >= 0 && elf_type(pos[0]) != ET_CORE_TYPE)))
+			exe = pos[k++];
+	} else if (npos >= 2 && elf_type(pos[0]) >= 0 && elf_type(pos[0]) != ET_CORE_TYPE &&
+		   elf_type(pos[1]) == ET_CORE_TYPE) {
+		exe = pos[k++];
+		cli->core_path = pos[k++];
+	} else if (npos) {
+		cli->core_path = pos[k++];
+	}
+	if (exe && cli->opts.exe) {
+		fprintf(stderr, "coroner %s: executable given twice ('%s' and --exe %s)\n", c->name,
+			exe, cli->opts.exe);
+		return EXIT_USAGE;
+	}
+	if (exe)
+		cli->opts.exe = exe;
+	for (; k < npos; k++) {
+		if (cli->nargs >= c->max_args) {
+			fprintf(stderr, "coroner %s: unexpected argument '%s'\n", c->name, pos[k]);
+			return EXIT_USAGE;
+		}
+		cli->args[cli->nargs++] = pos[k];
+	}
+	return EXIT_OK;
+}
+
 static int parse_args(struct cli *cli, const struct command *c, int argc, char **argv)
 {
+	const char *pos[8], *core_opt = NULL;
+	int npos = 0;
 	for (int i = 0; i < argc; i++) {
 		const char *a = argv[i];
 		const char *val = i + 1 < argc ? argv[i + 1] : NULL;
@@ -81,6 +143,13 @@ static int parse_args(struct cli *cli, const struct command *c, int argc, char *
 			cli->opts.raw_names = true;
 		} else if (!strcmp(a, "--no-inline")) {
 			cli->opts.no_inline = true;
+		} else if (!strcmp(a, "-c") || !strcmp(a, "--core")) {
+			NEEDVAL();
+			if (core_opt) {
+				fprintf(stderr, "coroner: %s given twice\n", a);
+				return EXIT_USAGE;
+			}
+			core_opt = val;
 		} else if (!strcmp(a, "--exe")) {
 			NEEDVAL();
 			cli->opts.exe = val;
@@ -98,31 +167,33 @@ static int parse_args(struct cli *cli, const struct command *c, int argc, char *
 		} else if (!strcmp(a, "--thread") || !strcmp(a, "--max-frames") ||
 			   !strcmp(a, "--max-threads") || !strcmp(a, "--max-notes")) {
 			NEEDVAL();
-			if (!parse_u64(val, &n) || n == 0 || n > 0x7fffffff) {
+			bool frames = !strcmp(a, "--max-frames");
+			if (!parse_u64(val, &n) || (n == 0 && !frames) || n > 0x7fffffff) {
 				fprintf(stderr, "coroner: %s: bad number '%s'\n", a, val);
 				return EXIT_USAGE;
 			}
 			if (!strcmp(a, "--thread"))
 				cli->tid = (long)n, cli->have_tid = true;
-			else if (!strcmp(a, "--max-frames"))
-				cli->opts.limits.max_frames = (uint32_t)n;
+			else if (frames) /* 0: no limit, as eu-stack -n 0 */
+				cli->opts.limits.max_frames = n ? (uint32_t)n : UINT32_MAX - 1;
 			else if (!strcmp(a, "--max-threads"))
 				cli->opts.limits.max_threads = (uint32_t)n;
 			else
 				cli->opts.limits.max_notes = (uint32_t)n;
 		} else if (a[0] == '-' && a[1] && strcmp(a, "-") != 0 &&
-			   !(cli->core_path && !strcmp(c->name, "read") && a[1] >= '0' && a[1] <= '9')) {
+			   !((npos || core_opt) && !strcmp(c->name, "read") && a[1] >= '0' && a[1] <= '9')) {
 			fprintf(stderr, "coroner: unknown option '%s' (see coroner %s --help)\n", a, c->name);
 			return EXIT_USAGE;
-		} else if (!cli->core_path) {
-			cli->core_path = a;
-		} else if (cli->nargs < c->max_args) {
-			cli->args[cli->nargs++] = a;
+		} else if (npos < (int)(sizeof(pos) / sizeof(pos[0]))) {
+			pos[npos++] = a;
 		} else {
 			fprintf(stderr, "coroner %s: unexpected argument '%s'\n", c->name, a);
 			return EXIT_USAGE;
 		}
 	}
+	int rc = place_positionals(cli, c, core_opt, pos, npos);
+	if (rc)
+		return rc;
 	if (!cli->core_path || cli->nargs < c->min_args) {
 		usage_cmd(stderr, c);
 		return EXIT_USAGE;
@@ -151,8 +222,19 @@ int main(int argc, char **argv)
 	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
 		if (!strcmp(argv[1], commands[i].name))
 			c = &commands[i], first = 2;
-	if (!c)
-		c = &commands[0]; /* coroner CORE: the report */
+	if (!c) {
+		/* coroner CORE (or EXE CORE, or an option first): the report. A
+		 * first word that is no file, and does not look like a path, is
+		 * a command we do not have. */
+		struct stat st;
+		const char *a = argv[1];
+		if (a[0] != '-' && stat(a, &st) != 0 && !strchr(a, '/') && !strchr(a, '.')) {
+			fprintf(stderr, "coroner: unknown command '%s' (and no file of that name; "
+				"see coroner --help)\n", a);
+			return EXIT_USAGE;
+		}
+		c = &commands[0];
+	}
 	int rc = parse_args(&cli, c, argc - first, argv + first);
 	if (rc)
 		return rc;
