@@ -325,11 +325,11 @@ static void test_memory(void)
 		{ .type = AT_RANDOM, .value = 0x10008 },
 	};
 	struct cor_thread th[] = {
-		{ .tid = 101, .sp = 0x11010 },
-		{ .tid = 102, .sp = 0x50010 }, /* a file's mapping: no label */
-		{ .tid = 103, .sp = 0x30100 },
-		{ .tid = 104, .sp = 0x10010 }, /* the main stack already */
-		{ .tid = 105, .sp = 0x90000 }, /* unmapped */
+		{ .tid = 101, .have_tid = true, .sp = 0x11010 },
+		{ .tid = 102, .have_tid = true, .sp = 0x50010 }, /* a file's mapping: no label */
+		{ .tid = 103, .have_tid = true, .sp = 0x30100 },
+		{ .tid = 104, .have_tid = true, .sp = 0x10010 }, /* the main stack already */
+		{ .tid = 105, .have_tid = true, .sp = 0x90000 }, /* unmapped */
 	};
 	struct process p;
 	memset(&p, 0, sizeof(p));
