@@ -71,6 +71,16 @@ static uint64_t strip_pac(uint64_t pc)
 	return pc;
 }
 
+/* ra follows BL or BLR (instructions are little endian). */
+static bool after_call(const struct arch_info *a, const struct arch_mem *m, uint64_t ra)
+{
+	uint32_t w;
+	(void)a;
+	if (!arch_word_before(m, ra, false, &w))
+		return false;
+	return (w & 0xfc000000u) == 0x94000000u || (w & 0xfffffc1fu) == 0xd63f0000u;
+}
+
 const struct arch_info arch_aarch64 = {
 	.arch = COR_ARCH_AARCH64, .name = "aarch64", .machine = 183, .is64 = true,
 	.gregs = gregs, .ngregs = COR_ARRAY_SIZE(gregs),
@@ -78,5 +88,5 @@ const struct arch_info arch_aarch64 = {
 	.dwarf_sp = 31, .dwarf_fp = 29, .dwarf_ra = 30, .dwarf_pc = 32,
 	.decode_note = note,
 	.signal_step = signal, .fallback_step = arch_fp_record_step, .leaf_ra = 30,
-	.strip_pc = strip_pac,
+	.strip_pc = strip_pac, .call_ra = 30, .after_call = after_call,
 };

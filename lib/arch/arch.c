@@ -53,6 +53,27 @@ bool arch_read_word(const struct arch_mem *m, uint64_t addr, uint64_t *val)
 	return true;
 }
 
+bool arch_read_before(const struct arch_mem *m, uint64_t addr, uint8_t *b, size_t n)
+{
+	if (addr < n)
+		return false;
+	cor_error *err = m->read(m->arg, addr - n, b, n);
+	if (err) {
+		cor_error_free(err);
+		return false;
+	}
+	return true;
+}
+
+bool arch_word_before(const struct arch_mem *m, uint64_t addr, bool be, uint32_t *w)
+{
+	uint8_t b[4];
+	if (!arch_read_before(m, addr, b, 4))
+		return false;
+	*w = (uint32_t)cor_load(b, 4, be);
+	return true;
+}
+
 bool arch_code_is(const struct frame_regs *r, const struct arch_mem *m, const uint8_t *pat,
 		  size_t n)
 {

@@ -95,6 +95,15 @@ struct arch_info {
 	/* A return address as the code sees it (pointer authentication
 	 * bits stripped); NULL: the value itself. */
 	uint64_t (*strip_pc)(uint64_t pc);
+	/* Where a call puts the return address, read for an innermost frame
+	 * whose pc is in no code (a call through NULL or into data): the
+	 * DWARF number of the link register, or -1 for the word at sp (the
+	 * caller's sp is then sp + the word size). Used only with
+	 * after_call. */
+	int call_ra;
+	/* true if the instruction before ra is a call (so ra is a return
+	 * address); NULL: return addresses cannot be told apart. */
+	bool (*after_call)(const struct arch_info *a, const struct arch_mem *m, uint64_t ra);
 };
 
 /* The pc with the architecture's strip_pc applied. */
@@ -119,8 +128,18 @@ bool arch_fp_record_step(const struct arch_info *a, struct frame_regs *r,
 bool arch_fp_below_step(const struct arch_info *a, struct frame_regs *r,
 			const struct arch_mem *m, bool first);
 
+/* The n bytes before addr into b; false if unreadable. */
+bool arch_read_before(const struct arch_mem *m, uint64_t addr, uint8_t *b, size_t n);
+/* The 4-byte instruction word before addr (big endian if be); false if
+ * unreadable. */
+bool arch_word_before(const struct arch_mem *m, uint64_t addr, bool be, uint32_t *w);
+
 const struct arch_info *arch_by_machine(uint16_t machine, bool is64, bool be);
 
+
+/* Shared after_call hooks. */
+bool ppc_after_call(const struct arch_info *a, const struct arch_mem *m, uint64_t ra);
+bool s390_after_call(const struct arch_info *a, const struct arch_mem *m, uint64_t ra);
 
 /* Shared decoders. */
 bool x86_decode_fxsave(struct regs_builder *b, const uint8_t *d, size_t n, int nxmm);

@@ -73,6 +73,17 @@ static bool back_chain(const struct arch_info *a, struct frame_regs *r,
 	return true;
 }
 
+/* ra follows bl (primary opcode 18 with LK), bctrl or blrl; shared with
+ * 32-bit ppc. Instructions have the data's byte order. */
+bool ppc_after_call(const struct arch_info *a, const struct arch_mem *m, uint64_t ra)
+{
+	uint32_t w;
+	(void)a;
+	if (!arch_word_before(m, ra, m->be, &w))
+		return false;
+	return ((w >> 26) == 18 && (w & 1)) || w == 0x4e800421u || w == 0x4e800021u;
+}
+
 const struct arch_info arch_ppc64le = {
 	.arch = COR_ARCH_PPC64LE, .name = "ppc64le", .machine = 21, .is64 = true,
 	.gregs = gregs, .ngregs = COR_ARRAY_SIZE(gregs),
@@ -80,6 +91,7 @@ const struct arch_info arch_ppc64le = {
 	.dwarf_sp = 1, .dwarf_fp = 31, .dwarf_ra = 65, .dwarf_pc = -1,
 	.decode_note = note,
 	.fallback_step = back_chain, .leaf_ra = -1,
+	.call_ra = 65, .after_call = ppc_after_call,
 };
 
 const struct arch_info arch_ppc64 = {
@@ -89,4 +101,5 @@ const struct arch_info arch_ppc64 = {
 	.dwarf_sp = 1, .dwarf_fp = 31, .dwarf_ra = 65, .dwarf_pc = -1,
 	.decode_note = note,
 	.fallback_step = back_chain, .leaf_ra = -1,
+	.call_ra = 65, .after_call = ppc_after_call,
 };

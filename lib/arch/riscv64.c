@@ -31,6 +31,19 @@ static bool note(struct regs_builder *b, uint32_t type, const uint8_t *d,
 	return false;
 }
 
+/* ra follows jal or jalr writing ra (x1), or c.jalr (which always does). */
+static bool after_call(const struct arch_info *a, const struct arch_mem *m, uint64_t ra)
+{
+	uint32_t w, h;
+	(void)a;
+	if (!arch_word_before(m, ra, false, &w))
+		return false;
+	h = w >> 16;            /* the halfword before ra */
+	if (((w & 0x7f) == 0x6f || (w & 0x707f) == 0x67) && ((w >> 7) & 0x1f) == 1)
+		return true;
+	return (h & 0xf07f) == 0x9002 && ((h >> 7) & 0x1f) != 0;
+}
+
 const struct arch_info arch_riscv64 = {
 	.arch = COR_ARCH_RISCV64, .name = "riscv64", .machine = 243, .is64 = true,
 	.gregs = gregs, .ngregs = COR_ARRAY_SIZE(gregs),
@@ -38,4 +51,5 @@ const struct arch_info arch_riscv64 = {
 	.dwarf_sp = 2, .dwarf_fp = 8, .dwarf_ra = 1, .dwarf_pc = -1,
 	.decode_note = note,
 	.fallback_step = arch_fp_below_step, .leaf_ra = -1,
+	.call_ra = 1, .after_call = after_call,
 };

@@ -47,4 +47,5 @@ const struct arch_info arch_s390 = {
 	.decode_note = note,
 	/* the CFA includes the 96-byte register save area */
 	.sp_from_cfa = -96, .leaf_ra = -1, .strip_pc = strip_amode,
+	.call_ra = 14, .after_call = s390_after_call,
 };

@@ -33,11 +33,23 @@ static bool note(struct regs_builder *b, uint32_t type, const uint8_t *d,
 	return false;
 }
 
+/* ra follows brasl (c0 r5 + 4 bytes), bras (a7 r5 + 2 bytes) or basr
+ * (0d r1r2); shared with s390. */
+bool s390_after_call(const struct arch_info *a, const struct arch_mem *m, uint64_t ra)
+{
+	uint8_t b[6];           /* b[6 - k] is the byte at ra - k */
+	(void)a;
+	if (!arch_read_before(m, ra, b, sizeof(b)))
+		return false;
+	return (b[0] == 0xc0 && (b[1] & 0x0f) == 5) || (b[2] == 0xa7 && (b[3] & 0x0f) == 5) ||
+	       b[4] == 0x0d;
+}
+
 const struct arch_info arch_s390x = {
 	.arch = COR_ARCH_S390X, .name = "s390x", .machine = 22, .is64 = true, .be = true,
 	.gregs = gregs, .ngregs = COR_ARRAY_SIZE(gregs),
 	.pr_reg_size = 216, .pc_name = "pswa", .sp_name = "r15",
 	.dwarf_sp = 15, .dwarf_fp = 11, .dwarf_ra = 14, .dwarf_pc = 65,
 	.decode_note = note,
-	.sp_from_cfa = -160, .leaf_ra = -1,
+	.sp_from_cfa = -160, .leaf_ra = -1, .call_ra = 14, .after_call = s390_after_call,
 };

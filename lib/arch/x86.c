@@ -247,6 +247,57 @@ static int i386_signal(const struct arch_info *a, struct frame_regs *r, const st
 	return arch_restore_context(r, m, sc, map, sizeof(map), 14) ? 1 : -1;
 }
 
+/* The length of an indirect near call (ff /2) from its ModRM byte mrm and
+ * the byte after it (the SIB byte when there is one): 2 to 7 bytes; 0 if
+ * mrm is not /2. */
+static unsigned ff2_len(uint8_t mrm, uint8_t sib)
+{
+	unsigned mod = mrm >> 6, rm = mrm & 7, n = 2;
+	if (((mrm >> 3) & 7) != 2)
+		return 0;
+	if (mod == 3)
+		return n;
+	if (rm == 4 && mod == 0 && (sib & 7) == 5)
+		n += 4;                 /* SIB without base: disp32 */
+	else if (rm == 5 && mod == 0)
+		n += 4;                 /* disp32 (rip-relative in 64-bit code) */
+	if (rm == 4)
+		n++;                    /* the SIB byte */
+	return n + (mod == 1 ? 1 : mod == 2 ? 4 : 0);
+}
+
+/* ra follows a call: e8 rel32, or ff /2 (call *reg, call *mem), with a
+ * REX prefix in 64-bit code. */
+static bool x86_after_call(const struct arch_info *a, const struct arch_mem *m, uint64_t ra)
+{
+	uint8_t b[8] = { 0 };   /* b[8 - k] is the byte at ra - k */
+	size_t n = sizeof(b);
+	/* near the start of a mapping fewer bytes are there; the zeros
+	 * before them are part of no call */
+	while (n >= 2 && !arch_read_before(m, ra, b + sizeof(b) - n, n))
+		n--;
+	if (n < 2)
+		return false;
+	if (b[8 - 5] == 0xe8)
+		return true;
+	for (unsigned k = 2; k <= 7; k++) {
+		const uint8_t *p = b + 8 - k;
+		if (p[0] == 0xff && ff2_len(p[1], k > 2 ? p[2] : 0) == k)
+			return true;
+	}
+	/* in 64-bit code (x86_64, x32) a REX prefix (41 for r8-r15) may
+	 * come first: the call is one byte longer */
+	if (a->machine != 62)
+		return false;
+	for (unsigned k = 3; k <= 8; k++) {
+		const uint8_t *p = b + 8 - k;
+		if ((p[0] & 0xf0) == 0x40 && p[1] == 0xff &&
+		    ff2_len(p[2], k > 3 ? p[3] : 0) == k - 1)
+			return true;
+	}
+	return false;
+}
+
 const struct arch_info arch_x86_64 = {
 	.arch = COR_ARCH_X86_64, .name = "x86_64", .machine = 62, .is64 = true,
 	.gregs = x86_64_gregs, .ngregs = COR_ARRAY_SIZE(x86_64_gregs),
@@ -254,6 +305,7 @@ const struct arch_info arch_x86_64 = {
 	.dwarf_sp = 7, .dwarf_fp = 6, .dwarf_ra = 16, .dwarf_pc = -1,
 	.decode_note = x86_64_note,
 	.signal_step = x86_64_signal, .fallback_step = arch_fp_record_step, .leaf_ra = -1,
+	.call_ra = -1, .after_call = x86_after_call,
 };
 
 const struct arch_info arch_i386 = {
@@ -263,6 +315,7 @@ const struct arch_info arch_i386 = {
 	.dwarf_sp = 4, .dwarf_fp = 5, .dwarf_ra = 8, .dwarf_pc = -1,
 	.decode_note = i386_note,
 	.signal_step = i386_signal, .fallback_step = arch_fp_record_step, .leaf_ra = -1,
+	.call_ra = -1, .after_call = x86_after_call,
 };
 
 /* x32 (the x86_64 ILP32 ABI: EM_X86_64 in ELF32): its NT_PRSTATUS is the
@@ -273,5 +326,5 @@ const struct arch_info arch_x32 = {
 	.pr_reg_size = 27 * 8, .pc_name = "rip", .sp_name = "rsp",
 	.dwarf_sp = 7, .dwarf_fp = 6, .dwarf_ra = 16, .dwarf_pc = -1,
 	.decode_note = x86_64_note,
-	.leaf_ra = -1,
+	.leaf_ra = -1, .call_ra = -1, .after_call = x86_after_call,
 };
