@@ -291,6 +291,10 @@ enum cor_frame_how {
 	COR_FRAME_SIGNAL,        /* restored from a signal frame */
 	COR_FRAME_INLINE,        /* inlined into the next frame */
 	COR_FRAME_LR,            /* link register heuristic (leaf function) */
+	COR_FRAME_BAD_CALL,      /* the caller of a call into no code (a call
+				  * through NULL, a jump into data): the next
+				  * frame's pc is in no code, this one is its
+				  * return address */
 };
 
 struct cor_frame {

@@ -270,6 +270,7 @@ void cor_backtrace_free(cor_backtrace *bt)
 
 const char *cor_frame_how_name(enum cor_frame_how how)
 {
-	static const char *const names[] = { "context", "cfi", "fp", "signal", "inline", "lr" };
+	static const char *const names[] = { "context", "cfi", "fp", "signal", "inline", "lr",
+						     "bad-call" };
 	return (unsigned)how < COR_ARRAY_SIZE(names) ? names[how] : "unknown";
 }

@@ -1,6 +1,7 @@
 /* Unwinding one thread: DWARF CFI (.eh_frame, then .debug_frame), signal
  * trampolines (registers restored from the saved context), then the
- * architecture's fallback steps. Bounded by the frame limit and stopped
+ * architecture's fallback steps. An innermost pc in no code (a call through
+ * NULL) is first stepped over by the return address the call left. Bounded by the frame limit and stopped
  * when (pc, cfa) makes no progress. */
 #include <stdlib.h>
 #include <string.h>
@@ -224,6 +225,41 @@ static cor_error *cfi_step(struct uw *w, uint64_t lookup, bool *found)
 
 /* ---- the loop ---- */
 
+/* The innermost pc is in no code (a call through NULL or into data):
+ * the return address of the call that got there, if it lands in code
+ * just after a call instruction. */
+static bool bad_pc_step(struct uw *w)
+{
+	const struct arch_info *a = w->a;
+	const struct unwind_code *code = &w->u->code;
+	int sp = a->dwarf_sp;
+	uint64_t ra, nsp;
+	if (!a->after_call || !w->r.ok[sp])
+		return false;
+	nsp = w->r.v[sp];
+	if (a->call_ra < 0) {
+		if (!rd(w, nsp, &ra, NULL))
+			return false;
+		nsp = (nsp + w->u->mem.word) & w->r.mask;
+	} else if (a->call_ra < DWARF_MAX_REGS && w->r.ok[a->call_ra]) {
+		ra = w->r.v[a->call_ra];
+	} else {
+		return false;
+	}
+	ra = arch_strip_pc(a, ra);
+	if (!code->in_code(code->arg, ra) || !a->after_call(a, &w->u->mem, ra))
+		return false;
+	frame_regs_set(&w->r, sp, nsp);
+	/* the caller's link register was the call's to overwrite */
+	if (a->call_ra >= 0)
+		w->r.ok[a->call_ra] = false;
+	w->r.cfa = nsp;
+	w->r.pc = ra;
+	if (a->dwarf_pc >= 0)
+		frame_regs_set(&w->r, a->dwarf_pc, ra);
+	return true;
+}
+
 /* Without CFI: the architecture's fallback step, which must land in code;
  * for the innermost frame of a leaf, its link register. */
 static bool heuristic_step(struct uw *w, uint32_t depth, enum cor_frame_how *how)
@@ -291,6 +327,9 @@ cor_error *unwind_thread(struct unwinder *u, const struct cor_thread *t, struct 
 			exact = true;
 			w->r.pc = arch_strip_pc(a, w->r.pc);
 			w->r.cfa = old_sp;
+		} else if (depth == 0 && !u->code.in_code(u->code.arg, old_pc) && bad_pc_step(w)) {
+			how = COR_FRAME_BAD_CALL;
+			exact = false;
 		} else {
 			bool found = false;
 			cor_error *err = cfi_step(w, lookup, &found);
