@@ -65,6 +65,8 @@ static void json_frames(struct json *j, const struct cor_report_thread *rt)
 		json_key(j, "offset");
 		if (f->function) json_int(j, (int64_t)f->offset); else json_null(j);
 		json_key(j, "module"); json_str(j, f->module);
+		json_key(j, "module_offset");
+		if (f->module) json_hex(j, f->module_offset); else json_null(j);
 		json_key(j, "file"); json_str(j, f->file);
 		json_key(j, "line");
 		if (f->line) json_int(j, f->line); else json_null(j);
@@ -415,8 +417,12 @@ static void print_frame(FILE *f, size_t i, const struct cor_frame *fr)
 	if (fr->is_inline)
 		fputs(" [inline]", f);
 	if (fr->module) {
+		/* without a name, where it is in its file: symbolize it later */
 		const char *slash = strrchr(fr->module, '/');
-		fprintf(f, " (%s)", slash ? slash + 1 : fr->module);
+		fprintf(f, " (%s", slash ? slash + 1 : fr->module);
+		if (!fr->function)
+			fprintf(f, "+0x%" PRIx64, fr->module_offset);
+		fputc(')', f);
 	}
 	if (fr->file) {
 		fprintf(f, " %s", fr->file);

@@ -310,6 +310,9 @@ struct cor_frame {
 	const char *module;      /* module name, NULL if none */
 	const char *file;        /* source file or NULL */
 	uint32_t line, column;
+	/* pc - the module's load bias: the link-time address in the module's
+	 * file, for symbolizing later (addr2line -e FILE); 0 without module */
+	uint64_t module_offset;
 };
 
 typedef struct cor_backtrace cor_backtrace;

@@ -26,6 +26,7 @@ struct sym_entry {
 	uint64_t pc;             /* lookup pc; the slot is used when n > 0 */
 	uint32_t first, n;       /* levels[first .. first + n) */
 	const char *module;
+	uint64_t bias;           /* the module's load bias */
 };
 
 void symbolizer_free(struct symbolizer *s)
@@ -99,6 +100,15 @@ static void warn_err(struct symbolizer *c, const struct module *m, cor_error *er
 	warnings_error(c->warn, m->pub.name, err);
 }
 
+/* The ELF symbol sym names a part of the function of scope s that gcc
+ * split off: "check.cold", "check.part.0" for the subprogram "check". */
+static bool part_of(const struct dwarf_scope *s, const char *sym)
+{
+	const char *raw = s->linkage_name ? s->linkage_name : s->name;
+	size_t len = raw ? strlen(raw) : 0;
+	return len && !strncmp(sym, raw, len) && sym[len] == '.';
+}
+
 /* Symbolizes lookup pc into levels (innermost first); false on no memory. */
 static bool resolve(struct symbolizer *c, struct symcache *sc, uint64_t pc,
 		    struct sym_entry *e)
@@ -107,6 +117,7 @@ static bool resolve(struct symbolizer *c, struct symcache *sc, uint64_t pc,
 	e->pc = pc;
 	e->first = (uint32_t)sc->nlevels;
 	e->module = m ? m->pub.name : NULL;
+	e->bias = m ? m->pub.load_bias : 0;
 	struct dwarf_scope scopes[MAX_SCOPES];
 	size_t ns = 0;
 	const char *file = NULL;
@@ -152,6 +163,10 @@ static bool resolve(struct symbolizer *c, struct symcache *sc, uint64_t pc,
 		}
 		if (!l->is_inline && have_sym) {
 			if (!l->function)
+				l->function = name_of(c, sym.name);
+			else if (ns && part_of(&scopes[k], sym.name))
+				/* the part of the function holding pc: its ELF
+				 * symbol (check.cold), not the DWARF name */
 				l->function = name_of(c, sym.name);
 			l->base = m->pub.load_bias + sym.value;
 		}
@@ -202,6 +217,7 @@ static bool on_frame(struct unwind_cb *ucb, const struct unwind_frame *uf)
 		f->sp = uf->sp;
 		f->cfa = uf->cfa;
 		f->module = e->module;
+		f->module_offset = e->module ? uf->pc - e->bias : 0;
 		f->is_inline = l->is_inline;
 		f->how = l->is_inline ? COR_FRAME_INLINE : uf->how;
 		f->signal_frame = !l->is_inline && uf->signal_frame;
