@@ -8,7 +8,6 @@
 #include "core.h"
 #include "report.h"
 
-
 static char **dup_strv(const char *const *v)
 {
 	size_t n = 0;

@@ -42,18 +42,23 @@ cor_error *cor_error_addr(enum cor_error_code code, uint64_t addr, const char *f
 	return err;
 }
 
-cor_error *cor_error_format(const char *file, uint64_t offset, const char *fmt, ...)
+cor_error *cor_error_vformat(const char *file, uint64_t offset, const char *fmt, va_list ap)
 {
 	char *msg;
-	va_list ap;
-	va_start(ap, fmt);
-	int r = vasprintf(&msg, fmt, ap);
-	va_end(ap);
-	if (r < 0)
+	if (vasprintf(&msg, fmt, ap) < 0)
 		return &cor_enomem;
 	cor_error *err = cor_error_new(COR_ERR_FORMAT, "%s: offset 0x%" PRIx64 ": %s",
 				       file ? file : "(input)", offset, msg);
 	free(msg);
+	return err;
+}
+
+cor_error *cor_error_format(const char *file, uint64_t offset, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	cor_error *err = cor_error_vformat(file, offset, fmt, ap);
+	va_end(ap);
 	return err;
 }
 

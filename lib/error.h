@@ -28,6 +28,7 @@ cor_error *cor_error_new(enum cor_error_code code, const char *fmt, ...) COR_PRI
 cor_error *cor_error_addr(enum cor_error_code code, uint64_t addr, const char *fmt, ...) COR_PRINTF(3, 4);
 /* COR_ERR_FORMAT, "file: offset 0x..: message" */
 cor_error *cor_error_format(const char *file, uint64_t offset, const char *fmt, ...) COR_PRINTF(3, 4);
+cor_error *cor_error_vformat(const char *file, uint64_t offset, const char *fmt, va_list ap);
 /* errno-based: "path: what: strerror" */
 cor_error *cor_error_errno(int errnum, const char *path, const char *what);
 

@@ -9,16 +9,10 @@
 static void core_warn(struct process *c, uint64_t off, const char *fmt, ...) COR_PRINTF(3, 4);
 static void core_warn(struct process *c, uint64_t off, const char *fmt, ...)
 {
-	char *msg;
 	va_list ap;
 	va_start(ap, fmt);
-	int r = vasprintf(&msg, fmt, ap);
+	warnings_error(c->warn, c->elf->path, cor_error_vformat(c->elf->path, off, fmt, ap));
 	va_end(ap);
-	if (r < 0)
-		return;
-	warnings_add(c->warn, COR_ERR_FORMAT, c->elf->path, "%s: offset 0x%" PRIx64 ": %s",
-		     c->elf->path, off, msg);
-	free(msg);
 }
 
 static struct cor_thread *cur_thread(struct process *c)

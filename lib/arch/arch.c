@@ -108,32 +108,36 @@ bool arch_restore_context(struct frame_regs *r, const struct arch_mem *m, uint64
 	return true;
 }
 
-/* The caller's fp is kept unless it does not grow: a caller without frame
- * pointers leaves anything in the register, so the return address is kept
- * but the chain stops being trusted. */
-static void fp_record_done(const struct arch_info *a, struct frame_regs *r, uint64_t f,
-			   uint64_t prev, uint64_t ra, uint64_t cfa)
+/* One step up a frame-pointer chain whose record holds the caller's fp at
+ * fp + prev_off and the return address at fp + ra_off; the caller's sp (and
+ * the CFA) is fp + cfa_off. The caller's fp is kept unless it does not grow:
+ * a caller without frame pointers leaves anything in the register, so the
+ * return address is kept but the chain stops being trusted. */
+static bool fp_chain_step(const struct arch_info *a, struct frame_regs *r,
+			  const struct arch_mem *m, int prev_off, int ra_off, int cfa_off)
 {
+	int fp = a->dwarf_fp;
+	uint64_t f = r->v[fp], ra, prev;
+	if (!r->ok[fp] || f == 0 || (f & (m->word - 1)))
+		return false;
+	if (!arch_read_word(m, f + (uint64_t)(int64_t)prev_off, &prev) ||
+	    !arch_read_word(m, f + (uint64_t)(int64_t)ra_off, &ra))
+		return false;
+	uint64_t cfa = f + (uint64_t)(int64_t)cfa_off;
 	frame_regs_set(r, a->dwarf_sp, cfa);
 	r->cfa = cfa;
-	frame_regs_set(r, a->dwarf_fp, prev);
+	frame_regs_set(r, fp, prev);
 	if (prev <= f)
-		r->ok[a->dwarf_fp] = false;
+		r->ok[fp] = false;
 	r->pc = arch_strip_pc(a, ra);
+	return true;
 }
 
 bool arch_fp_record_step(const struct arch_info *a, struct frame_regs *r,
 			 const struct arch_mem *m, bool first)
 {
 	(void)first;
-	int fp = a->dwarf_fp;
-	uint64_t f = r->v[fp], ra, prev;
-	if (!r->ok[fp] || f == 0 || (f & (m->word - 1)))
-		return false;
-	if (!arch_read_word(m, f, &prev) || !arch_read_word(m, f + m->word, &ra))
-		return false;
-	fp_record_done(a, r, f, prev, ra, f + 2 * m->word);
-	return true;
+	return fp_chain_step(a, r, m, 0, (int)m->word, 2 * (int)m->word);
 }
 
 /* riscv64: fp points past {saved ra at fp-8, saved fp at fp-16}. */
@@ -141,12 +145,5 @@ bool arch_fp_below_step(const struct arch_info *a, struct frame_regs *r,
 			const struct arch_mem *m, bool first)
 {
 	(void)first;
-	int fp = a->dwarf_fp;
-	uint64_t f = r->v[fp], ra, prev;
-	if (!r->ok[fp] || f == 0 || (f & (m->word - 1)))
-		return false;
-	if (!arch_read_word(m, f - 8, &ra) || !arch_read_word(m, f - 16, &prev))
-		return false;
-	fp_record_done(a, r, f, prev, ra, f);
-	return true;
+	return fp_chain_step(a, r, m, -16, -8, 0);
 }
