@@ -17,7 +17,6 @@ import lzma
 import os
 import re
 import shutil
-import subprocess
 import sys
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
@@ -26,14 +25,6 @@ from coretest import Fail, Skip, check, check_eq  # noqa: E402
 
 FLAGS = ["-g", "-O1", "-fno-pie", "-no-pie", "-fno-omit-frame-pointer"]
 CHAIN = ["dbg_inner", "dbg_outer", "main"]
-
-
-def sh(*cmd, cwd=None):
-    p = subprocess.run(list(cmd), cwd=cwd, stdout=subprocess.PIPE,
-                       stderr=subprocess.STDOUT, universal_newlines=True)
-    if p.returncode != 0:
-        raise Skip("`%s` failed: %s" % (" ".join(cmd), p.stdout.strip()[-300:]))
-    return p.stdout
 
 
 def oracle_fns(path):
@@ -55,7 +46,7 @@ class Case:
         self.dir = ct.scratch_dir("dbg-%s-" % name)
         self.full = os.path.join(self.dir, "full")       # unstripped twin
         self.exe = os.path.join(self.dir, "dbg_crash")
-        sh("gcc", *flags, "-o", self.full, src)
+        ct.sh("gcc", *flags, "-o", self.full, src)
         shutil.copy(self.full, self.exe)
         if prepare:
             prepare(self)
@@ -72,7 +63,7 @@ class Case:
 
     def line_of(self, pc):
         """file basename and line of pc from addr2line on the unstripped twin."""
-        out = sh("addr2line", "-e", self.full, "%x" % pc).strip()
+        out = ct.sh("addr2line", "-e", self.full, "%x" % pc).strip()
         m = re.match(r"(.*):(\d+)", out)
         check(m is not None, "addr2line said %r" % out)
         return os.path.basename(m.group(1)), int(m.group(2))
@@ -102,9 +93,9 @@ def module_of(doc, name_part):
 
 def strip_to_debuglink(case):
     debug = case.exe + ".debug"
-    sh("objcopy", "--only-keep-debug", case.exe, debug)
-    sh("strip", "--strip-all", case.exe)
-    sh("objcopy", "--add-gnu-debuglink=" + debug, case.exe)
+    ct.sh("objcopy", "--only-keep-debug", case.exe, debug)
+    ct.sh("strip", "--strip-all", case.exe)
+    ct.sh("objcopy", "--add-gnu-debuglink=" + debug, case.exe)
 
 
 def t_debuglink(build):
@@ -146,7 +137,7 @@ def t_debuglink_bad_crc(build):
 
 
 def build_id_of(path):
-    out = sh("readelf", "-n", path)
+    out = ct.sh("readelf", "-n", path)
     m = re.search(r"Build ID: ([0-9a-f]+)", out)
     check(m is not None, "no build-id in %s" % path)
     return m.group(1)
@@ -158,8 +149,8 @@ def t_build_id_dir(build):
         bid = build_id_of(case.exe)
         d = os.path.join(debugroot, ".build-id", bid[:2])
         os.makedirs(d)
-        sh("objcopy", "--only-keep-debug", case.exe, os.path.join(d, bid[2:] + ".debug"))
-        sh("strip", "--strip-all", case.exe)
+        ct.sh("objcopy", "--only-keep-debug", case.exe, os.path.join(d, bid[2:] + ".debug"))
+        ct.sh("strip", "--strip-all", case.exe)
         case.debugroot, case.bid = debugroot, bid
     case = Case("buildid", prepare)
     doc, frames = case.bt(build, "--debug-dir", case.debugroot)
@@ -179,14 +170,14 @@ def t_minidebuginfo(build):
         keep = os.path.join(case.dir, "keep")
         with open(keep, "w") as f:
             f.write("dbg_inner\ndbg_outer\nmain\n")
-        sh("objcopy", "--only-keep-debug", case.exe, mini)
-        sh("objcopy", "-S", "--remove-section", ".comment", "--keep-symbols=" + keep, mini)
+        ct.sh("objcopy", "--only-keep-debug", case.exe, mini)
+        ct.sh("objcopy", "-S", "--remove-section", ".comment", "--keep-symbols=" + keep, mini)
         with open(mini, "rb") as f:
             data = lzma.compress(f.read(), format=lzma.FORMAT_XZ)
         with open(mini + ".xz", "wb") as f:
             f.write(data)
-        sh("strip", "--strip-all", case.exe)
-        sh("objcopy", "--add-section", ".gnu_debugdata=" + mini + ".xz", case.exe)
+        ct.sh("strip", "--strip-all", case.exe)
+        ct.sh("objcopy", "--add-section", ".gnu_debugdata=" + mini + ".xz", case.exe)
     case = Case("minidebuginfo", prepare)
     doc, frames = case.bt(build, "--debug-dir", os.path.join(case.dir, "none"))
     check_chain(case, frames, want_lines=False)
@@ -194,8 +185,8 @@ def t_minidebuginfo(build):
 
 def compressed(kind):
     def prepare(case):
-        sh("objcopy", "--compress-debug-sections=" + kind, case.exe)
-        out = sh("readelf", "-t", case.exe)
+        ct.sh("objcopy", "--compress-debug-sections=" + kind, case.exe)
+        out = ct.sh("readelf", "-t", case.exe)
         check(kind.upper() in out, "objcopy did not compress with %s" % kind)
     return prepare
 
@@ -253,7 +244,7 @@ def t_moved(build):
 def t_build_id_mismatch(build):
     case = Case("mismatch")
     old = build_id_of(case.exe)
-    sh("gcc", *FLAGS, "-DVARIANT=2", "-o", case.exe,
+    ct.sh("gcc", *FLAGS, "-DVARIANT=2", "-o", case.exe,
        os.path.join(ct.PROGRAMS, "dbg_crash.c"))
     new = build_id_of(case.exe)
     check(old != new, "the rebuild has the same build-id")

@@ -15,7 +15,6 @@ Usage: python3 tests/e2e/test_names.py BUILD_DIR
 import os
 import re
 import shutil
-import subprocess
 import sys
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
@@ -25,24 +24,16 @@ from coretest import Skip, check, check_eq  # noqa: E402
 _built = {}
 
 
-def sh(*cmd, cwd=None):
-    p = subprocess.run(list(cmd), cwd=cwd, stdout=subprocess.PIPE,
-                       stderr=subprocess.STDOUT, universal_newlines=True)
-    if p.returncode != 0:
-        raise Skip("`%s` failed: %s" % (" ".join(cmd), p.stdout.strip()[-300:]))
-    return p.stdout
-
-
 def build_programs():
     if "dir" in _built:
         return _built["dir"]
     d = ct.scratch_dir("names-")
     lib = os.path.join(d, "libnames.so")
-    sh("gcc", "-O2", "-g", "-shared", "-fPIC", "-o", lib + ".full",
+    ct.sh("gcc", "-O2", "-g", "-shared", "-fPIC", "-o", lib + ".full",
        os.path.join(ct.PROGRAMS, "names_lib.c"))
     shutil.copy(lib + ".full", lib)
-    sh("strip", "--strip-all", lib)
-    sh("gcc", "-O2", "-g", "-o", os.path.join(d, "names"), os.path.join(ct.PROGRAMS, "names.c"),
+    ct.sh("strip", "--strip-all", lib)
+    ct.sh("gcc", "-O2", "-g", "-o", os.path.join(d, "names"), os.path.join(ct.PROGRAMS, "names.c"),
        "-L" + d, "-lnames", "-Wl,-rpath," + d)
     _built["dir"] = d
     return d
@@ -50,7 +41,7 @@ def build_programs():
 
 def nm_symbols(exe):
     syms = {}
-    for line in sh("nm", exe).splitlines():
+    for line in ct.sh("nm", exe).splitlines():
         parts = line.split()
         if len(parts) == 3:
             syms[parts[2]] = int(parts[0], 16)
@@ -99,7 +90,7 @@ def t_nosym(build):
     off = ct.hexval(f["module_offset"], "module_offset")
     bias = ct.hexval(module_named(doc, "libnames.so")["load_bias"], "load_bias")
     check_eq(off, ct.hexval(f["pc"]) - bias, "module_offset = pc - load bias")
-    name = sh("addr2line", "-f", "-e", os.path.join(d, "libnames.so.full"), "%x" % off)
+    name = ct.sh("addr2line", "-f", "-e", os.path.join(d, "libnames.so.full"), "%x" % off)
     check_eq(name.split()[0], "deep", "addr2line on the unstripped library at module_offset")
     r = ct.coroner(build, "bt", core, ok_codes=(0, 3))
     check(re.search(r"#0 +0x[0-9a-f]+ \?\? \(libnames\.so\+0x%x\)" % off, r.text),

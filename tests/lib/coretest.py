@@ -162,6 +162,16 @@ def _find_core(d, pid):
     return None
 
 
+def sh(*cmd, cwd=None):
+    """Runs a build step (a compiler, strip, objcopy ...); its output, or a
+    Skip saying what failed."""
+    p = subprocess.run(list(cmd), cwd=cwd, stdout=subprocess.PIPE,
+                       stderr=subprocess.STDOUT, universal_newlines=True)
+    if p.returncode != 0:
+        raise Skip("`%s` failed: %s" % (" ".join(cmd), p.stdout.strip()[-300:]))
+    return p.stdout
+
+
 def crash_program(exe, args, name, timeout=120):
     """Runs EXE ARGS in its own directory until it dumps core.
 
