@@ -108,6 +108,19 @@ static bool code_in_code(void *arg, uint64_t pc)
 	return m && m->exec && m->path;
 }
 
+/* Go's signal handler makes a faulting goroutine look as if it called
+ * runtime.sigpanic: the pc that faulted is pushed as the return address (on
+ * arm64, put in the link register). */
+static bool code_fakes_call(void *arg, uint64_t pc)
+{
+	struct cor_core *c = arg;
+	struct module *m = module_at(&c->modules, pc);
+	struct symtab *st = m ? module_symtab(&c->modules, m) : NULL;
+	struct symbol sym;
+	return st && symtab_lookup(st, pc - m->pub.load_bias, &sym) &&
+	       !strcmp(sym.name, "runtime.sigpanic");
+}
+
 static cor_error *core_load(struct cor_core *c)
 {
 	cor_error *err = process_load(&c->proc, c->elf, &c->limits, &c->arena, &c->warn);
@@ -131,7 +144,7 @@ static cor_error *core_load(struct cor_core *c)
 		return err;
 	struct arch_mem am = { memory_read_cb, &c->mem, c->proc.info.big_endian,
 			       c->elf->addr_size };
-	struct unwind_code code = { code_cfi, code_object, code_in_code, c };
+	struct unwind_code code = { code_cfi, code_object, code_in_code, code_fakes_call, c };
 	unwinder_init(&c->unwinder, c->proc.arch, &am, &code, &c->limits);
 	symbolizer_init(&c->sym, &c->modules, &c->arena, &c->warn, c->raw_names, c->no_inline);
 	return NULL;

@@ -1,7 +1,9 @@
 /* Unwinding one thread: DWARF CFI (.eh_frame, then .debug_frame), signal
  * trampolines (registers restored from the saved context), then the
  * architecture's fallback steps. An innermost pc in no code (a call through
- * NULL) is first stepped over by the return address the call left. Bounded by the frame limit and stopped
+ * NULL) is first stepped over by the return address the call left. A call
+ * the runtime faked (Go's sigpanic) returns to a pc that is looked up
+ * exactly, as after a signal frame. Bounded by the frame limit and stopped
  * when (pc, cfa) makes no progress. */
 #include <stdlib.h>
 #include <string.h>
@@ -357,7 +359,9 @@ cor_error *unwind_thread(struct unwinder *u, const struct cor_thread *t, struct 
 					   : cor_asprintf("pc 0x%" PRIx64 " is in no known module and there is no frame pointer chain", old_pc);
 				break;
 			}
-			exact = false;
+			/* the caller of a faked call was interrupted at its pc:
+			 * its row and its name are those of pc itself */
+			exact = u->code.fakes_call && u->code.fakes_call(u->code.arg, lookup);
 		}
 		if (w->r.pc == 0) {
 			stop = cor_strdup("end of stack (return address 0)");

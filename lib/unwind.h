@@ -19,6 +19,11 @@ struct unwind_code {
 	const char *(*object)(void *arg, uint64_t pc);
 	/* pc is in code: a loaded object, or a file mapped executable. */
 	bool (*in_code)(void *arg, uint64_t pc);
+	/* The function at (lookup) pc was entered as if called from where its
+	 * caller was interrupted: the return address it leaves is the pc that
+	 * faulted, not one past a call, so the caller is looked up at that pc
+	 * exactly (Go's runtime.sigpanic). May be NULL. */
+	bool (*fakes_call)(void *arg, uint64_t pc);
 	void *arg;
 };
 

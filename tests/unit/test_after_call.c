@@ -219,7 +219,7 @@ static size_t unwind(const struct arch_info *a, struct space *s, uint64_t pc, co
 	struct cor_thread t = { .tid = 1, .pc = pc, .register_count = n, .registers = r };
 	struct limits lim = { .max_frames = MAXF, .max_expr_steps = 1000, .max_depth = 64 };
 	struct arch_mem m = { space_read, s, a->be, a->is64 ? 8 : 4 };
-	struct unwind_code code = { no_cfi, no_object, in_code, NULL };
+	struct unwind_code code = { .cfi = no_cfi, .object = no_object, .in_code = in_code };
 	struct unwinder u;
 	memset(c, 0, sizeof(*c));
 	c->cb.frame = collect_frame;

@@ -600,6 +600,7 @@ struct fake_code {
 	struct cfi_table *eh;
 	bool with_cfi;
 	int cfi_calls;
+	uint64_t faker_lo, faker_hi; /* a function that fakes calls (sigpanic) */
 };
 
 /* CFI for [CODE, CODE + 0x1000) only; none for the rest of the code. */
@@ -622,6 +623,12 @@ static bool fake_in_code(void *arg, uint64_t pc)
 static const char *fake_object(void *arg, uint64_t pc)
 {
 	return fake_in_code(arg, pc) ? "libfake.so" : NULL;
+}
+
+static bool fake_fakes_call(void *arg, uint64_t pc)
+{
+	struct fake_code *fc = arg;
+	return pc >= fc->faker_lo && pc < fc->faker_hi;
 }
 
 /* .eh_frame at link-time EH_ADDR: a CIE (CFA = rsp + 8, return address at
@@ -749,7 +756,7 @@ static void unwind(const struct arch_info *a, struct fake_code *fc, uint32_t max
 	limits_resolve(&lim, &cl);
 	struct arch_mem am = { .read = fake_read, .word = 8 };
 	struct unwind_code uc = { .cfi = fake_cfi, .object = fake_object, .in_code = fake_in_code,
-				  .arg = fc };
+				  .fakes_call = fake_fakes_call, .arg = fc };
 	struct unwinder u;
 	unwinder_init(&u, a, &am, &uc, &lim);
 	memset(fs, 0, sizeof(*fs));
@@ -919,6 +926,26 @@ static void test_unwind(void)
 	CHECK(frame_is(&fs, 4, CODE + 0x1050, cfa3, cfa3, COR_FRAME_CFI));
 	CHECK(frame_is(&fs, 5, CODE + 0x1150, FP1 + 16, FP1 + 16, COR_FRAME_FP));
 	free(fs.cb.stop);
+
+	/* f1 fakes calls (as Go's sigpanic does): its return address f3's
+	 * first byte is where f3 was interrupted, so f3's row there is the one
+	 * (CFA = rsp + 16, rbp at CFA - 16), not f2's at pc - 1 (CFA = rsp +
+	 * 32); the frame after it is a return address again */
+	memset(stack, 0, sizeof(stack));
+	stack_word(S0, CODE + 0x200);
+	stack_word(S0 + 8, FP2);
+	stack_word(S0 + 16, CODE + 0x250);
+	stack_word(S0 + 32, 0);              /* f3's return address */
+	fc.faker_lo = CODE;
+	fc.faker_hi = CODE + 0x100;
+	unwind(&arch_x86_64, &fc, 0, main_regs, 3, &fs);
+	CHECK_EQ(fs.n, 3);
+	CHECK(frame_is(&fs, 0, CODE + 0x10, S0, S0, COR_FRAME_CONTEXT));
+	CHECK(fs.n > 1 && fs.f[1].pc == CODE + 0x200 && fs.f[1].lookup_pc == CODE + 0x200 &&
+	      fs.f[1].cfa == S0 + 8 && fs.f[1].how == COR_FRAME_CFI);
+	CHECK(frame_is(&fs, 2, CODE + 0x250, S0 + 24, S0 + 24, COR_FRAME_CFI));
+	CHECK(stop_is(&fs, "end of stack (return address 0)"));
+	fc.faker_lo = fc.faker_hi = 0;
 
 	/* a trampoline whose context cannot be read */
 	struct regval bad_sig[] = { { "rip", TRAMP }, { "rsp", 0x10 } };
