@@ -5,8 +5,9 @@ Go's signal handler makes the faulting function look as if it had called
 runtime.sigpanic, with the faulting pc as the return address: coroner must
 look that frame up at its pc, not pc - 1. Oracle: Go's own traceback of the
 crashing goroutine on stderr. From the first main.* frame to main.main,
-coroner's crashed thread has the same functions and file:line, and
-runtime.sigpanic is right above the faulting function.
+coroner's crashed thread has the same functions and file:line (and each
+physical frame the same pc and offset), and runtime.sigpanic is right above
+the faulting function.
 
 Usage: python3 tests/e2e/test_go.py BUILD_DIR
 """
@@ -95,21 +96,26 @@ def build_and_crash():
 
 def go_traceback(err):
     """[(function, file, line)] of the first `goroutine N [running]:` block,
-    arguments dropped: main.crash(0x0?) -> main.crash."""
+    arguments dropped: main.crash(0x0?) -> main.crash; and {index: (pc,
+    offset)} of its physical frames (those with fp= and pc=; +0x... is
+    absent at offset 0)."""
     lines = err.splitlines()
     start = next((i for i, l in enumerate(lines)
                   if re.match(r"goroutine \d+ \[running\]:$", l)), None)
     check(start is not None, "no running goroutine in Go's traceback: %r" % err[:400])
-    frames = []
+    frames, offsets = [], {}
     i = start + 1
     while i + 1 < len(lines) and lines[i].strip():
         m = re.match(r"(\S+?)\((?:.*)\)$", lines[i])
-        loc = re.match(r"\t(\S+):(\d+)(?: |$)", lines[i + 1])
+        loc = re.match(r"\t(\S+):(\d+)(?: \+0x([0-9a-f]+))?(?: fp=.* pc=0x([0-9a-f]+))?",
+                       lines[i + 1])
         if not m or not loc:
             break
+        if loc.group(4):
+            offsets[len(frames)] = (int(loc.group(4), 16), int(loc.group(3) or "0", 16))
         frames.append((m.group(1), loc.group(1), int(loc.group(2))))
         i += 2
-    return frames
+    return frames, offsets
 
 
 def from_main(frames):
@@ -124,8 +130,8 @@ def from_main(frames):
 
 def test_sigpanic(build):
     d, core, err = build_and_crash()
-    want_all = go_traceback(err)
-    _, want = from_main(want_all)
+    want_all, want_offsets = go_traceback(err)
+    go_first, want = from_main(want_all)
     check(len(want) == 3, "Go's traceback from main.crash to main.main: %r" % want_all)
     check_eq(want[0][0], "main.crash", "the faulting function in Go's traceback")
     doc, _ = ct.report(build, core, "--exe", os.path.join(d, "src", "prog"))
@@ -143,10 +149,14 @@ def test_sigpanic(build):
              % want[0][0])
     stop = thread["stop_reason"] or ""
     check("no progress" not in stop, "stopped with %r:\n%s" % (stop, text))
-    # the faulting frame is looked up at its pc: offset 0 is the first
-    # instruction, which Go prints without +0x...
-    fault = frames[first]
-    check(not fault["inline"] and fault["how"] == "cfi", "the faulting frame: %r" % fault)
+    # each physical frame's pc and offset in its function are Go's
+    for k in range(len(want)):
+        f = frames[first + k]
+        if go_first + k in want_offsets:
+            check(not f["inline"], "frame %d is inline for coroner, not for Go:\n%s"
+                  % (first + k, text))
+            check_eq((ct.hexval(f["pc"]), f["offset"]), want_offsets[go_first + k],
+                     "pc and offset of %s (coroner vs Go)" % f["function"])
 
 
 def main():
