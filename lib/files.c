@@ -133,6 +133,8 @@ static bool same_build_id(struct files *f, struct mapped_entry *e)
 			free(h1);
 			free(h2);
 			ok = false;
+		} else {
+			e->pub.verified = true;
 		}
 		break;
 	}
@@ -239,6 +241,23 @@ cor_error *files_init(struct files *f, const struct files_options *o, const stru
 	if (e && e->pub.rejected)
 		f->exe_unusable = true;
 	return NULL;
+}
+
+void files_reject(struct files *f, const char *recorded, const char *why)
+{
+	struct mapped_entry *e = find_mapped(f, recorded);
+	if (!e || e->pub.rejected)
+		return;
+	char *w = cor_strdup(why);
+	if (w) {
+		free(e->why);
+		e->why = w;
+	}
+	e->pub.why = e->why;
+	e->pub.data = NULL;
+	e->pub.size = 0;
+	e->pub.rejected = true;
+	warnings_add(f->warn, COR_ERR_NOT_FOUND, recorded, "%s: not used", why);
 }
 
 void files_free(struct files *f)

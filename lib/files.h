@@ -42,6 +42,10 @@ void files_free(struct files *f);
 
 /* The file behind NT_FILE path recorded, or NULL if no mapping names it. */
 const struct mapped_file *files_mapped(const struct files *f, const char *recorded);
+/* Stops using the file behind NT_FILE path recorded: it is not the one
+ * the core had (why says so, naming both; warned as "WHY: not used").
+ * Memory reads through it once memory_attach_files runs again. */
+void files_reject(struct files *f, const char *recorded, const char *why);
 /* files_mapped as memory_attach_files wants it. */
 const struct mapped_file *files_mapped_cb(void *f, const char *recorded);
 

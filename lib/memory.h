@@ -19,6 +19,7 @@ struct mapped_file {
 	size_t size;
 	const char *why;            /* why it is not usable, or NULL */
 	bool rejected;              /* its identity differs from the core's (warned) */
+	bool verified;              /* its build-id is the one in the core */
 };
 
 /* One PT_LOAD segment of the core. */
