@@ -134,36 +134,6 @@ static void open_file(struct modules *ms, struct module *m, const uint8_t *mid, 
 	free(path);
 }
 
-static void from_nt_file(struct modules *ms, uint64_t exec_at)
-{
-	const struct process *p = ms->proc;
-	struct elf_image_src src = image_src(ms), core = { memory_read_core_cb, ms->mem };
-	for (size_t i = 0; i < p->nfmaps; i++) {
-		const struct file_map *f = &p->fmaps[i];
-		struct elf_ehdr h;
-		if (f->pgoff != 0 || !f->path || !elf_image_open(&src, f->start, &h))
-			continue;
-		struct module *m = add_module(ms);
-		if (!m)
-			return;
-		m->pub.name = f->path;
-		m->pub.start = f->start;
-		m->pub.end = f->end;
-		/* the following entries of the same file belong to it */
-		for (size_t k = i + 1; k < p->nfmaps && p->fmaps[k].pgoff != 0; k++)
-			if (p->fmaps[k].path && !strcmp(p->fmaps[k].path, f->path))
-				m->pub.end = p->fmaps[k].end;
-		m->pub.load_bias = mem_bias(ms, f->start, &h);
-		m->pub.is_executable = exec_at >= m->pub.start && exec_at < m->pub.end;
-		uint8_t id[64];
-		size_t idlen = 0;
-		if (elf_image_build_id(&core, f->start, id, &idlen))
-			set_build_id(ms, m, id, idlen);
-		open_file(ms, m, id, idlen);
-		build_id_from_file(ms, m);
-	}
-}
-
 static struct module *find_by_addr(const struct modules *ms, uint64_t addr)
 {
 	for (size_t i = 0; i < ms->n; i++)
@@ -231,40 +201,405 @@ static void span_from_file(struct module *m)
 	m->pub.end = bias + hi;
 }
 
-/* Walks r_debug.r_map: bias and name of every object the dynamic linker
- * loaded. Fills in objects NT_FILE did not name. */
-static void from_link_map(struct modules *ms)
+/* One object of the dynamic linker's list (r_debug.r_map). */
+struct lm_entry {
+	uint64_t addr, ld;          /* l_addr (its load bias) and l_ld */
+	const char *name;           /* l_name (arena), NULL if unreadable */
+	bool used;                  /* placed an object NT_FILE names */
+};
+
+/* Reads the link_map list; *out is malloc'd. */
+static size_t read_link_map(const struct modules *ms, struct lm_entry **out)
 {
 	uint64_t rd = find_r_debug(ms), lm;
 	unsigned w = ms->proc->elf->addr_size;
+	struct lm_entry *v = NULL;
+	size_t n = 0, cap = 0;
+	*out = NULL;
 	if (!rd || !read_word(ms, rd + w, &lm))
-		return;
-	for (unsigned n = 0; lm && n < MAX_LINK_MAP; n++) {
+		return 0;
+	for (unsigned k = 0; lm && k < MAX_LINK_MAP; k++) {
 		uint64_t addr, name_at, ld, next;
 		if (!read_word(ms, lm, &addr) || !read_word(ms, lm + w, &name_at) ||
-		    !read_word(ms, lm + 2 * w, &ld) || !read_word(ms, lm + 3 * w, &next))
+		    !read_word(ms, lm + 2 * w, &ld) || !read_word(ms, lm + 3 * w, &next) ||
+		    !COR_GROW(v, cap, n + 1))
 			break;
-		char *name = name_at ? memory_read_string(ms->mem, name_at, 4096, ms->arena) : NULL;
+		v[n].addr = addr;
+		v[n].ld = ld;
+		v[n].name = name_at ? memory_read_string(ms->mem, name_at, 4096, ms->arena) : NULL;
+		v[n++].used = false;
+		if (next == lm)
+			break;
+		lm = next;
+	}
+	*out = v;
+	return n;
+}
+
+/* ---- placing an object NT_FILE names ----
+ *
+ * The kernel maps each PT_LOAD from its page-aligned file offset at its
+ * page-aligned address plus the load bias, so the NT_FILE entries of an
+ * object say where it is once its PT_LOADs are known: from its file, or
+ * from its ELF header when the core holds that page. link_map's l_addr is
+ * the bias itself. Neither the first mapping (old one-segment layout: the
+ * data is mapped from offset 0 too) nor the ELF header (not dumped) can be
+ * relied on alone. */
+
+#define MAX_LOADS 64
+
+struct load {
+	uint64_t vaddr, offset, filesz, memsz;
+};
+
+static uint64_t page_size(const struct process *p)
+{
+	uint64_t pg = p->file_page_size;
+	return pg >= 1024 && pg <= (1u << 24) && !(pg & (pg - 1)) ? pg : 4096;
+}
+
+static uint64_t down(uint64_t v, uint64_t pg)
+{
+	return v & ~(pg - 1);
+}
+
+static uint64_t up(uint64_t v, uint64_t pg)
+{
+	return v + pg - 1 < v ? down(v, pg) : down(v + pg - 1, pg);
+}
+
+/* Adds PT_LOAD ph to ld (ascending addresses, as ELF requires); false
+ * when it cannot be used. */
+static bool add_load(struct load *ld, size_t *n, const struct elf_phdr *ph)
+{
+	if (*n >= MAX_LOADS || ph->vaddr + ph->memsz < ph->vaddr || ph->filesz > ph->memsz ||
+	    (*n && ph->vaddr < ld[*n - 1].vaddr + ld[*n - 1].memsz))
+		return false;
+	ld[(*n)++] = (struct load){ ph->vaddr, ph->offset, ph->filesz, ph->memsz };
+	return true;
+}
+
+static size_t file_loads(const struct elf_file *ef, struct load *ld, const struct elf_phdr **dyn)
+{
+	size_t n = 0;
+	*dyn = NULL;
+	for (uint32_t i = 0; i < ef->phnum; i++) {
+		const struct elf_phdr *ph = &ef->phdrs[i];
+		if (ph->type == PT_DYNAMIC)
+			*dyn = ph;
+		if (ph->type == PT_LOAD && !add_load(ld, &n, ph))
+			return 0;
+	}
+	return n;
+}
+
+static struct elf_image_src core_src(const struct modules *ms)
+{
+	return (struct elf_image_src){ memory_read_core_cb, ms->mem };
+}
+
+/* The PT_LOADs of the header at base read from the core's own bytes. */
+static size_t core_loads(const struct modules *ms, uint64_t base, const struct elf_ehdr *h,
+			 struct load *ld)
+{
+	struct elf_image_src core = core_src(ms);
+	size_t n = 0;
+	for (unsigned i = 0; i < h->phnum && i < 256; i++) {
+		struct elf_phdr ph;
+		if (!elf_image_phdr(&core, h, base + h->phoff, i, &ph))
+			return 0;
+		if (ph.type == PT_LOAD && !add_load(ld, &n, &ph))
+			return 0;
+	}
+	return n;
+}
+
+/* Does the object with these PT_LOADs, at bias b, fit the NT_FILE entries
+ * of its path from fmaps[first] on? Each entry in its span must map the
+ * file offset its PT_LOAD puts at that address (the part up to the next
+ * PT_LOAD belongs to it: ld.so leaves holes mapped), and the file part of
+ * each PT_LOAD must be mapped. *end gets the end of its last entry. */
+static bool fits(const struct process *p, size_t first, const struct load *ld, size_t n,
+		 uint64_t b, uint64_t *end)
+{
+	uint64_t pg = page_size(p), lo = down(ld[0].vaddr, pg);
+	uint64_t hi = up(ld[n - 1].vaddr + ld[n - 1].memsz, pg), covered[MAX_LOADS] = {0};
+	const char *path = p->fmaps[first].path;
+	*end = 0;
+	for (size_t k = first; k < p->nfmaps; k++) {
+		const struct file_map *e = &p->fmaps[k];
+		if (e->start >= b && e->start - b >= hi)
+			break; /* sorted by start: past the object */
+		if (!e->path || strcmp(e->path, path) || e->start < b || e->start - b < lo)
+			continue;
+		uint64_t rel = e->start - b, rend = e->end - b;
+		size_t j = n;
+		while (j && down(ld[j - 1].vaddr, pg) > rel)
+			j--;
+		if (!j--)
+			return false;
+		uint64_t sv = down(ld[j].vaddr, pg), so = down(ld[j].offset, pg);
+		uint64_t lim = j + 1 < n ? down(ld[j + 1].vaddr, pg) : hi;
+		if (e->pgoff < so || e->pgoff - so != rel - sv || rend > lim || rend < rel)
+			return false;
+		uint64_t fe = up(ld[j].vaddr + ld[j].filesz, pg);
+		if (rel < fe)
+			covered[j] += (rend < fe ? rend : fe) - rel;
+		*end = e->end;
+	}
+	for (size_t j = 0; j < n; j++)
+		if (ld[j].filesz && covered[j] < up(ld[j].vaddr + ld[j].filesz, pg) - down(ld[j].vaddr, pg))
+			return false;
+	return *end != 0;
+}
+
+/* The bias at which the PT_LOADs fit the entries from fmaps[first]: the
+ * first entry maps the start of some PT_LOAD. */
+static bool find_bias(const struct process *p, size_t first, const struct load *ld, size_t n,
+		      bool exec, uint64_t *b, uint64_t *end)
+{
+	const struct file_map *f = &p->fmaps[first];
+	uint64_t pg = page_size(p);
+	for (size_t j = 0; j < n; j++) {
+		if (down(ld[j].offset, pg) != f->pgoff)
+			continue;
+		*b = f->start - down(ld[j].vaddr, pg);
+		if ((!exec || !*b) && fits(p, first, ld, n, *b, end))
+			return true;
+	}
+	return false;
+}
+
+/* The unused link_map entry of the object whose first mapping is
+ * fmaps[first]: its l_ld is in a mapping of the same path at or after it
+ * (the nearest). */
+static struct lm_entry *lm_for(const struct process *p, size_t first, struct lm_entry *lms,
+			       size_t nlm)
+{
+	const struct file_map *f = &p->fmaps[first];
+	struct lm_entry *best = NULL;
+	for (size_t i = 0; i < nlm; i++) {
+		if (lms[i].used || lms[i].ld < f->start || (best && lms[i].ld >= best->ld))
+			continue;
+		const struct file_map *e = process_fmap_at(p, lms[i].ld);
+		if (e && e->path && !strcmp(e->path, f->path))
+			best = &lms[i];
+	}
+	return best;
+}
+
+/* The end of an object placed without PT_LOADs: its following mappings
+ * (offset 0 again only below l_ld, in the old layout's data). */
+static uint64_t guess_end(const struct process *p, size_t first, const struct lm_entry *lm)
+{
+	const struct file_map *f = &p->fmaps[first];
+	uint64_t end = f->end;
+	for (size_t k = first + 1; k < p->nfmaps; k++) {
+		const struct file_map *e = &p->fmaps[k];
+		bool same = e->path && !strcmp(e->path, f->path);
+		if (e->pgoff == 0 && !(same && lm && e->start <= lm->ld))
+			break;
+		if (same)
+			end = e->end;
+	}
+	return end;
+}
+
+/* The core's copy of the dynamic section at l_ld against the file's: the
+ * same tags, values equal or moved by the bias (ld.so relocates some in
+ * place), DT_DEBUG aside. true when they agree or the core lacks them. */
+static bool same_dynamic(const struct modules *ms, const struct elf_file *ef,
+			 const struct elf_phdr *dyn, uint64_t ld, uint64_t bias)
+{
+	unsigned w = ef->addr_size;
+	bool be = ef->be;
+	if (dyn->offset > ef->size || dyn->filesz > ef->size - dyn->offset)
+		return true;
+	for (uint64_t at = 0; at + 2 * w <= dyn->filesz && at < 4096 * 16; at += 2 * w) {
+		const uint8_t *fe = ef->data + dyn->offset + at;
+		uint8_t ce[16];
+		if (!memory_read_core(ms->mem, ld + at, ce, 2 * w))
+			return true;
+		uint64_t ft = cor_load(fe, w, be), fv = cor_load(fe + w, w, be);
+		uint64_t ct = cor_load(ce, w, be), cv = cor_load(ce + w, w, be);
+		uint64_t moved = w == 4 ? (uint32_t)(fv + bias) : fv + bias;
+		if (ft != ct || (ft != DT_DEBUG && cv != fv && cv != moved))
+			return false;
+		if (ft == DT_NULL)
+			break;
+	}
+	return true;
+}
+
+/* The file is not the object the core had: not used, for the module nor
+ * for memory. */
+static void reject_file(struct modules *ms, struct module *m, char *why)
+{
+	files_reject(ms->files, m->pub.name, why ? why : "file does not match the core");
+	free(why);
+	memory_attach_files(ms->mem, files_mapped_cb, ms->files);
+	elf_close(m->elf);
+	m->elf = NULL;
+	m->pub.path = NULL;
+}
+
+/* Checks a file whose identity the core cannot vouch for (no build-id
+ * there to compare) against what the core says: the NT_FILE entries
+ * against its PT_LOADs, l_ld against its PT_DYNAMIC, its dynamic section
+ * against the core's copy. */
+static void check_file(struct modules *ms, struct module *m, size_t first,
+		       const struct lm_entry *lm, uint64_t core_bias, bool have_core_bias)
+{
+	const struct process *p = ms->proc;
+	const struct file_map *f = &p->fmaps[first];
+	const struct mapped_file *mf = files_mapped(ms->files, m->pub.name);
+	if (!m->elf || (mf && mf->verified))
+		return;
+	struct load ld[MAX_LOADS];
+	const struct elf_phdr *dyn;
+	size_t n = file_loads(m->elf, ld, &dyn);
+	uint64_t b = 0, end;
+	bool exec = m->elf->type == ET_EXEC;
+	bool fit = n && (lm ? (!exec || !lm->addr) && fits(p, first, ld, n, lm->addr, &end)
+			    : find_bias(p, first, ld, n, exec, &b, &end));
+	if (lm)
+		b = lm->addr;
+	const char *file = m->elf->path;
+	if (!fit || (!lm && have_core_bias && b != core_bias))
+		reject_file(ms, m, cor_asprintf(
+			"%s does not match the core's mappings of %s (0x%" PRIx64 "-0x%" PRIx64 " from offset 0): its PT_LOADs %s",
+			file, m->pub.name, f->start, guess_end(p, first, lm),
+			lm ? "do not fit them where link_map puts it" : "do not fit them"));
+	else if (lm && dyn && lm->ld != b + dyn->vaddr)
+		reject_file(ms, m, cor_asprintf(
+			"%s puts its dynamic section at 0x%" PRIx64 ", but link_map says %s has it at 0x%" PRIx64,
+			file, b + dyn->vaddr, m->pub.name, lm->ld));
+	else if (lm && dyn && !same_dynamic(ms, m->elf, dyn, lm->ld, b))
+		reject_file(ms, m, cor_asprintf(
+			"the dynamic section of %s (soname, tables) differs from the core's copy of %s's at 0x%" PRIx64,
+			file, m->pub.name, lm->ld));
+}
+
+/* Load bias and span of the object whose first mapping is fmaps[first]
+ * (h: its ELF header in the core, or NULL; lm: its link_map entry, or
+ * NULL). link_map's l_addr wins; a bias the PT_LOADs give that differs
+ * from it is warned about. */
+static void place(struct modules *ms, struct module *m, size_t first, const struct elf_ehdr *h,
+		  const struct lm_entry *lm)
+{
+	const struct process *p = ms->proc;
+	const struct file_map *f = &p->fmaps[first];
+	struct load cl[MAX_LOADS], fl[MAX_LOADS];
+	const struct elf_phdr *dyn;
+	uint64_t bc = 0, endc = 0, bf = 0, endf = 0;
+	size_t nc = h ? core_loads(ms, f->start, h, cl) : 0;
+	bool have_c = nc && find_bias(p, first, cl, nc, h->type == ET_EXEC, &bc, &endc);
+	check_file(ms, m, first, lm, bc, have_c);
+	size_t nf = m->elf ? file_loads(m->elf, fl, &dyn) : 0;
+	bool exec = m->elf ? m->elf->type == ET_EXEC : h && h->type == ET_EXEC;
+	bool have_f = nf && find_bias(p, first, fl, nf, exec, &bf, &endf);
+	uint64_t end = 0;
+	if (lm) {
+		m->pub.load_bias = lm->addr;
+		bool fit = nf ? fits(p, first, fl, nf, lm->addr, &end) :
+			nc && fits(p, first, cl, nc, lm->addr, &end);
+		uint64_t other = nf ? bf : bc;
+		if (!fit && (nf ? have_f : have_c) && other != lm->addr)
+			warnings_add(ms->warn, COR_ERR_FORMAT, m->pub.name,
+				     "module %s: link_map says load bias 0x%" PRIx64 ", its mappings say 0x%" PRIx64,
+				     m->pub.name, lm->addr, other);
+	} else if (have_f) {
+		m->pub.load_bias = bf, end = endf;
+	} else if (have_c) {
+		m->pub.load_bias = bc, end = endc;
+	} else if (!exec && nc) {
+		/* the header's first PT_LOAD is at the first mapping */
+		m->pub.load_bias = f->start - (down(cl[0].vaddr, page_size(p)) - f->pgoff);
+	} else {
+		m->pub.load_bias = exec ? 0 : f->start;
+	}
+	m->pub.end = end ? end : guess_end(p, first, lm);
+}
+
+/* A module already placed over this mapping of the same file. */
+static bool claimed(const struct modules *ms, const struct file_map *f)
+{
+	for (size_t i = 0; i < ms->n; i++)
+		if (f->start >= ms->v[i].pub.start && f->start < ms->v[i].pub.end &&
+		    !strcmp(ms->v[i].pub.name, f->path))
+			return true;
+	return false;
+}
+
+/* Every object NT_FILE names: at an offset-0 mapping of a file with an ELF
+ * header there (in the core or in the file) or l_ld further on. Listed
+ * even without a usable file. */
+static void from_nt_file(struct modules *ms, uint64_t exec_at, struct lm_entry *lms, size_t nlm)
+{
+	const struct process *p = ms->proc;
+	struct elf_image_src src = image_src(ms), core = core_src(ms);
+	for (size_t i = 0; i < p->nfmaps; i++) {
+		const struct file_map *f = &p->fmaps[i];
+		if (f->pgoff != 0 || !f->path || claimed(ms, f))
+			continue;
+		struct lm_entry *lm = lm_for(p, i, lms, nlm);
+		struct elf_ehdr h, ch;
+		bool in_core = elf_image_open(&core, f->start, &ch);
+		if (!lm && !in_core && !elf_image_open(&src, f->start, &h))
+			continue;
+		struct module *m = add_module(ms);
+		if (!m)
+			return;
+		if (lm)
+			lm->used = true;
+		m->pub.name = f->path;
+		m->pub.start = f->start;
+		m->pub.end = f->end;
+		uint8_t id[64];
+		size_t idlen = 0;
+		if (in_core && elf_image_build_id(&core, f->start, id, &idlen))
+			set_build_id(ms, m, id, idlen);
+		open_file(ms, m, id, idlen);
+		place(ms, m, i, in_core ? &ch : NULL, lm);
+		m->pub.is_executable = exec_at >= m->pub.start && exec_at < m->pub.end;
+		build_id_from_file(ms, m);
+	}
+}
+
+/* The link_map objects NT_FILE did not name (older cores, or none). */
+static void from_link_map(struct modules *ms, struct lm_entry *lms, size_t nlm)
+{
+	for (size_t i = 0; i < nlm; i++) {
+		const struct lm_entry *l = &lms[i];
+		if (l->used)
+			continue;
 		/* the object whose dynamic section is at l_ld: the names may
 		 * differ (symlinks, the vDSO's soname) */
-		struct module *m = find_by_addr(ms, ld);
-		if (!m && name && *name)
-			m = find_by_name(ms, name);
-		if (m && m->pub.load_bias != addr && !m->pub.is_vdso)
+		struct module *m = find_by_addr(ms, l->ld);
+		if (!m && l->name && *l->name)
+			m = find_by_name(ms, l->name);
+		if (m && m->pub.load_bias != l->addr && !m->pub.is_vdso)
 			warnings_add(ms->warn, COR_ERR_FORMAT, m->pub.name,
 				     "module %s: link_map says load bias 0x%" PRIx64 ", the mapping says 0x%" PRIx64,
-				     m->pub.name, addr, m->pub.load_bias);
-		if (!m && name && *name && (m = add_module(ms))) {
-			m->pub.name = name;
-			m->pub.load_bias = addr;
+				     m->pub.name, l->addr, m->pub.load_bias);
+		if (!m && l->name && *l->name && (m = add_module(ms))) {
+			m->pub.name = l->name;
+			m->pub.load_bias = l->addr;
 			open_file(ms, m, NULL, 0);
+			const struct elf_phdr *dyn = NULL;
+			struct load ld[MAX_LOADS];
+			if (m->elf && file_loads(m->elf, ld, &dyn) && dyn && l->ld != l->addr + dyn->vaddr) {
+				warnings_add(ms->warn, COR_ERR_NOT_FOUND, m->pub.name,
+					     "module %s: %s puts its dynamic section at 0x%" PRIx64 ", but link_map says 0x%" PRIx64 ": file not used",
+					     m->pub.name, m->elf->path, l->addr + dyn->vaddr, l->ld);
+				elf_close(m->elf);
+				m->elf = NULL;
+				m->pub.path = NULL;
+			}
 			if (m->elf)
 				span_from_file(m);
 			build_id_from_file(ms, m);
 		}
-		if (next == lm)
-			break;
-		lm = next;
 	}
 }
 
@@ -369,7 +704,7 @@ static void module_debug(const struct modules *ms, struct module *m)
 }
 
 cor_error *modules_build(struct modules *ms, const struct process *p, struct memory *mem,
-			 const struct files *files, const struct limits *limits,
+			 struct files *files, const struct limits *limits,
 			 struct arena *arena, struct warnings *warn)
 {
 	memset(ms, 0, sizeof(*ms));
@@ -382,9 +717,12 @@ cor_error *modules_build(struct modules *ms, const struct process *p, struct mem
 	uint64_t exec_at = 0;
 	if (!process_auxv(p, AT_PHDR, &exec_at))
 		exec_at = 0;
-	from_nt_file(ms, exec_at);
+	struct lm_entry *lms;
+	size_t nlm = read_link_map(ms, &lms);
+	from_nt_file(ms, exec_at, lms, nlm);
 	add_vdso(ms);
-	from_link_map(ms);
+	from_link_map(ms, lms, nlm);
+	free(lms);
 	add_executable(ms);
 	if (ms->dropped)
 		warnings_add(warn, COR_ERR_LIMIT, NULL, "%zu loaded objects beyond the first %d ignored",

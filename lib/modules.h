@@ -35,7 +35,7 @@ struct modules {
 	/* what they are found with */
 	const struct process *proc;
 	struct memory *mem;
-	const struct files *files;
+	struct files *files;
 	const struct limits *limits;
 	struct arena *arena;
 	struct warnings *warn;
@@ -43,7 +43,7 @@ struct modules {
 
 /* Finds every loaded object. Problems are warnings. */
 cor_error *modules_build(struct modules *ms, const struct process *p, struct memory *mem,
-			 const struct files *files, const struct limits *limits,
+			 struct files *files, const struct limits *limits,
 			 struct arena *arena, struct warnings *warn);
 void modules_free(struct modules *ms);
 
