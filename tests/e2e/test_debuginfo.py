@@ -21,7 +21,7 @@ import sys
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
 import coretest as ct  # noqa: E402
-from coretest import Fail, Skip, check, check_eq  # noqa: E402
+from coretest import Fail, Skip, check, check_eq, sh  # noqa: E402
 
 FLAGS = ["-g", "-O1", "-fno-pie", "-no-pie", "-fno-omit-frame-pointer"]
 CHAIN = ["dbg_inner", "dbg_outer", "main"]

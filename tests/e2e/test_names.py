@@ -19,7 +19,7 @@ import sys
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
 import coretest as ct  # noqa: E402
-from coretest import Skip, check, check_eq  # noqa: E402
+from coretest import Skip, check, check_eq, nm_symbols, sh  # noqa: E402
 
 _built = {}
 
@@ -39,15 +39,6 @@ def build_programs():
     return d
 
 
-def nm_symbols(exe):
-    syms = {}
-    for line in ct.sh("nm", exe).splitlines():
-        parts = line.split()
-        if len(parts) == 3:
-            syms[parts[2]] = int(parts[0], 16)
-    return syms
-
-
 def crashed_frames(build, core):
     doc, _ = ct.report(build, core)
     return doc, [t for t in doc["threads"] if t.get("crashed")][0]["frames"]
@@ -60,7 +51,7 @@ def module_named(doc, part):
 def t_split(build, mode, symbol):
     d = build_programs()
     exe = os.path.join(d, "names")
-    syms = nm_symbols(exe)
+    syms = ct.nm_symbols(exe)
     if symbol not in syms:
         raise Skip("gcc split no %s off check (nm: %s)" %
                    (symbol, sorted(s for s in syms if s.startswith("check"))))

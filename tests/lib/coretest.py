@@ -436,6 +436,16 @@ def need(tool):
         raise Skip("%s not installed" % tool)
 
 
+def nm_symbols(path):
+    """{name: value} of the symbols `nm` lists with a value."""
+    syms = {}
+    for line in sh("nm", path).splitlines():
+        parts = line.split()
+        if len(parts) == 3:
+            syms[parts[2]] = int(parts[0], 16)
+    return syms
+
+
 def run_tool(cmd, timeout=300):
     p = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                        timeout=timeout)
