@@ -408,6 +408,38 @@ static const struct module *by_name(const struct modules *ms, const char *name)
 	return NULL;
 }
 
+/* A process over the x86_64 core core_ef, nothing decoded yet. */
+static void fake_process(struct process *p, struct elf_file *core_ef, struct limits *lim,
+			 struct arena *ar, struct warnings *w)
+{
+	memset(core_ef, 0, sizeof(*core_ef));
+	core_ef->is64 = true;
+	core_ef->addr_size = 8;
+	core_ef->type = ET_CORE;
+	core_ef->machine = EM_X86_64;
+	limits_resolve(lim, NULL);
+	memset(p, 0, sizeof(*p));
+	p->arch = &arch_x86_64;
+	p->elf = core_ef;
+	p->limits = lim;
+	p->arena = ar;
+	p->warn = w;
+}
+
+/* Frees what fake_process and the layers over it built; prints the
+ * warnings when a check failed. */
+static void free_parts(struct modules *ms, struct files *f, struct memory *m, struct arena *ar,
+		       struct warnings *w)
+{
+	if (t_fail)
+		dump_warnings(w);
+	modules_free(ms);
+	files_free(f);
+	memory_free(m);
+	arena_free(ar);
+	warnings_free(w);
+}
+
 static void test_modules(void)
 {
 	char dir[] = "/tmp/coroner-parts.XXXXXX";
@@ -473,11 +505,6 @@ static void test_modules(void)
 	CHECK(!memory_finish(&m, NULL, 0));
 
 	struct elf_file core_ef;
-	memset(&core_ef, 0, sizeof(core_ef));
-	core_ef.is64 = true;
-	core_ef.addr_size = 8;
-	core_ef.type = ET_CORE;
-	core_ef.machine = EM_X86_64;
 	struct cor_auxv auxv[] = {
 		{ .type = AT_PHDR, .value = EXE_BASE + 0x40 },
 		{ .type = AT_PHNUM, .value = 3 },
@@ -486,16 +513,10 @@ static void test_modules(void)
 	};
 	struct arena ar = {0};
 	struct limits lim;
-	limits_resolve(&lim, NULL);
 	struct process p;
-	memset(&p, 0, sizeof(p));
-	p.arch = &arch_x86_64;
-	p.elf = &core_ef;
+	fake_process(&p, &core_ef, &lim, &ar, &w);
 	p.auxv = auxv;
 	p.nauxv = COR_ARRAY_SIZE(auxv);
-	p.limits = &lim;
-	p.arena = &ar;
-	p.warn = &w;
 
 	const char *dbg_dirs[] = { dir, NULL };
 	struct files_options o = { .sysroot = dir, .debug_dirs = dbg_dirs };
@@ -551,13 +572,7 @@ static void test_modules(void)
 	CHECK(!module_at(&ms, 0));
 	CHECK(!module_at(&ms, UINT64_MAX));
 
-	if (t_fail)
-		dump_warnings(&w);
-	modules_free(&ms);
-	files_free(&f);
-	memory_free(&m);
-	arena_free(&ar);
-	warnings_free(&w);
+	free_parts(&ms, &f, &m, &ar, &w);
 	unlink(pa), unlink(pb), unlink(pe);
 	rmdir(bin), rmdir(lib), rmdir(usr), rmdir(dir);
 }
@@ -982,10 +997,72 @@ static void test_unwind(void)
 	cfi_table_free(fc.eh);
 }
 
+/* The old one-segment layout (-z noseparate-code): the data segment is
+ * mapped from file offset 0 too, so two mappings of offset 0 hold the ELF
+ * header. One module, placed by its text, without its file or link_map. */
+#define OLD_BIAS 0x7f4000000000ull
+static uint8_t ocore[0x2000];
+
+static void test_old_layout(void)
+{
+	char dir[] = "/tmp/coroner-parts.XXXXXX";
+	if (!mkdtemp(dir)) {
+		CHECK(!"mkdtemp");
+		return;
+	}
+	uint8_t *e = ocore;
+	memcpy(e, "\177ELF\2\1\1", 7);
+	e[16] = ET_DYN, e[18] = EM_X86_64, e[20] = 1;
+	st64(e + 32, 0x40);
+	e[52] = 64, e[54] = 56, e[56] = 2;
+	put_phdr(e + 0x40, PT_LOAD, PF_R | PF_X, 0, 0, 0x5e8);
+	put_phdr(e + 0x40 + 56, PT_LOAD, PF_R | PF_W, 0xe38, 0x1e38, 0x1d8);
+	memcpy(ocore + 0x1000, ocore, 0x1000); /* the relro page: a copy of page 0 */
+	static const char path[] = "/usr/lib/libold.so";
+	struct file_map fm[] = {
+		{ OLD_BIAS, OLD_BIAS + 0x1000, 0, path },
+		{ OLD_BIAS + 0x1000, OLD_BIAS + 0x2000, 0, path },
+		{ OLD_BIAS + 0x2000, OLD_BIAS + 0x3000, 0x1000, path },
+	};
+	struct warnings w = {0};
+	struct memory m;
+	memory_init(&m, "old.core", ocore, sizeof(ocore), -1, &w);
+	CHECK(memory_add_segment(&m, OLD_BIAS, 0x1000, 0, 0x1000, PF_R | PF_X));
+	CHECK(memory_add_segment(&m, OLD_BIAS + 0x1000, 0x1000, 0x1000, 0x1000, PF_R));
+	CHECK(memory_add_segment(&m, OLD_BIAS + 0x2000, 0x1000, 0x2000, 0, PF_R | PF_W));
+	CHECK(!memory_finish(&m, fm, COR_ARRAY_SIZE(fm)));
+	struct elf_file core_ef;
+	struct arena ar = {0};
+	struct limits lim;
+	struct process p;
+	fake_process(&p, &core_ef, &lim, &ar, &w);
+	p.fmaps = fm;
+	p.nfmaps = COR_ARRAY_SIZE(fm);
+	p.file_page_size = 0x1000;
+	struct files_options o = { .sysroot = dir };
+	struct files f;
+	CHECK(!files_init(&f, &o, &p, &m, &lim, &w));
+	memory_attach_files(&m, files_mapped_cb, &f);
+	struct modules ms;
+	CHECK(!modules_build(&ms, &p, &m, &f, &lim, &ar, &w));
+	CHECK_EQ(ms.n, 1);
+	if (ms.n == 1) {
+		CHECK_STR(ms.v[0].pub.name, path);
+		CHECK_EQ(ms.v[0].pub.load_bias, OLD_BIAS);
+		CHECK_EQ(ms.v[0].pub.start, OLD_BIAS);
+		CHECK_EQ(ms.v[0].pub.end, OLD_BIAS + 0x3000);
+	}
+	CHECK(warned(&w, "libold.so: cannot open"));
+	CHECK(!warned(&w, "load bias"));
+	free_parts(&ms, &f, &m, &ar, &w);
+	rmdir(dir);
+}
+
 int main(void)
 {
 	test_memory();
 	test_modules();
+	test_old_layout();
 	test_unwind();
 	return T_DONE();
 }
