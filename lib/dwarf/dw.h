@@ -35,7 +35,10 @@ enum {
 	DW_AT_call_column = 0x57, DW_AT_call_file = 0x58, DW_AT_call_line = 0x59,
 	DW_AT_linkage_name = 0x6e, DW_AT_str_offsets_base = 0x72,
 	DW_AT_addr_base = 0x73, DW_AT_rnglists_base = 0x74, DW_AT_dwo_name = 0x76,
-	DW_AT_MIPS_linkage_name = 0x2007, DW_AT_GNU_dwo_name = 0x2130,
+	DW_AT_call_return_pc = 0x7d, DW_AT_call_origin = 0x7f,
+	DW_AT_call_tail_call = 0x82, DW_AT_call_target = 0x83,
+	DW_AT_MIPS_linkage_name = 0x2007, DW_AT_GNU_call_site_target = 0x2113,
+	DW_AT_GNU_tail_call = 0x2115, DW_AT_GNU_dwo_name = 0x2130,
 	DW_AT_GNU_addr_base = 0x2133,
 };
 
@@ -47,7 +50,8 @@ enum {
 	DW_TAG_with_stmt = 0x22, DW_TAG_catch_block = 0x25,
 	DW_TAG_subprogram = 0x2e, DW_TAG_try_block = 0x32,
 	DW_TAG_namespace = 0x39, DW_TAG_partial_unit = 0x3c,
-	DW_TAG_skeleton_unit = 0x4a,
+	DW_TAG_call_site = 0x48, DW_TAG_skeleton_unit = 0x4a,
+	DW_TAG_GNU_call_site = 0x4109,
 };
 
 /* Unit header types (7.5.1). */
@@ -65,6 +69,9 @@ enum {
 
 /* Line table entry content types (6.2.4.1). */
 enum { DW_LNCT_path = 1, DW_LNCT_directory_index = 2 };
+
+/* Expression operations (7.7.1) a call site's target is read from. */
+enum { DW_OP_addr = 0x03, DW_OP_addrx = 0xa1, DW_OP_GNU_addr_index = 0xfb };
 
 /* Source languages (7.12). */
 enum {

@@ -70,7 +70,7 @@ cor_error *dwarf_form_read(const struct form_ctx *c, struct reader *r,
 	case DW_FORM_block4: n = 4; goto block;
 	case DW_FORM_block: case DW_FORM_exprloc:
 		v->cls = DW_V_BLOCK;
-		if (!reader_uleb(r, &v->u) || !reader_skip(r, v->u))
+		if (!reader_uleb(r, &v->u) || (v->s = (const char *)r->pos, !reader_skip(r, v->u)))
 			goto trunc;
 		return NULL;
 	case DW_FORM_data1: case DW_FORM_flag: v->cls = DW_V_CONST; n = 1; goto fixed;
@@ -150,7 +150,7 @@ cor_error *dwarf_form_read(const struct form_ctx *c, struct reader *r,
 	}
 block:
 	v->cls = DW_V_BLOCK;
-	if (!reader_uint(r, (unsigned)n, &v->u) || !reader_skip(r, v->u))
+	if (!reader_uint(r, (unsigned)n, &v->u) || (v->s = (const char *)r->pos, !reader_skip(r, v->u)))
 		goto trunc;
 	return NULL;
 fixed:

@@ -15,7 +15,7 @@ enum dwarf_vclass {
 };
 
 /* u: the address, constant, offset, index or block length; s: the string
- * of DW_FORM_string. DW_V_REF holds the .debug_info offset (UINT64_MAX
+ * of DW_FORM_string, or the bytes of a block (u of them). DW_V_REF holds the .debug_info offset (UINT64_MAX
  * for a unit-relative reference past the unit). */
 struct dwarf_value {
 	enum dwarf_vclass cls;

@@ -20,6 +20,13 @@ struct func {
 	uint64_t die;
 };
 
+struct calls_entry {
+	uint64_t die;              /* the subprogram's DIE */
+	struct dwarf_call *v;
+	size_t n;
+	bool complete;
+};
+
 struct dwarf_info {
 	struct dfile main, alt;
 	struct limits lim;
@@ -32,6 +39,8 @@ struct dwarf_info {
 	struct strbuf name_sb;
 	char **names;
 	size_t nnames, names_cap;
+	struct calls_entry *calls; /* call sites of subprograms, by DIE */
+	size_t ncalls, calls_cap;
 };
 
 /* Keeps the first error of several, frees the others. */
@@ -182,6 +191,22 @@ static cor_error *skip_children(const struct dwarf_info *di, const struct cu *cu
 	return NULL;
 }
 
+/* A reader at the first child of the subprogram DIE at off (*children
+ * false when it has none). */
+static cor_error *subprogram_children(const struct cu *cu, uint64_t off,
+				      struct reader *r, bool *children)
+{
+	struct die d;
+	cor_error *err = NULL;
+	die_reader(cu, r);
+	if (!reader_seek(r, off) || (err = die_read(cu, r, &d))) {
+		cor_error_free(err);
+		return reader_error_at(r, off, "bad subprogram DIE");
+	}
+	*children = d.children;
+	return NULL;
+}
+
 /* Inlined subroutines containing pc below the subprogram at off,
  * outermost first. */
 static cor_error *inline_chain(const struct dwarf_info *di, const struct cu *cu,
@@ -191,15 +216,11 @@ static cor_error *inline_chain(const struct dwarf_info *di, const struct cu *cu,
 	struct reader r;
 	struct die d;
 	uint32_t depth = 1;
-	cor_error *err = NULL;
+	bool children;
+	cor_error *err;
 	*nch = 0;
-	die_reader(cu, &r);
-	if (!reader_seek(&r, off) || (err = die_read(cu, &r, &d))) {
-		cor_error_free(err);
-		return reader_error_at(&r, off, "bad subprogram DIE");
-	}
-	if (!d.children)
-		return NULL;
+	if ((err = subprogram_children(cu, off, &r, &children)) || !children)
+		return err;
 	while (depth > 0 && !reader_at_end(&r)) {
 		struct contains_arg ca = { .pc = pc };
 		bool have, descend;
@@ -459,6 +480,189 @@ static cor_error *fallback_line(struct dwarf_info *di, uint64_t pc,
 	return di->fb_err ? dwarf_copy_err(di->fb_err) : dwarf_copy_err(di->idx.err);
 }
 
+/* ---- call sites ---------------------------------------------------------- */
+
+/* Call sites kept per subprogram (one with more has an incomplete list),
+ * and subprograms whose call sites are cached. */
+#define MAX_CALLS 4096
+#define CALLS_CACHE 256
+
+static void calls_clear(struct dwarf_info *di)
+{
+	for (size_t i = 0; i < di->ncalls; i++)
+		free(di->calls[i].v);
+	di->ncalls = 0;
+}
+
+/* The callee of a call site from its origin DIE (DW_AT_call_origin,
+ * DW_AT_abstract_origin): its entry when the DIE (or one it refers to) has
+ * DW_AT_low_pc, and its names for a declaration or an abstract instance. */
+static void call_origin(struct dwarf_info *di, const struct cu *cu,
+			const struct dwarf_value *v, struct dwarf_call *c)
+{
+	uint64_t off;
+	struct die d;
+	for (unsigned hops = 0; hops < MAX_REF_HOPS; hops++) {
+		if (!(cu = ref_unit(di, cu, v, &off)))
+			return;
+		cor_error *err = die_at(cu, off, &d);
+		if (err) {
+			cor_error_free(err);
+			return;
+		}
+		if (!c->target_known && !cu->f->is_alt && HAS(&d, S_low) &&
+		    val_addr(cu, &d.a[S_low], &c->target))
+			c->target_known = true;
+		if (!c->target_linkage && HAS(&d, S_linkage))
+			c->target_linkage = val_str(cu, &d.a[S_linkage]);
+		if (!c->target_name && HAS(&d, S_name))
+			c->target_name = val_str(cu, &d.a[S_name]);
+		if (c->target_known)
+			return;
+		if (HAS(&d, S_origin))
+			v = &d.a[S_origin];
+		else if (HAS(&d, S_spec))
+			v = &d.a[S_spec];
+		else
+			return;
+	}
+}
+
+/* DW_AT_call_target when it is a constant address (DW_OP_addr,
+ * DW_OP_addrx); a computed target (a register, memory) stays unknown. */
+static void call_target(const struct cu *cu, const struct dwarf_value *v,
+			struct dwarf_call *c)
+{
+	struct reader r;
+	uint8_t op;
+	uint64_t x;
+	if (v->cls != DW_V_BLOCK || !v->s)
+		return;
+	reader_init(&r, v->s, v->u, cu->f->s->be, cu->addr_size);
+	if (!reader_u8(&r, &op))
+		return;
+	if (op == DW_OP_addr && reader_addr(&r, &x) && reader_at_end(&r)) {
+		c->target = x;
+		c->target_known = true;
+	} else if ((op == DW_OP_addrx || op == DW_OP_GNU_addr_index) &&
+		   reader_uleb(&r, &x) && reader_at_end(&r)) {
+		struct dwarf_value a = { .cls = DW_V_ADDRX, .u = x };
+		c->target_known = val_addr(cu, &a, &c->target);
+	}
+}
+
+/* One DW_TAG_call_site / DW_TAG_GNU_call_site; false if it has no address. */
+static bool call_read(struct dwarf_info *di, struct cu *cu, const struct die *d,
+		      struct dwarf_call *c)
+{
+	uint64_t v;
+	memset(c, 0, sizeof(*c));
+	if (!(HAS(d, S_call_ret) && val_addr(cu, &d->a[S_call_ret], &c->return_pc)) &&
+	    !(HAS(d, S_low) && val_addr(cu, &d->a[S_low], &c->return_pc)))
+		return false;
+	c->tail = HAS(d, S_tail) && dwarf_value_const(&d->a[S_tail], &v) && v;
+	if (HAS(d, S_origin))
+		call_origin(di, cu, &d->a[S_origin], c);
+	else if (HAS(d, S_target))
+		call_target(cu, &d->a[S_target], c);
+	if (HAS(d, S_call_file) && dwarf_value_const(&d->a[S_call_file], &v)) {
+		struct line_table *lt;
+		cor_error_free(cu_lines(cu, &lt));
+		if (lt)
+			c->file = line_table_file(lt, v);
+	}
+	if (HAS(d, S_call_line) && dwarf_value_const(&d->a[S_call_line], &v))
+		c->line = (uint32_t)v;
+	return true;
+}
+
+static int call_cmp(const void *a, const void *b)
+{
+	const struct dwarf_call *x = a, *y = b;
+	return x->return_pc < y->return_pc ? -1 : x->return_pc > y->return_pc;
+}
+
+/* The call sites below the subprogram at off (in its blocks and inline
+ * instances, not in nested subprograms). */
+static cor_error *calls_walk(struct dwarf_info *di, struct cu *cu, uint64_t off,
+			     struct calls_entry *e)
+{
+	struct reader r;
+	struct die d;
+	uint32_t depth = 1;
+	size_t cap = 0;
+	bool children;
+	cor_error *err;
+	e->complete = true;
+	if ((err = subprogram_children(cu, off, &r, &children)) || !children)
+		return err;
+	while (depth > 0 && !reader_at_end(&r)) {
+		if ((err = die_read(cu, &r, &d)))
+			return err;
+		if (!d.tag) {
+			depth--;
+			continue;
+		}
+		bool site = d.tag == DW_TAG_call_site || d.tag == DW_TAG_GNU_call_site;
+		if (site) {
+			struct dwarf_call c;
+			if (!call_read(di, cu, &d, &c))
+				;
+			else if (e->n == MAX_CALLS)
+				e->complete = false;
+			else if (!COR_GROW(e->v, cap, e->n + 1))
+				return &cor_enomem;
+			else
+				e->v[e->n++] = c;
+		}
+		if (!d.children)
+			continue;
+		if (site || d.tag == DW_TAG_subprogram) {
+			if ((err = skip_children(di, cu, &r, &d)))
+				return err;
+		} else if (++depth > di->lim.max_depth) {
+			return limit_err(&r, d.off, di->lim.max_depth);
+		}
+	}
+	if (e->n > 1)
+		qsort(e->v, e->n, sizeof(*e->v), call_cmp);
+	return NULL;
+}
+
+/* The cached call sites of the subprogram at DIE off, walked on first use. */
+static cor_error *calls_of(struct dwarf_info *di, struct cu *cu, uint64_t off,
+			   const struct calls_entry **out)
+{
+	size_t i = COR_UPPER_BOUND(di->calls, di->ncalls, .die, off);
+	if (i && di->calls[i - 1].die == off) {
+		*out = &di->calls[i - 1];
+		return NULL;
+	}
+	if (di->ncalls >= CALLS_CACHE) {
+		calls_clear(di);
+		i = 0;
+	}
+	if (!COR_GROW(di->calls, di->calls_cap, di->ncalls + 1))
+		return &cor_enomem;
+	struct calls_entry e = { .die = off };
+	cor_error *err = calls_walk(di, cu, off, &e);
+	if (err == &cor_enomem) {
+		free(e.v);
+		return err;
+	}
+	if (err) {
+		/* what was read before the error is kept, marked incomplete */
+		e.complete = false;
+		if (e.n > 1)
+			qsort(e.v, e.n, sizeof(*e.v), call_cmp);
+	}
+	memmove(&di->calls[i + 1], &di->calls[i], (di->ncalls - i) * sizeof(*di->calls));
+	di->calls[i] = e;
+	di->ncalls++;
+	*out = &di->calls[i];
+	return err;
+}
+
 /* ---- public ------------------------------------------------------------- */
 
 static void budget_reset(struct dwarf_info *di)
@@ -518,6 +722,8 @@ void dwarf_info_free(struct dwarf_info *di)
 	cor_error_free(di->fb_err);
 	cu_index_free(&di->idx);
 	sb_free(&di->name_sb);
+	calls_clear(di);
+	free(di->calls);
 	free(di);
 }
 
@@ -610,6 +816,46 @@ cor_error *dwarf_info_scopes(struct dwarf_info *di, uint64_t pc,
 		return NULL;
 	}
 	return first ? first : dwarf_copy_err(di->idx.err);
+}
+
+cor_error *dwarf_info_calls(struct dwarf_info *di, uint64_t pc,
+			    const struct dwarf_call **out, size_t *n, bool *complete)
+{
+	size_t cand[MAX_CANDIDATES], nc;
+	cor_error *err, *first = NULL;
+	*out = NULL;
+	*n = 0;
+	*complete = false;
+	budget_reset(di);
+	if ((err = cu_index_build(&di->idx, &di->main)))
+		return err;
+	nc = cu_index_find(&di->idx, pc, cand, MAX_CANDIDATES);
+	for (size_t i = 0; i < nc + di->idx.nnocov; i++) {
+		struct cu *cu = &di->main.cus[i < nc ? cand[i] : di->idx.nocov[i - nc]];
+		const struct func *fn;
+		const struct calls_entry *e;
+		if ((err = cu_funcs(di, cu))) {
+			if (err == &cor_enomem) {
+				cor_error_free(first);
+				return err;
+			}
+			keep_err(&first, err);
+			continue;
+		}
+		if (!(fn = func_find(cu, pc)))
+			continue;
+		cor_error_free(first);
+		err = calls_of(di, cu, fn->die, &e);
+		if (err == &cor_enomem)
+			return err;
+		*out = e->v;
+		*n = e->n;
+		*complete = e->complete;
+		return err;
+	}
+	/* no subprogram covers pc: it has no call sites to read */
+	*complete = !first;
+	return first;
 }
 
 cor_error *dwarf_info_line(struct dwarf_info *di, uint64_t pc,

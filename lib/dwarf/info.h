@@ -38,4 +38,29 @@ cor_error *dwarf_info_scopes(struct dwarf_info *di, uint64_t pc,
 cor_error *dwarf_info_line(struct dwarf_info *di, uint64_t pc,
 			   const char **file, uint32_t *line, uint32_t *column);
 
+/* A call site (DW_TAG_call_site, DW_TAG_GNU_call_site) of a subprogram.
+ * Addresses are link-time. */
+struct dwarf_call {
+	uint64_t return_pc;        /* DW_AT_call_return_pc (DW_AT_low_pc for GNU) */
+	uint64_t target;           /* the callee's entry, when target_known */
+	/* the callee's names (DW_AT_linkage_name, DW_AT_name) through its
+	 * origin DIE, for a callee only declared here; NULL if none */
+	const char *target_linkage, *target_name;
+	const char *file;          /* DW_AT_call_file, or NULL */
+	uint32_t line;             /* DW_AT_call_line, or 0 */
+	bool tail;                 /* DW_AT_call_tail_call / DW_AT_GNU_tail_call */
+	bool target_known;         /* from the origin's DW_AT_low_pc, or a
+				    * constant DW_AT_call_target */
+};
+
+/* The call sites of the subprogram containing link-time pc (in its blocks
+ * and inline instances), sorted by return_pc; *n = 0 if none or no
+ * subprogram covers pc. *complete is false when some were not read (over
+ * the limit of call sites a subprogram, bad DWARF); true with *n = 0 when
+ * no subprogram covers pc. The list is owned by
+ * di and valid until the next call (a bounded cache of subprograms).
+ * Strings are owned by di. */
+cor_error *dwarf_info_calls(struct dwarf_info *di, uint64_t pc,
+			    const struct dwarf_call **out, size_t *n, bool *complete);
+
 #endif

@@ -52,7 +52,7 @@ static int slot_of(uint64_t at)
 	case DW_AT_low_pc: return S_low;
 	case DW_AT_high_pc: return S_high;
 	case DW_AT_ranges: return S_ranges;
-	case DW_AT_abstract_origin: return S_origin;
+	case DW_AT_abstract_origin: case DW_AT_call_origin: return S_origin;
 	case DW_AT_specification: return S_spec;
 	case DW_AT_call_file: return S_call_file;
 	case DW_AT_call_line: return S_call_line;
@@ -64,6 +64,9 @@ static int slot_of(uint64_t at)
 	case DW_AT_rnglists_base: return S_rng_base;
 	case DW_AT_dwo_name: case DW_AT_GNU_dwo_name: return S_dwo;
 	case DW_AT_language: return S_language;
+	case DW_AT_call_return_pc: return S_call_ret;
+	case DW_AT_call_tail_call: case DW_AT_GNU_tail_call: return S_tail;
+	case DW_AT_call_target: case DW_AT_GNU_call_site_target: return S_target;
 	default: return -1;
 	}
 }

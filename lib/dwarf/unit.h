@@ -10,7 +10,10 @@
 enum {
 	S_sibling, S_name, S_linkage, S_low, S_high, S_ranges, S_origin, S_spec,
 	S_call_file, S_call_line, S_call_col, S_stmt_list, S_comp_dir,
-	S_str_base, S_addr_base, S_rng_base, S_dwo, S_language, NSLOTS
+	S_str_base, S_addr_base, S_rng_base, S_dwo, S_language,
+	/* call sites: DW_AT_call_return_pc, DW_AT_call_tail_call (GNU too),
+	 * DW_AT_call_target (GNU too); DW_AT_call_origin is S_origin */
+	S_call_ret, S_tail, S_target, NSLOTS
 };
 
 struct abbrev_attr {
