@@ -41,6 +41,9 @@ struct sym {
 struct symtab {
 	struct sym *v;
 	size_t n, cap;
+	size_t nall;            /* v[n .. nall): aliases, for lookups by name */
+	const struct sym **byname; /* v[0 .. nall) by name, built on first use */
+	bool byname_done;
 	char **blocks;          /* copied string tables */
 	size_t nblocks, blockcap;
 	bool sorted;
@@ -58,6 +61,7 @@ void symtab_free(struct symtab *st)
 	for (size_t i = 0; i < st->nblocks; i++)
 		free(st->blocks[i]);
 	free(st->blocks);
+	free(st->byname);
 	free(st->v);
 	free(st);
 }
@@ -204,7 +208,12 @@ static cor_error *add_table(struct symtab *st, struct elf_file *ef,
 
 cor_error *symtab_add_elf(struct symtab *st, struct elf_file *ef)
 {
+	if (st->sorted)
+		st->n = st->nall;
 	st->sorted = false;
+	free(st->byname);
+	st->byname = NULL;
+	st->byname_done = false;
 	for (uint32_t i = 0; i < ef->shnum; i++) {
 		const struct elf_shdr *sh = &ef->shdrs[i];
 		if (sh->type != SHT_SYMTAB && sh->type != SHT_DYNSYM)
@@ -232,10 +241,16 @@ void symtab_finish(struct symtab *st)
 		return;
 	if (st->n > 1)
 		qsort(st->v, st->n, sizeof(*st->v), sym_cmp);
+	/* one symbol per address in front; the others (aliases) after, for
+	 * symtab_find_name */
 	size_t k = 0;
 	for (size_t i = 0; i < st->n; i++)
-		if (k == 0 || st->v[k - 1].value != st->v[i].value)
+		if (k == 0 || st->v[k - 1].value != st->v[i].value) {
+			struct sym t = st->v[k];
 			st->v[k++] = st->v[i];
+			st->v[i] = t;
+		}
+	st->nall = st->n;
 	st->n = k;
 	st->sorted = true;
 }
@@ -250,6 +265,63 @@ static void sym_out(const struct sym *s, struct symbol *out)
 static bool contains(const struct sym *s, uint64_t addr)
 {
 	return s->size != 0 && addr - s->value < s->size;
+}
+
+static int name_cmp(const void *pa, const void *pb)
+{
+	const struct sym *a = *(const struct sym *const *)pa, *b = *(const struct sym *const *)pb;
+	int c = strcmp(a->name, b->name);
+	return c ? c : (a > b) - (a < b);
+}
+
+bool symtab_find_name(struct symtab *st, const char *name, uint64_t *value)
+{
+	if (!st->sorted || !name)
+		return false;
+	if (!st->byname_done) {
+		st->byname_done = true;
+		if (!(st->byname = cor_calloc(st->nall ? st->nall : 1, sizeof(*st->byname))))
+			return false;
+		for (size_t i = 0; i < st->nall; i++)
+			st->byname[i] = &st->v[i];
+		qsort(st->byname, st->nall, sizeof(*st->byname), name_cmp);
+	}
+	if (!st->byname)
+		return false;
+	size_t lo = 0, hi = st->nall;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (strcmp(st->byname[mid]->name, name) < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	/* several symbols of that name: the one address they share, else the
+	 * one global (or unique) among them, else none */
+	const struct sym *pick = NULL;
+	bool same = true;
+	unsigned globals = 0;
+	const struct sym *global = NULL;
+	for (size_t i = lo; i < st->nall && !strcmp(st->byname[i]->name, name); i++) {
+		const struct sym *s = st->byname[i];
+		if (pick && pick->value != s->value)
+			same = false;
+		if (!pick)
+			pick = s;
+		if ((s->rank >> 2 & 3) == 2 && (!global || global->value != s->value)) {
+			globals++;
+			global = s;
+		}
+	}
+	if (!pick)
+		return false;
+	if (!same) {
+		if (globals != 1)
+			return false;
+		pick = global;
+	}
+	*value = pick->value;
+	return true;
 }
 
 bool symtab_lookup(const struct symtab *st, uint64_t addr, struct symbol *out)

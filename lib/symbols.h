@@ -26,6 +26,11 @@ struct symbol {
 /* Symbol containing link-time addr; false if none. */
 bool symtab_lookup(const struct symtab *st, uint64_t addr, struct symbol *out);
 size_t symtab_count(const struct symtab *st);
+/* The link-time value of the symbol named name (aliases too, e.g. both
+ * __GI_raise and raise); false if none, or if several symbols of that name
+ * have different values and not exactly one of them is global. The first
+ * call builds a name index (a pointer a symbol). */
+bool symtab_find_name(struct symtab *st, const char *name, uint64_t *value);
 
 /* Demangled copy of a C++ / Rust name, or NULL if not mangled (or no
  * demangler was built in). Caller frees. */
