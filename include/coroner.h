@@ -81,8 +81,9 @@ struct cor_options {
 	bool raw_names;              /* do not demangle */
 	bool no_inline;              /* no inline frame expansion */
 	struct cor_limits limits;
+	bool no_tailcalls;           /* no frames reconstructed from tail calls */
 };
-#define COR_OPTIONS_INIT { sizeof(struct cor_options), 0, 0, 0, 0, 0, 0, {0} }
+#define COR_OPTIONS_INIT { sizeof(struct cor_options), 0, 0, 0, 0, 0, 0, {0}, 0 }
 
 /* Opens a core. opts may be NULL. On a partial result (truncated core ...)
  * the call succeeds and warnings say what is missing. */
@@ -295,6 +296,12 @@ enum cor_frame_how {
 				  * through NULL, a jump into data): the next
 				  * frame's pc is in no code, this one is its
 				  * return address */
+	COR_FRAME_TAILCALL,      /* a function a tail call removed from the
+				  * stack, between the next frame (its caller)
+				  * and the one before (the callee of its tail
+				  * call), found from DWARF call sites where
+				  * the chain is unambiguous; pc is the tail
+				  * call's return address, no registers */
 };
 
 struct cor_frame {

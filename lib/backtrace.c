@@ -1,12 +1,18 @@
 /* Backtraces: physical frames from the unwinder, each symbolized (symbol
  * table, DWARF subprogram and inline chain, file:line) and expanded into its
- * inline frames. Symbolization is cached per core by PC: threads parked in
- * the same places cost one lookup. */
+ * inline frames, and the frames tail calls removed put back between them
+ * where DWARF call sites leave one way. Symbolization is cached per core by
+ * PC: threads parked in the same places cost one lookup. */
 #include <stdlib.h>
 #include <string.h>
 #include "backtrace.h"
 
 #define MAX_SCOPES 64
+/* Tail-call frames between two physical frames; functions a search for
+ * them may visit; tail call sites of one function it follows. */
+#define MAX_TAIL_CHAIN 8
+#define TAIL_BUDGET 64
+#define MAX_TAIL_SITES 64
 
 struct cor_backtrace {
 	struct cor_frame *v;
@@ -27,6 +33,12 @@ struct sym_entry {
 	uint32_t first, n;       /* levels[first .. first + n) */
 	const char *module;
 	uint64_t bias;           /* the module's load bias */
+	struct module *mod;
+	/* the function holding pc (outermost level), for tail calls: its
+	 * entry from DWARF and from the symbol table (runtime, 0 if unknown)
+	 * and its raw names (DWARF linkage name and name, ELF symbol) */
+	uint64_t fn_dwarf, fn_sym;
+	const char *fn_names[3];
 };
 
 void symbolizer_free(struct symbolizer *s)
@@ -118,6 +130,9 @@ static bool resolve(struct symbolizer *c, struct symcache *sc, uint64_t pc,
 	e->first = (uint32_t)sc->nlevels;
 	e->module = m ? m->pub.name : NULL;
 	e->bias = m ? m->pub.load_bias : 0;
+	e->mod = m;
+	e->fn_dwarf = e->fn_sym = 0;
+	memset(e->fn_names, 0, sizeof(e->fn_names));
 	struct dwarf_scope scopes[MAX_SCOPES];
 	size_t ns = 0;
 	const char *file = NULL;
@@ -138,6 +153,15 @@ static bool resolve(struct symbolizer *c, struct symcache *sc, uint64_t pc,
 			warn_err(c, m, err);
 			file = NULL;
 		}
+	}
+	if (ns) {
+		e->fn_dwarf = m->pub.load_bias + scopes[ns - 1].low_pc;
+		e->fn_names[0] = scopes[ns - 1].linkage_name;
+		e->fn_names[1] = scopes[ns - 1].name;
+	}
+	if (have_sym) {
+		e->fn_sym = m->pub.load_bias + sym.value;
+		e->fn_names[2] = sym.name;
 	}
 	if (c->no_inline && ns > 1) {
 		/* the function alone, at the call site of its outermost inline */
@@ -198,7 +222,184 @@ struct bt_cb {
 	struct unwind_cb cb;
 	struct symbolizer *c;
 	struct cor_backtrace *bt;
+	struct sym_entry prev;   /* the frame before (the callee) */
+	bool have_prev, prev_signal;
 };
+
+/* ---- tail calls ----------------------------------------------------------
+ * A function that ended in a jump to another (`return f(x);` built -O2)
+ * leaves no frame: the stack says its caller C called the callee F. When C's
+ * call site (the DW_TAG_call_site whose return pc is C's pc) names a target
+ * T0 other than F's function, the functions between are found through the
+ * tail call sites (DW_AT_call_tail_call) of T0, T1, ...: when exactly one
+ * chain T0 -> T1 -> ... -> F exists, each Ti becomes a frame between F and
+ * C (gdb's rule). A tail call whose target is computed (a register) makes
+ * any chain through it unknown, so none is shown. */
+
+/* One tail call of a chain: the call site in function func. */
+struct tail_step {
+	uint64_t func, pc;       /* runtime: the function, the call's return pc */
+	struct module *m;
+	const char *file;        /* DW_AT_call_file/line, if any */
+	uint32_t line;
+};
+
+struct tail_search {
+	struct symbolizer *c;
+	const struct sym_entry *goal;          /* F */
+	struct tail_step path[MAX_TAIL_CHAIN], chain[MAX_TAIL_CHAIN];
+	size_t nchain;
+	unsigned found, budget;
+	bool unknown;            /* a chain may exist that the search cannot see */
+};
+
+/* The runtime entry of a call's target: its DWARF entry, else its name in
+ * the call's module, else in F's; 0 if not found. */
+static uint64_t target_of(const struct tail_search *s, struct module *m,
+			  const struct dwarf_call *call)
+{
+	if (call->target_known)
+		return m->pub.load_bias + call->target;
+	struct module *where[2] = { m, s->goal->mod };
+	const char *names[2] = { call->target_linkage, call->target_name };
+	for (size_t i = 0; i < 2; i++) {
+		struct symtab *st = where[i] ? module_symtab(s->c->modules, where[i]) : NULL;
+		uint64_t v;
+		for (size_t k = 0; st && k < 2; k++)
+			if (names[k] && symtab_find_name(st, names[k], &v))
+				return where[i]->pub.load_bias + v;
+		if (where[1] == where[0])
+			break;
+	}
+	return 0;
+}
+
+/* Is the call's target (at runtime address addr, 0 if unknown) F's
+ * function? */
+static bool is_goal(const struct tail_search *s, const struct dwarf_call *call,
+		    uint64_t addr)
+{
+	const struct sym_entry *g = s->goal;
+	if (addr)
+		return addr == g->fn_dwarf || addr == g->fn_sym;
+	for (size_t i = 0; i < 3; i++)
+		if (g->fn_names[i] &&
+		    ((call->target_linkage && !strcmp(call->target_linkage, g->fn_names[i])) ||
+		     (call->target_name && !strcmp(call->target_name, g->fn_names[i]))))
+			return true;
+	return false;
+}
+
+/* The call sites of the function holding runtime address pc, copied (the
+ * DWARF reader's list lasts until its next call): the tail calls only when
+ * tail, else the one returning to pc + 1 (a return address's lookup pc). */
+static size_t calls_at(struct symbolizer *c, struct module *m, uint64_t pc, bool tail,
+		       struct dwarf_call *out, size_t max, bool *complete)
+{
+	struct dwarf_info *di = m ? module_dwarf(c->modules, m) : NULL;
+	const struct dwarf_call *v;
+	size_t n, k = 0;
+	*complete = false;
+	if (!di)
+		return 0;
+	cor_error *err = dwarf_info_calls(di, pc - m->pub.load_bias, &v, &n, complete);
+	if (err) {
+		/* the frames' own lookups warn about bad DWARF */
+		cor_error_free(err);
+		*complete = false;
+	}
+	for (size_t i = 0; i < n; i++) {
+		if (tail ? !v[i].tail : v[i].return_pc != pc + 1 - m->pub.load_bias)
+			continue;
+		if (k == max) {
+			*complete = false;
+			break;
+		}
+		out[k++] = v[i];
+	}
+	return k;
+}
+
+/* Chains from function func (runtime) to the goal, depth tail calls deep. */
+static void tail_walk(struct tail_search *s, uint64_t func, size_t depth)
+{
+	struct dwarf_call sites[MAX_TAIL_SITES];
+	bool complete;
+	if (s->found > 1 || s->unknown)
+		return;
+	if (depth == MAX_TAIL_CHAIN || !s->budget--) {
+		s->unknown = true;
+		return;
+	}
+	for (size_t i = 0; i < depth; i++)
+		if (s->path[i].func == func)
+			return;  /* a cycle: no chain through it */
+	struct module *m = module_at(s->c->modules, func);
+	size_t n = calls_at(s->c, m, func, true, sites, MAX_TAIL_SITES, &complete);
+	if (m && module_dwarf(s->c->modules, m) && !complete) {
+		s->unknown = true;
+		return;
+	}
+	for (size_t i = 0; i < n && s->found < 2 && !s->unknown; i++) {
+		uint64_t to = target_of(s, m, &sites[i]);
+		s->path[depth] = (struct tail_step){ func, m->pub.load_bias + sites[i].return_pc,
+						     m, sites[i].file, sites[i].line };
+		if (is_goal(s, &sites[i], to)) {
+			if (++s->found == 1) {
+				memcpy(s->chain, s->path, (depth + 1) * sizeof(*s->chain));
+				s->nchain = depth + 1;
+			}
+		} else if (!to) {
+			/* a computed or unfound target: where it goes is unknown */
+			s->unknown = true;
+		} else {
+			tail_walk(s, to, depth + 1);
+		}
+	}
+}
+
+/* Appends the tail-call frames between callee f (the frame before) and
+ * caller frame uf (symbolized as ce); false on no memory. */
+static bool tail_frames(struct bt_cb *b, const struct unwind_frame *uf,
+			const struct sym_entry *ce, const struct sym_entry *f)
+{
+	struct tail_search s = { .c = b->c, .goal = f, .budget = TAIL_BUDGET };
+	struct dwarf_call site;
+	bool complete;
+	if (!ce->mod || (!f->fn_dwarf && !f->fn_sym && !f->fn_names[2]))
+		return true;
+	if (!calls_at(b->c, ce->mod, uf->lookup_pc, false, &site, 1, &complete))
+		return true;
+	uint64_t t0 = target_of(&s, ce->mod, &site);
+	if (!t0 || is_goal(&s, &site, t0))
+		return true;
+	tail_walk(&s, t0, 0);
+	if (s.found != 1 || s.unknown)
+		return true;
+	struct cor_backtrace *bt = b->bt;
+	if (!COR_GROW(bt->v, bt->cap, bt->n + s.nchain))
+		return false;
+	for (size_t i = s.nchain; i-- > 0;) {
+		const struct tail_step *t = &s.chain[i];
+		/* named like gdb: the innermost scope at the call */
+		const struct sym_entry *e = lookup(b->c, t->pc - 1);
+		if (!e)
+			return false;
+		const struct sym_level *l = &b->c->cache.levels[e->first];
+		struct cor_frame *fr = &bt->v[bt->n++];
+		memset(fr, 0, sizeof(*fr));
+		fr->pc = t->pc;
+		fr->how = COR_FRAME_TAILCALL;
+		fr->module = t->m->pub.name;
+		fr->module_offset = t->pc - t->m->pub.load_bias;
+		fr->function = l->function;
+		fr->offset = l->function ? t->pc - l->base : 0;
+		fr->file = t->file ? keep(b->c, t->file) : l->file;
+		fr->line = t->file || t->line ? t->line : l->line;
+		fr->column = t->file || t->line ? 0 : l->column;
+	}
+	return true;
+}
 
 static bool on_frame(struct unwind_cb *ucb, const struct unwind_frame *uf)
 {
@@ -207,6 +408,18 @@ static bool on_frame(struct unwind_cb *ucb, const struct unwind_frame *uf)
 	const struct sym_entry *e = lookup(b->c, uf->lookup_pc);
 	if (!e)
 		return false;
+	struct sym_entry here = *e;
+	/* tail calls between the frame before (the callee) and this one, when
+	 * this one's pc is a return address */
+	if (!b->c->no_tailcalls && b->have_prev && !b->prev_signal &&
+	    uf->lookup_pc != uf->pc && uf->how != COR_FRAME_SIGNAL) {
+		if (!tail_frames(b, uf, &here, &b->prev))
+			return false;
+	}
+	b->prev = here;
+	b->have_prev = true;
+	b->prev_signal = uf->signal_frame;
+	e = &here;
 	if (!COR_GROW(bt->v, bt->cap, bt->n + e->n))
 		return false;
 	for (uint32_t k = 0; k < e->n; k++) {
@@ -233,7 +446,7 @@ static bool on_frame(struct unwind_cb *ucb, const struct unwind_frame *uf)
 }
 
 void symbolizer_init(struct symbolizer *s, const struct modules *ms, struct arena *arena,
-		     struct warnings *warn, bool raw_names, bool no_inline)
+		     struct warnings *warn, bool raw_names, bool no_inline, bool no_tailcalls)
 {
 	memset(s, 0, sizeof(*s));
 	s->modules = ms;
@@ -241,6 +454,7 @@ void symbolizer_init(struct symbolizer *s, const struct modules *ms, struct aren
 	s->warn = warn;
 	s->raw_names = raw_names;
 	s->no_inline = no_inline;
+	s->no_tailcalls = no_tailcalls;
 }
 
 cor_error *backtrace_build(struct unwinder *u, struct symbolizer *s, const struct cor_thread *t,
@@ -249,7 +463,7 @@ cor_error *backtrace_build(struct unwinder *u, struct symbolizer *s, const struc
 	struct cor_backtrace *bt = cor_calloc(1, sizeof(*bt));
 	if (!bt)
 		return &cor_enomem;
-	struct bt_cb b = { { on_frame, NULL }, s, bt };
+	struct bt_cb b = { .cb = { on_frame, NULL }, .c = s, .bt = bt };
 	cor_error *err = unwind_thread(u, t, &b.cb);
 	bt->stop = b.cb.stop;
 	if (err) {
@@ -287,6 +501,6 @@ void cor_backtrace_free(cor_backtrace *bt)
 const char *cor_frame_how_name(enum cor_frame_how how)
 {
 	static const char *const names[] = { "context", "cfi", "fp", "signal", "inline", "lr",
-						     "bad-call" };
+						     "bad-call", "tailcall" };
 	return (unsigned)how < COR_ARRAY_SIZE(names) ? names[how] : "unknown";
 }

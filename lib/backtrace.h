@@ -23,12 +23,13 @@ struct symbolizer {
 	const struct modules *modules;
 	struct arena *arena;     /* names handed out live here */
 	struct warnings *warn;
-	bool raw_names, no_inline;
+	bool raw_names, no_inline, no_tailcalls;
 	struct symcache cache;
 };
 
 void symbolizer_init(struct symbolizer *s, const struct modules *ms, struct arena *arena,
-		     struct warnings *warn, bool raw_names, bool no_inline);
+		     struct warnings *warn, bool raw_names, bool no_inline,
+		     bool no_tailcalls);
 void symbolizer_free(struct symbolizer *s);
 
 /* The symbolized backtrace of thread t. */

@@ -46,6 +46,7 @@ static bool copy_options(struct cor_core *c, const struct cor_options *o)
 	limits_resolve(&c->limits, &opts.limits);
 	c->raw_names = opts.raw_names;
 	c->no_inline = opts.no_inline;
+	c->no_tailcalls = opts.no_tailcalls;
 	c->exe = cor_strdup(opts.exe);
 	c->sysroot = cor_strdup(opts.sysroot);
 	c->debug_dirs = dup_strv(opts.debug_dirs);
@@ -146,7 +147,8 @@ static cor_error *core_load(struct cor_core *c)
 			       c->elf->addr_size };
 	struct unwind_code code = { code_cfi, code_object, code_in_code, code_fakes_call, c };
 	unwinder_init(&c->unwinder, c->proc.arch, &am, &code, &c->limits);
-	symbolizer_init(&c->sym, &c->modules, &c->arena, &c->warn, c->raw_names, c->no_inline);
+	symbolizer_init(&c->sym, &c->modules, &c->arena, &c->warn, c->raw_names, c->no_inline,
+			c->no_tailcalls);
 	return NULL;
 }
 

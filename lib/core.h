@@ -22,7 +22,7 @@ struct cor_core {
 	char *exe, *sysroot;
 	char **debug_dirs;
 	char **files_opt;           /* "recorded=path" or "path" */
-	bool raw_names, no_inline;
+	bool raw_names, no_inline, no_tailcalls;
 	int fd;                     /* the core on disk, or -1 */
 
 	struct process proc;
