@@ -49,7 +49,8 @@ static void usage_cmd(FILE *f, const struct command *c)
 		"  --max-threads N    threads kept (default 100000)\n"
 		"  --max-notes N      notes parsed (default 1000000)\n"
 		"  --raw-names        do not demangle C++/Rust names\n"
-		"  --no-inline        no inline frames\n");
+		"  --no-inline        no inline frames\n"
+		"  --no-tailcalls     no frames put back for tail calls (marked [tail])\n");
 	if (!strcmp(c->name, "read"))
 		fprintf(f, "  --raw              write the bytes themselves to stdout\n");
 	fprintf(f, "\nAn option that matches nothing (--file, --debug-dir, --exe) is a warning.\n"
@@ -143,6 +144,8 @@ static int parse_args(struct cli *cli, const struct command *c, int argc, char *
 			cli->opts.raw_names = true;
 		} else if (!strcmp(a, "--no-inline")) {
 			cli->opts.no_inline = true;
+		} else if (!strcmp(a, "--no-tailcalls")) {
+			cli->opts.no_tailcalls = true;
 		} else if (!strcmp(a, "-c") || !strcmp(a, "--core")) {
 			NEEDVAL();
 			if (core_opt) {

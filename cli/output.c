@@ -429,7 +429,9 @@ static void print_frame(FILE *f, size_t i, const struct cor_frame *fr)
 		if (fr->line)
 			fprintf(f, ":%u", fr->line);
 	}
-	if (fr->how != COR_FRAME_CONTEXT && fr->how != COR_FRAME_CFI && fr->how != COR_FRAME_INLINE)
+	if (fr->how == COR_FRAME_TAILCALL)
+		fputs(" [tail]", f);
+	else if (fr->how != COR_FRAME_CONTEXT && fr->how != COR_FRAME_CFI && fr->how != COR_FRAME_INLINE)
 		fprintf(f, " [%s]", cor_frame_how_name(fr->how));
 	if (fr->signal_frame)
 		fputs(" <signal handler called>", f);
