@@ -4,11 +4,12 @@ of tests/programs/bt_crash.c and bt_throw.cpp built many ways, against
 independent oracles:
 
 - eu-stack (`eu-stack --core CORE -e EXE -n 0`): for every thread the list of
-  physical frame pcs (coroner's frames without "inline": true) must be equal;
+  physical frame pcs (coroner's frames neither "inline": true nor how
+  "tailcall": eu-stack makes neither) must be equal;
 - gdb (Python frame walk, past main and the entry point): coroner's full list
-  (inline frames included) must have gdb's pcs, inline-ness and names, except
-  gdb's tail-call frames, which gdb synthesizes from DW_TAG_call_site and which
-  neither eu-stack nor coroner produce (e.g. __pthread_kill_internal,
+  (inline and tail-call frames included) must have gdb's pcs, inline-ness,
+  tail-call-ness and names: both put back frames a tail call removed from
+  DW_TAG_call_site (e.g. __pthread_kill_internal,
   __futex_abstimed_wait_cancelable64 in glibc 2.36);
 - names: coroner's name for a physical frame must be eu-stack's (ELF symbol,
   e.g. "raise", "pause") or gdb's (DWARF, e.g. "__GI_raise", "__libc_pause")

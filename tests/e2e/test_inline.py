@@ -12,15 +12,15 @@ programs that crash (or block) inside inlined code, against gdb and
 - bt_inline.c twice, processed by dwz -m (a common .gnu_debugaltlink file),
   and once by plain dwz, when /usr/bin/dwz exists.
 
-For every thread the full frame list (inline frames included) must equal
-gdb's (Python frame walk, tail-call frames aside: gdb synthesizes them from
-DW_TAG_call_site, coroner and eu-stack do not) in pc, inline-ness, function
-name (C++ parameter lists and symbol versions aside) and file basename:line;
-and eu-stack -i -s's in pc, inline-ness, name and file basename:line. A
+For every thread the full frame list (inline and tail-call frames included)
+must equal gdb's (Python frame walk) in pc, inline-ness, tail-call-ness,
+function name (C++ parameter lists and symbol versions aside) and file
+basename:line; and, tail-call frames aside (eu-stack does not make them),
+eu-stack -i -s's in pc, inline-ness, name and file basename:line. A
 frame without a name in DWARF takes eu-stack's symtab name or gdb's as in
 test_backtrace.py. The crash path of each program (its function names, the
 physical frame's start recorded by the program) is checked too, and
---no-inline must leave exactly the physical frames, with the same pcs and
+--no-inline must leave exactly the physical (and tail-call) frames, with the same pcs and
 names and the physical frame's own file:line (that of the outermost inline
 call site, as gdb shows for the physical frame).
 
@@ -40,12 +40,13 @@ O2 = ["-g", "-O2", "-pthread"]
 
 
 def desc(f):
-    return "%#x %s%s %s:%s" % (f["pcv"], f.get("function"), " [inline]" if f.get("inline") else "",
-                               bt.base(f.get("file")), f.get("line"))
+    return "%#x %s%s %s:%s" % (f["pcv"], f.get("function"), " [inline]" if f.get("inline") else
+                               " [tail]" if bt.is_tail(f) else "", bt.base(f.get("file")), f.get("line"))
 
 
 def gdesc(g):
-    return "%#x %s%s %s:%s" % (g["pc"], g["name"], " [inline]" if g["type"] == bt.GDB_INLINE else "",
+    return "%#x %s%s %s:%s" % (g["pc"], g["name"], " [inline]" if g["type"] == bt.GDB_INLINE else
+                               " [tail]" if g["type"] == bt.GDB_TAILCALL else "",
                                bt.base(g["file"]), g["line"])
 
 
@@ -64,8 +65,11 @@ def compare_full(tid, mine, gdbt, eut, modfiles, eu_inline=True):
     - eu_inline=False (LTO): eu-stack 0.188 shows no inline frames at all for
       the -flto binary (it does not follow the cross-CU DW_AT_abstract_origin
       that LTO's DWARF uses); gdb does. eu-stack is then checked on the
-      physical frames' pcs only."""
-    g = bt.gdb_comparable(gdbt["frames"]) if gdbt else None
+      physical frames' pcs only.
+    - tail-call frames (how "tailcall") are compared with gdb's
+      (TAILCALL_FRAME: pc, name, file:line); eu-stack shows none, so they are
+      left out of the comparison with eu-stack."""
+    g = gdbt["frames"] if gdbt else None
     check(g is not None, "tid %d: gdb shows no such thread" % tid)
     check(eut is not None, "tid %d: eu-stack shows no such thread" % tid)
     e = eut["frames"]
@@ -73,23 +77,32 @@ def compare_full(tid, mine, gdbt, eut, modfiles, eu_inline=True):
         check_eq([f["pcv"] for f in bt.physical(mine)], [x["pc"] for x in e],
                  "tid %d: physical pcs vs eu-stack's" % tid)
         e = [dict(x, inline=(f.get("inline")), name=f.get("function"),
-                  file=f.get("file"), line=f.get("line")) for f in mine for x in
-             [next(y for y in e if y["pc"] == f["pcv"])]]
+                  file=f.get("file"), line=f.get("line")) for f in mine if not bt.is_tail(f)
+             for x in [next(y for y in e if y["pc"] == f["pcv"])]]
+    # eu-stack's frames aligned with coroner's: None at coroner's tail frames
+    it = iter(e)
+    e = [None if bt.is_tail(f) else next(it, None) for f in mine] + list(it)
     ctx = lambda i: ("\n  coroner: %s\n  gdb:     %s\n  eu-stack: %s"
                      % ([desc(f) for f in mine[max(0, i - 1):i + 3]],
                         [gdesc(x) for x in g[max(0, i - 1):i + 3]],
-                        [edesc(x) for x in e[max(0, i - 1):i + 3]]))
+                        [edesc(x) for x in e[max(0, i - 1):i + 3] if x]))
     for i, f in enumerate(mine):
         check(i < len(g), "tid %d: coroner has %d frames, gdb %d; coroner's extra: %s"
               % (tid, len(mine), len(g), [desc(x) for x in mine[len(g):len(g) + 4]]))
-        check(i < len(e), "tid %d: coroner has %d frames, eu-stack -i %d; coroner's extra: %s"
-              % (tid, len(mine), len(e), [desc(x) for x in mine[len(e):len(e) + 4]]))
+        check(i < len(e) and (e[i] or bt.is_tail(f)),
+              "tid %d: coroner has %d frames, eu-stack -i fewer; coroner's extra: %s"
+              % (tid, len(mine), [desc(x) for x in mine[i:i + 4]]))
         gf, ef = g[i], e[i]
         inl = bool(f.get("inline"))
-        check(f["pcv"] == gf["pc"] and inl == (gf["type"] == bt.GDB_INLINE),
-              "tid %d frame #%d: pc/inline differ from gdb's%s" % (tid, i, ctx(i)))
-        check(f["pcv"] == ef["pc"] and inl == ef["inline"],
-              "tid %d frame #%d: pc/inline differ from eu-stack -i's%s" % (tid, i, ctx(i)))
+        check(f["pcv"] == gf["pc"] and inl == (gf["type"] == bt.GDB_INLINE) and
+              bt.is_tail(f) == (gf["type"] == bt.GDB_TAILCALL),
+              "tid %d frame #%d: pc/inline/tail differ from gdb's%s" % (tid, i, ctx(i)))
+        if ef is None:
+            # a tail-call frame: gdb's alone
+            ef = {"name": gf["name"], "file": None, "line": None}
+        else:
+            check(f["pcv"] == ef["pc"] and inl == ef["inline"],
+                  "tid %d frame #%d: pc/inline differ from eu-stack -i's%s" % (tid, i, ctx(i)))
         peers = [gf["name"], ef["name"]]
         files = modfiles.get(f.get("module"))
         check(bt.name_ok(f.get("function"), *peers) or
@@ -101,7 +114,8 @@ def compare_full(tid, mine, gdbt, eut, modfiles, eu_inline=True):
                   "tid %d frame #%d (%s): file:line %s:%s, gdb %s:%s%s"
                   % (tid, i, f.get("function"), bt.base(f.get("file")), f.get("line"),
                      bt.base(gf["file"]), gf["line"], ctx(i)))
-        if (ef["file"] or f.get("file")) and not (gf["file"] is None and f.get("file") is None):
+        if (not bt.is_tail(f) and (ef["file"] or f.get("file")) and
+                not (gf["file"] is None and f.get("file") is None)):
             check((bt.base(f.get("file")), f.get("line")) == (bt.base(ef["file"]), ef["line"]),
                   "tid %d frame #%d (%s): file:line %s:%s, eu-stack -i -s %s:%s%s"
                   % (tid, i, f.get("function"), bt.base(f.get("file")), f.get("line"),
@@ -133,10 +147,11 @@ def check_chain(tid, frames, chain, funcs):
 
 
 def no_inline(build, core, exe, full):
-    """--no-inline: exactly the physical frames, same pcs, names, file:line."""
+    """--no-inline: exactly the physical and tail-call frames, same pcs,
+    names, file:line."""
     _, mine = bt.coroner_bt(build, core, exe, "--no-inline")
     for tid, t in full.items():
-        want = bt.physical(t["frames"])
+        want = [f for f in t["frames"] if not f.get("inline")]
         got = mine[tid]["frames"]
         check(not any(f.get("inline") for f in got),
               "tid %d: --no-inline still has inline frames: %s" % (tid, [desc(f) for f in got]))

@@ -112,8 +112,15 @@ def coroner_bt(build_dir, core, exe=None, *extra):
     return doc, threads
 
 
+def is_tail(f):
+    """A frame coroner put back for a tail call (how "tailcall", [tail])."""
+    return f.get("how") == "tailcall"
+
+
 def physical(frames):
-    return [f for f in frames if not f.get("inline")]
+    """The frames the unwinder found: neither inline nor tail-call frames
+    (eu-stack shows neither)."""
+    return [f for f in frames if not f.get("inline") and not is_tail(f)]
 
 
 # ---- names --------------------------------------------------------------------
@@ -203,6 +210,8 @@ def fmt_frames(frames, inline_mark=True):
         s = "%#x %s" % (f["pcv"], f.get("function"))
         if inline_mark and f.get("inline"):
             s += " [inline]"
+        if is_tail(f):
+            s += " [tail]"
         out.append(s)
     return "[" + ", ".join(out) + "]"
 
@@ -322,16 +331,16 @@ def gdb_frames(exe, core, pre=()):
     return res, out
 
 
-def gdb_comparable(frames):
-    """gdb's frames without tail-call frames: gdb synthesizes those from
-    DW_TAG_call_site (e.g. __pthread_kill_internal, which tail-calls
-    __pthread_kill_implementation); neither eu-stack nor coroner do, and no
-    return address on the stack names them."""
-    return [f for f in frames if f["type"] != GDB_TAILCALL]
-
-
 def gdb_physical(frames):
-    return [f for f in gdb_comparable(frames) if f["type"] != GDB_INLINE]
+    """gdb's frames without inline and tail-call frames (gdb and coroner
+    put those back from DW_TAG_call_site, e.g. __pthread_kill_internal,
+    which tail-calls __pthread_kill_implementation; eu-stack does not)."""
+    return [f for f in frames if f["type"] not in (GDB_INLINE, GDB_TAILCALL)]
+
+
+def gdb_fmt(frames):
+    return ["%#x %s%s" % (x["pc"], x["name"], " [inline]" if x["type"] == GDB_INLINE
+                          else " [tail]" if x["type"] == GDB_TAILCALL else "") for x in frames]
 
 
 def base(path):
@@ -348,10 +357,12 @@ def compare_thread(tid, mine, eu, gdbt, pinned=None, modfiles=None):
     frames coroner has beyond eu-stack's list when eu-stack stopped with an
     error; it must raise Fail unless the frame is independently justified.
 
-    1. physical PCs equal eu-stack's, in order;
+    1. physical PCs (inline and tail-call frames aside) equal eu-stack's, in
+       order;
     2. each physical frame's function is eu-stack's or gdb's name for it;
-    3. the whole list (inline frames too) has gdb's pcs, inline-ness and names,
-       gdb's tail-call frames aside; signal_frame is true exactly on the frames
+    3. the whole list (inline and tail-call frames too) has gdb's pcs,
+       inline-ness, tail-call-ness (coroner's how "tailcall" = gdb's
+       TAILCALL_FRAME) and names; signal_frame is true exactly on the frames
        gdb calls signal trampolines (SIGTRAMP_FRAME, "<signal handler called>"),
        and the frame after one was found from the signal frame (how "signal").
     modfiles (module_files()) lets a physical frame's name be an alias (same
@@ -403,21 +414,23 @@ def compare_thread(tid, mine, eu, gdbt, pinned=None, modfiles=None):
 
     if gdbt is None:
         return
-    g = gdb_comparable(gdbt["frames"])
+    g = gdbt["frames"]
     eu_name_at = {}
     for e in eu_frames:
         eu_name_at.setdefault(e["pc"], e["name"])
     for i in range(min(len(g), len(mine))):
         f, gf = mine[i], g[i]
         g_inline = gf["type"] == GDB_INLINE
-        if f["pcv"] != gf["pc"] or bool(f.get("inline")) != g_inline:
-            raise Fail("tid %d frame #%d (inline frames counted): coroner %#x %s%s, gdb %#x %s%s;"
-                       " coroner %s, gdb %s"
-                       % (tid, i, f["pcv"], f.get("function"), " [inline]" if f.get("inline") else "",
-                          gf["pc"], gf["name"], " [inline]" if g_inline else "",
-                          fmt_frames(mine[max(0, i - 1):i + 3]),
-                          ["%#x %s%s" % (x["pc"], x["name"], " [inline]" if x["type"] == GDB_INLINE
-                                          else "") for x in g[max(0, i - 1):i + 3]]))
+        g_tail = gf["type"] == GDB_TAILCALL
+        if (f["pcv"] != gf["pc"] or bool(f.get("inline")) != g_inline
+                or is_tail(f) != g_tail):
+            raise Fail("tid %d frame #%d (inline and tail frames counted): coroner %#x %s%s, "
+                       "gdb %#x %s%s; coroner %s, gdb %s"
+                       % (tid, i, f["pcv"], f.get("function"),
+                          " [inline]" if f.get("inline") else " [tail]" if is_tail(f) else "",
+                          gf["pc"], gf["name"],
+                          " [inline]" if g_inline else " [tail]" if g_tail else "",
+                          fmt_frames(mine[max(0, i - 1):i + 3]), gdb_fmt(g[max(0, i - 1):i + 3])))
         g_tramp = gf["type"] == GDB_SIGTRAMP
         if bool(f.get("signal_frame")) != g_tramp:
             raise Fail("tid %d frame #%d at %#x %s: signal_frame is %s, but gdb %s it a signal "
@@ -429,7 +442,7 @@ def compare_thread(tid, mine, eu, gdbt, pinned=None, modfiles=None):
                        "be restored from the signal frame (how \"signal\"), got %r"
                        % (tid, i, f["pcv"], f.get("function"), f.get("how")))
         peers = [gf["name"]]
-        if not g_inline and f["pcv"] in eu_name_at:
+        if not g_inline and not g_tail and f["pcv"] in eu_name_at:
             peers.append(eu_name_at[f["pcv"]])
         if not (name_ok(f.get("function"), *peers) or (not g_inline and ok(f, *peers))):
             raise Fail("tid %d frame #%d at %#x%s: coroner names it %r, gdb %r%s"
