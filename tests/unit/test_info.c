@@ -638,6 +638,80 @@ static void check_missing_alt(const char *bin)
 	free(o.data);
 }
 
+/* Call sites: ca tail-calls cb (a jump), main calls ca and puts. */
+static const char calls_c[] =
+	"#include <stdio.h>\n"
+	"static volatile int sink;\n"
+	"__attribute__((noinline)) static int cb(int x) { sink += x; return sink; }\n"
+	"__attribute__((noinline)) static int ca(int x)\n"
+	"{ sink += x; if (sink == 7) sink = 0; return cb(x * 2); }\n"
+	"int main(int argc, char **argv)\n"
+	"{ (void)argv; int r = ca(argc); puts(\"x\"); return r + sink; }\n";
+
+static uint64_t nm_addr(const char *bin, const char *name)
+{
+	char cmd[256], line[256];
+	unsigned long long addr = 0;
+	snprintf(cmd, sizeof(cmd), "nm %s | grep ' [tT] %s$'", bin, name);
+	FILE *f = popen(cmd, "r");
+	if (f && fgets(line, sizeof(line), f))
+		sscanf(line, "%llx", &addr);
+	if (f)
+		pclose(f);
+	return addr;
+}
+
+static void check_calls(int ver)
+{
+	char bin[128];
+	struct tobj o;
+	struct dwarf_info *di;
+	const struct dwarf_call *v;
+	size_t n;
+	bool complete;
+	write_file("calls.c", calls_c);
+	if (!sh("cd %s && gcc -O2 -gdwarf-%d -o calls%d calls.c 2>/dev/null", tmp, ver, ver)) {
+		printf("call sites dwarf %d: compiler failed, skipped\n", ver);
+		return;
+	}
+	snprintf(bin, sizeof(bin), "%s/calls%d", tmp, ver);
+	uint64_t a = nm_addr(bin, "ca"), b = nm_addr(bin, "cb"), m = nm_addr(bin, "main");
+	CHECK(a && b && m);
+	CHECK(load_obj(bin, &o));
+	CHECK(!dwarf_info_new(&o.s, NULL, &di));
+	/* ca: one call site, the tail call of cb */
+	CHECK(!dwarf_info_calls(di, a + 1, &v, &n, &complete));
+	CHECK(complete);
+	CHECK_EQ(n, 1);
+	if (n == 1) {
+		CHECK(v[0].tail);
+		CHECK(v[0].target_known);
+		CHECK_EQ(v[0].target, b);
+		CHECK(v[0].return_pc > a && v[0].return_pc <= b + 0x100);
+		CHECK_STR(v[0].target_name, "cb");
+	}
+	/* main: ca (its entry) and puts (declared only: a name), not tail */
+	CHECK(!dwarf_info_calls(di, m, &v, &n, &complete));
+	CHECK(complete);
+	bool saw_a = false, saw_puts = false;
+	for (size_t i = 0; i < n; i++) {
+		CHECK(!v[i].tail);
+		CHECK(i == 0 || v[i - 1].return_pc <= v[i].return_pc);
+		if (v[i].target_known && v[i].target == a)
+			saw_a = true;
+		if (!v[i].target_known && v[i].target_name && !strcmp(v[i].target_name, "puts"))
+			saw_puts = true;
+	}
+	CHECK(saw_a);
+	CHECK(saw_puts);
+	/* no subprogram there: nothing, and nothing missing */
+	CHECK(!dwarf_info_calls(di, 1, &v, &n, &complete));
+	CHECK_EQ(n, 0);
+	CHECK(complete);
+	dwarf_info_free(di);
+	free(o.data);
+}
+
 static void real_programs(void)
 {
 	static const struct { const char *label, *cc, *flags; bool cxx; } v[] = {
@@ -677,6 +751,8 @@ static void real_programs(void)
 		check_binary("g++ O2", bin, bin, NULL, true, false);
 		check_qualified(bin);
 	}
+	check_calls(4);
+	check_calls(5);
 	for (int ver = 4; ver <= 5; ver++) {
 		if (!sh("cd %s && gcc -O2 -gdwarf-%d -gsplit-dwarf -o split%d a.c b.c 2>/dev/null",
 			tmp, ver, ver))

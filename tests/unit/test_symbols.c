@@ -263,8 +263,36 @@ static void synthetic(bool is64, bool be)
 	CHECK_EQ(s.value, 0x1000);
 	CHECK_EQ(s.size, 0x100);
 	CHECK(warned(&w, "outside the string table"));
+	/* by name: aliases the address lookup does not show, too */
+	uint64_t v = 0;
+	CHECK(symtab_find_name(st, "foo", &v) && v == 0x1000);
+	CHECK(symtab_find_name(st, "foo_label", &v) && v == 0x1000);
+	CHECK(symtab_find_name(st, "wbar", &v) && v == 0x2000);
+	CHECK(symtab_find_name(st, "gbar", &v) && v == 0x2000);
+	CHECK(symtab_find_name(st, "s0", &v) && v == 0x4000);
+	CHECK(symtab_find_name(st, "dyn_end", &v) && v == 0x6000);
+	CHECK(symtab_find_name(st, "end", &v) && v == 0x6000);
+	CHECK(!symtab_find_name(st, "und", &v));
+	CHECK(!symtab_find_name(st, "nothing", &v));
+	CHECK(!symtab_find_name(st, "", &v));
+	CHECK(!symtab_find_name(st, NULL, &v));
+	/* the address lookups are as before the name index was built */
+	CHECK_STR(at(st, 0x2008), "gbar");
+	CHECK_EQ(symtab_count(st), 9);
 	symtab_free(st);
 	warnings_free(&w);
+
+	/* one name at two addresses: the one global, else none */
+	struct warnings wd = {0};
+	struct tsym dup[] = { F_GLOBAL("twice", 0x100, 4), { "twice", 0x200, 4, 2, 0, TEXT, 0 },
+			      { "local2", 0x300, 4, 2, 0, TEXT, 0 },
+			      { "local2", 0x400, 4, 2, 0, TEXT, 0 } };
+	struct tfile fd = { .is64 = is64, .be = be, .sym = dup, .nsym = COR_ARRAY_SIZE(dup) };
+	st = load(&fd, &wd);
+	CHECK(symtab_find_name(st, "twice", &v) && v == 0x100);
+	CHECK(!symtab_find_name(st, "local2", &v));
+	symtab_free(st);
+	warnings_free(&wd);
 
 	/* entry size 0: .symtab skipped, .dynsym still read */
 	struct warnings w2 = {0};
