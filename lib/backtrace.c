@@ -291,9 +291,9 @@ static bool is_goal(const struct tail_search *s, const struct dwarf_call *call,
 }
 
 /* The call sites of the function holding runtime address pc, copied (the
- * DWARF reader's list lasts until its next call): the tail calls only when
- * tail, else the one returning to pc + 1 (a return address's lookup pc). */
-static size_t calls_at(struct symbolizer *c, struct module *m, uint64_t pc, bool tail,
+ * DWARF reader's list lasts until its next call): the tail calls when ret
+ * is 0, else the one returning to runtime address ret. */
+static size_t calls_at(struct symbolizer *c, struct module *m, uint64_t pc, uint64_t ret,
 		       struct dwarf_call *out, size_t max, bool *complete)
 {
 	struct dwarf_info *di = m ? module_dwarf(c->modules, m) : NULL;
@@ -309,7 +309,7 @@ static size_t calls_at(struct symbolizer *c, struct module *m, uint64_t pc, bool
 		*complete = false;
 	}
 	for (size_t i = 0; i < n; i++) {
-		if (tail ? !v[i].tail : v[i].return_pc != pc + 1 - m->pub.load_bias)
+		if (!ret ? !v[i].tail : v[i].return_pc != ret - m->pub.load_bias)
 			continue;
 		if (k == max) {
 			*complete = false;
@@ -335,7 +335,7 @@ static void tail_walk(struct tail_search *s, uint64_t func, size_t depth)
 		if (s->path[i].func == func)
 			return;  /* a cycle: no chain through it */
 	struct module *m = module_at(s->c->modules, func);
-	size_t n = calls_at(s->c, m, func, true, sites, MAX_TAIL_SITES, &complete);
+	size_t n = calls_at(s->c, m, func, 0, sites, MAX_TAIL_SITES, &complete);
 	if (m && module_dwarf(s->c->modules, m) && !complete) {
 		s->unknown = true;
 		return;
@@ -368,7 +368,7 @@ static bool tail_frames(struct bt_cb *b, const struct unwind_frame *uf,
 	bool complete;
 	if (!ce->mod || (!f->fn_dwarf && !f->fn_sym && !f->fn_names[2]))
 		return true;
-	if (!calls_at(b->c, ce->mod, uf->lookup_pc, false, &site, 1, &complete))
+	if (!calls_at(b->c, ce->mod, uf->lookup_pc, uf->pc, &site, 1, &complete))
 		return true;
 	uint64_t t0 = target_of(&s, ce->mod, &site);
 	if (!t0 || is_goal(&s, &site, t0))

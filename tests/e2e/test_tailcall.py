@@ -20,7 +20,8 @@ Checked, for the crashed thread:
 - the expected chain: c, b, a [tail], main; __pthread_kill_implementation,
   __pthread_kill_internal [tail], raise;
 - `--no-tailcalls` removes exactly the tail-call frames (the others keep pc,
-  name, how, file:line), and the text output marks them [tail].
+  name, how, file:line), `--no-inline` keeps them, and the text output marks
+  them [tail].
 
 Variants: -O2 (DWARF 5: DW_TAG_call_site, DW_AT_call_tail_call), -O2 non-PIE,
 -O2 -gdwarf-4 (DW_TAG_GNU_call_site, DW_AT_GNU_tail_call).
@@ -124,6 +125,12 @@ def case(build, name):
     check_eq([key(f) for f in off[tid]["frames"]],
              [key(f) for f in frames if not bt.is_tail(f)],
              "--no-tailcalls frames vs the default ones less the tail-call frames")
+
+    # --no-inline: the same tail-call frames (pcs), among the physical ones
+    _, noinl = bt.coroner_bt(build, core, exe, "--no-inline")
+    check_eq([(f["pcv"], bt.is_tail(f)) for f in noinl[tid]["frames"]],
+             [(f["pcv"], bt.is_tail(f)) for f in frames if not f.get("inline")],
+             "--no-inline frames (pc, tail) vs the default ones less the inline frames")
 
     # the text output marks them [tail]
     text = ct.coroner(build, "bt", core, "--exe", exe, "--thread", str(tid),
