@@ -67,8 +67,8 @@ struct cor_limits {
 	uint32_t max_frames;        /* frames per thread (default 256) */
 	uint32_t max_threads;       /* threads kept (default 100000) */
 	uint32_t max_notes;         /* notes parsed (default 1000000) */
-	uint32_t max_expr_steps;    /* DWARF expression steps (default 4096) */
-	uint32_t max_depth;         /* DIE / expression recursion (default 128) */
+	uint32_t max_expr_steps;    /* DWARF expression steps (default 4096, at most 2^20) */
+	uint32_t max_depth;         /* DIE / expression recursion (default 128, at most 4096) */
 	uint64_t max_decompressed;  /* bytes per decompressed section (default 1 GiB) */
 };
 

@@ -74,7 +74,10 @@ char *arena_strdup(struct arena *a, const char *s);
 char *arena_strndup(struct arena *a, const char *s, size_t n);
 void arena_free(struct arena *a);
 
-/* Resolved limits (defaults filled in). */
+/* Resolved limits (defaults filled in, max_depth and max_expr_steps
+ * saturated at these). */
+#define COR_MAX_DEPTH 4096u
+#define COR_MAX_EXPR_STEPS (1u << 20)
 struct limits {
 	uint32_t max_frames, max_threads, max_notes, max_expr_steps, max_depth;
 	uint64_t max_decompressed;

@@ -152,6 +152,11 @@ void limits_resolve(struct limits *out, const struct cor_limits *in)
 	out->max_notes = in->max_notes ? in->max_notes : 1000000;
 	out->max_expr_steps = in->max_expr_steps ? in->max_expr_steps : 4096;
 	out->max_depth = in->max_depth ? in->max_depth : 128;
+	/* saturated: code sizes tables by these and adds to them */
+	if (out->max_depth > COR_MAX_DEPTH)
+		out->max_depth = COR_MAX_DEPTH;
+	if (out->max_expr_steps > COR_MAX_EXPR_STEPS)
+		out->max_expr_steps = COR_MAX_EXPR_STEPS;
 	out->max_decompressed = in->max_decompressed ? in->max_decompressed : (1ull << 30);
 }
 
