@@ -41,6 +41,62 @@ bool dfile_index(const struct dfile *f, const struct dwarf_section *s,
 	return dwarf_sec_index(s, f->s->be, base, idx, size, out);
 }
 
+/* ---- tables by offset ------------------------------------------------ */
+
+static size_t off_hash_start(const struct off_hash *h, uint64_t key)
+{
+	return (size_t)((key * 0x9e3779b97f4a7c15ull) >> 17) & (h->cap - 1);
+}
+
+void *off_hash_get(const struct off_hash *h, uint64_t key,
+		   bool (*same)(const void *e, const void *arg), const void *arg)
+{
+	if (!h->cap)
+		return NULL;
+	for (size_t i = off_hash_start(h, key); h->v[i]; i = (i + 1) & (h->cap - 1))
+		if (h->keys[i] == key && (!same || same(h->v[i], arg)))
+			return h->v[i];
+	return NULL;
+}
+
+static void off_hash_put(struct off_hash *h, uint64_t key, void *e)
+{
+	size_t i = off_hash_start(h, key);
+	while (h->v[i])
+		i = (i + 1) & (h->cap - 1);
+	h->keys[i] = key;
+	h->v[i] = e;
+}
+
+bool off_hash_add(struct off_hash *h, uint64_t key, void *e)
+{
+	if (2 * (h->n + 1) > h->cap) {
+		struct off_hash g = { .n = h->n, .cap = h->cap ? 2 * h->cap : 16 };
+		g.keys = cor_calloc(g.cap, sizeof(*g.keys));
+		g.v = cor_calloc(g.cap, sizeof(*g.v));
+		if (!g.keys || !g.v) {
+			free(g.keys);
+			free(g.v);
+			return false;
+		}
+		for (size_t i = 0; i < h->cap; i++)
+			if (h->v[i])
+				off_hash_put(&g, h->keys[i], h->v[i]);
+		off_hash_free(h);
+		*h = g;
+	}
+	off_hash_put(h, key, e);
+	h->n++;
+	return true;
+}
+
+void off_hash_free(struct off_hash *h)
+{
+	free(h->keys);
+	free(h->v);
+	memset(h, 0, sizeof(*h));
+}
+
 /* ---- abbreviations (7.5.3) ------------------------------------------ */
 
 static int slot_of(uint64_t at)
@@ -86,6 +142,15 @@ static void abbrev_free(struct abbrev_table *t)
 	}
 }
 
+/* One table holds at most this many declarations and attributes (real
+ * ones: a few thousand): memory stays bounded whatever the section holds. */
+#define MAX_ABBREVS (1u << 18)
+#define MAX_ABBREV_ATTRS (1u << 20)
+/* Bytes of .debug_abbrev all tables of a file may parse, beyond the
+ * section's size once: tables that start inside each other (a unit per
+ * offset of one unterminated table) must not make the work quadratic. */
+#define ABBREV_SLACK (1u << 16)
+
 static cor_error *abbrev_decl(struct reader *r, struct abbrev_table *t,
 			      struct abbrev *ab, size_t *attrs_cap)
 {
@@ -104,19 +169,23 @@ static cor_error *abbrev_decl(struct reader *r, struct abbrev_table *t,
 		if (a.form == DW_FORM_implicit_const && !reader_sleb(r, &a.implicit))
 			return reader_error(r, "truncated implicit constant");
 		a.slot = slot_of(a.name);
+		if (ab->attr + ab->nattr >= MAX_ABBREV_ATTRS)
+			return dwarf_limit_error(reader_error(r, "more than %u attributes in one abbreviation table",
+							      MAX_ABBREV_ATTRS));
 		if (!COR_GROW(t->attrs, *attrs_cap, ab->attr + ab->nattr + 1))
 			return &cor_enomem;
 		t->attrs[ab->attr + ab->nattr++] = a;
 	}
 }
 
-static cor_error *abbrev_parse(const struct dfile *f, uint64_t off,
+static cor_error *abbrev_parse(struct dfile *f, uint64_t off,
 			       struct abbrev_table **out)
 {
 	struct abbrev_table *t = cor_calloc(1, sizeof(*t));
 	size_t cap = 0, attrs_cap = 0;
 	cor_error *err = NULL;
 	struct reader r;
+	uint64_t allow = (uint64_t)f->s->abbrev.size + ABBREV_SLACK;
 	if (!t)
 		return &cor_enomem;
 	t->off = off;
@@ -126,12 +195,24 @@ static cor_error *abbrev_parse(const struct dfile *f, uint64_t off,
 		err = reader_error(&r, "abbreviation offset past end of section");
 	while (!err && !reader_at_end(&r)) {
 		struct abbrev ab;
+		if (f->abbrev_bytes + (reader_off(&r) - off) > allow) {
+			err = dwarf_limit_error(reader_error_at(&r, off,
+				"abbreviation tables overlap: more than %" PRIu64
+				" bytes read from a section of %" PRIu64, allow,
+				(uint64_t)f->s->abbrev.size));
+			break;
+		}
 		if (!reader_uleb(&r, &ab.code)) {
 			err = reader_error(&r, "truncated abbreviation code");
 			break;
 		}
 		if (!ab.code)
 			break;
+		if (t->n >= MAX_ABBREVS) {
+			err = dwarf_limit_error(reader_error(&r, "more than %u abbreviations in one table",
+							     MAX_ABBREVS));
+			break;
+		}
 		if (!(err = abbrev_decl(&r, t, &ab, &attrs_cap))) {
 			if (!COR_GROW(t->v, cap, t->n + 1))
 				err = &cor_enomem;
@@ -141,6 +222,8 @@ static cor_error *abbrev_parse(const struct dfile *f, uint64_t off,
 				t->dense = false;
 		}
 	}
+	/* what this table read counts against the file's allowance */
+	f->abbrev_bytes += reader_off(&r) > off ? reader_off(&r) - off : 0;
 	if (err) {
 		abbrev_free(t);
 		return err;
@@ -159,26 +242,21 @@ static const struct abbrev *abbrev_find(const struct abbrev_table *t, uint64_t c
 	return i && t->v[i - 1].code == code ? &t->v[i - 1] : NULL;
 }
 
-/* Cached by offset: units often share a table (dwz, LTO partitions). */
+/* Cached by offset: units often share a table (dwz, LTO partitions); one
+ * table per offset however many units name it, found by hash. */
 static cor_error *abbrev_get(struct dfile *f, uint64_t off,
 			     struct abbrev_table **out)
 {
-	size_t lo = COR_UPPER_BOUND(f->abbrevs, f->nabbrevs, ->off, off);
 	cor_error *err;
-	if (lo && f->abbrevs[lo - 1]->off == off) {
-		*out = f->abbrevs[lo - 1];
+	if ((*out = off_hash_get(&f->abbrevs, off, NULL, NULL)))
 		return NULL;
-	}
 	if ((err = abbrev_parse(f, off, out)))
 		return err;
-	if (!COR_GROW(f->abbrevs, f->abbrevs_cap, f->nabbrevs + 1)) {
+	if (!off_hash_add(&f->abbrevs, off, *out)) {
 		abbrev_free(*out);
+		*out = NULL;
 		return &cor_enomem;
 	}
-	memmove(f->abbrevs + lo + 1, f->abbrevs + lo,
-		(f->nabbrevs - lo) * sizeof(*f->abbrevs));
-	f->abbrevs[lo] = *out;
-	f->nabbrevs++;
 	return NULL;
 }
 
@@ -407,9 +485,9 @@ void units_free(struct dfile *f)
 {
 	for (size_t i = 0; i < f->ncus; i++)
 		cor_error_free(f->cus[i].err);
-	for (size_t i = 0; i < f->nabbrevs; i++)
-		abbrev_free(f->abbrevs[i]);
-	free(f->abbrevs);
+	for (size_t i = 0; i < f->abbrevs.cap; i++)
+		abbrev_free(f->abbrevs.v[i]);
+	off_hash_free(&f->abbrevs);
 	free(f->cus);
 	cor_error_free(f->units_err);
 }

@@ -36,6 +36,22 @@ struct abbrev_table {
 	bool dense;
 };
 
+/* Tables found by the section offset they were decoded from (open
+ * addressing): entries v[i] with keys[i], cap slots, a power of 2. */
+struct off_hash {
+	uint64_t *keys;
+	void **v;
+	size_t n, cap;
+};
+
+/* The entry of key for which same(entry, arg) holds (any if same is
+ * NULL), or NULL. */
+void *off_hash_get(const struct off_hash *h, uint64_t key,
+		   bool (*same)(const void *e, const void *arg), const void *arg);
+/* Adds e (not NULL) under key; false on no memory. */
+bool off_hash_add(struct off_hash *h, uint64_t key, void *e);
+void off_hash_free(struct off_hash *h);
+
 struct dfile;
 struct func;
 struct line_table;
@@ -54,6 +70,7 @@ struct cu {
 	cor_error *err;            /* of loading, kept for the next call */
 	/* info.c's caches: the line table and the subprograms */
 	bool lines_done, funcs_done;
+	bool lines_view;           /* lines is the unit's own view of a shared table */
 	struct line_table *lines;
 	cor_error *lines_err;
 	struct func *funcs;
@@ -69,8 +86,8 @@ struct dfile {
 	struct cu *cus;
 	size_t ncus, cus_cap;
 	cor_error *units_err;      /* kept for the next call */
-	struct abbrev_table **abbrevs;
-	size_t nabbrevs, abbrevs_cap;
+	struct off_hash abbrevs;   /* one table per .debug_abbrev offset */
+	uint64_t abbrev_bytes;     /* of .debug_abbrev read by every table */
 };
 
 struct die {
