@@ -6,6 +6,7 @@
  * index in ranges.c. */
 #include <stdlib.h>
 #include <string.h>
+#include <inttypes.h>
 #include "info.h"
 #include "line.h"
 #include "ranges.h"
@@ -27,6 +28,15 @@ struct calls_entry {
 	bool complete;
 };
 
+/* A line program decoded once for every unit naming its offset. */
+struct shared_lines {
+	const struct dwarf_sections *secs;
+	uint64_t str_base;
+	uint8_t addr_size;
+	struct line_table *lt;     /* NULL when it failed */
+	cor_error *err;
+};
+
 struct dwarf_info {
 	struct dfile main, alt;
 	struct limits lim;
@@ -36,6 +46,7 @@ struct dwarf_info {
 	struct line_table **fb;
 	size_t nfb, fb_cap;
 	cor_error *fb_err;         /* kept for the next call */
+	struct off_hash lines;     /* struct shared_lines by stmt_list offset */
 	struct strbuf name_sb;
 	char **names;
 	size_t nnames, names_cap;
@@ -386,9 +397,62 @@ static void resolve_name(struct dwarf_info *di, const struct cu *cu,
 
 /* ---- line tables ------------------------------------------------------ */
 
-static cor_error *cu_lines(struct cu *cu, struct line_table **out)
+static bool same_lines(const void *entry, const void *arg)
+{
+	const struct shared_lines *e = entry;
+	const struct cu *cu = arg;
+	return e->secs == cu->f->s && e->addr_size == cu->addr_size &&
+	       e->str_base == cu->fc.str_base;
+}
+
+static void shared_free(struct shared_lines *e)
+{
+	if (e) {
+		line_table_free(e->lt);
+		cor_error_free(e->err);
+		free(e);
+	}
+}
+
+/* The line program at the unit's stmt_list, decoded once per offset. */
+static cor_error *shared_lines(struct dwarf_info *di, const struct cu *cu,
+			       struct shared_lines **out)
+{
+	struct shared_lines *e;
+	cor_error *err;
+	if ((*out = off_hash_get(&di->lines, cu->stmt_list, same_lines, cu)))
+		return NULL;
+	if (!(e = cor_calloc(1, sizeof(*e))))
+		return &cor_enomem;
+	struct line_params p = {
+		.secs = cu->f->s, .comp_dir = cu->comp_dir,
+		.addr_size = cu->addr_size, .str_offsets_base = cu->fc.str_base,
+		.have_str_offsets_base = true,
+	};
+	err = line_table_new(&p, cu->stmt_list, &e->lt);
+	e->err = err == &cor_enomem ? NULL : err;
+	e->secs = cu->f->s;
+	e->addr_size = cu->addr_size;
+	e->str_base = cu->fc.str_base;
+	if (err == &cor_enomem || !off_hash_add(&di->lines, cu->stmt_list, e)) {
+		shared_free(e);
+		return &cor_enomem;
+	}
+	*out = e;
+	return NULL;
+}
+
+static bool same_dir(const char *a, const char *b)
+{
+	return a == b || (a && b && !strcmp(a, b));
+}
+
+/* The unit's line table: the shared one, or a view of it when the unit's
+ * comp_dir differs from the one it was decoded with. */
+static cor_error *cu_lines(struct dwarf_info *di, struct cu *cu, struct line_table **out)
 {
 	cor_error *err;
+	struct shared_lines *e;
 	*out = NULL;
 	if (cu->lines_done) {
 		*out = cu->lines;
@@ -397,44 +461,64 @@ static cor_error *cu_lines(struct cu *cu, struct line_table **out)
 	if ((err = cu_load(cu)))
 		return err;
 	if (cu->have_stmt) {
-		struct line_params p = {
-			.secs = cu->f->s, .comp_dir = cu->comp_dir,
-			.addr_size = cu->addr_size, .str_offsets_base = cu->fc.str_base,
-			.have_str_offsets_base = true,
-		};
-		err = line_table_new(&p, cu->stmt_list, &cu->lines);
-		if (err == &cor_enomem)
+		if ((err = shared_lines(di, cu, &e)))
 			return err;
-		dwarf_save_err(&cu->lines_err, err);
+		if (e->err) {
+			dwarf_save_err(&cu->lines_err, e->err);
+			err = dwarf_copy_err(e->err);
+		} else if (same_dir(line_table_comp_dir(e->lt), cu->comp_dir)) {
+			cu->lines = e->lt;
+		} else {
+			if ((err = line_table_view(e->lt, cu->comp_dir, &cu->lines)))
+				return err;
+			cu->lines_view = true;
+		}
 	}
 	cu->lines_done = true;
 	*out = cu->lines;
 	return err;
 }
 
-/* Offset past the line program at off, or 0. */
-static uint64_t line_unit_end(const struct dwarf_sections *s, uint64_t off)
+/* Line programs the fallback walk visits, kept or skipped: a section of
+ * tiny units costs time and memory bounded by this, not by its size. */
+#define MAX_FALLBACK_UNITS (1u << 17)
+/* The fewest bytes after unit_length of a header (v2: version,
+ * header_length, min_inst, default_is_stmt, line_base, line_range,
+ * opcode_base). */
+#define MIN_LINE_HEADER 11
+
+/* Offset past the line program at off, or 0; *len its unit_length. */
+static uint64_t line_unit_end(const struct dwarf_sections *s, uint64_t off, uint64_t *len)
 {
 	struct reader r;
-	uint64_t len;
 	reader_init(&r, s->line.data, s->line.size, s->be, 8);
-	if (!reader_seek(&r, off) || !reader_uint(&r, 4, &len))
+	if (!reader_seek(&r, off) || !reader_uint(&r, 4, len))
 		return 0;
-	if (len == 0xffffffff && !reader_uint(&r, 8, &len))
+	if (*len == 0xffffffff && !reader_uint(&r, 8, len))
 		return 0;
-	if (len >= 0xfffffff0 && len != 0xffffffff && reader_off(&r) == off + 4)
+	if (*len >= 0xfffffff0 && *len != 0xffffffff && reader_off(&r) == off + 4)
 		return 0;
-	if (reader_left(&r) < len)
+	if (reader_left(&r) < *len)
 		return 0;
-	return reader_off(&r) + len;
+	return reader_off(&r) + *len;
 }
 
-/* Without .debug_info: every line program in .debug_line. */
+/* Past a run of zero bytes from off (padding, or a zero-filled section). */
+static uint64_t skip_zeros(const struct dwarf_section *sec, uint64_t off)
+{
+	while (off < sec->size && !sec->data[off])
+		off++;
+	return off;
+}
+
+/* Without .debug_info: every line program in .debug_line. Zero padding is
+ * skipped in one step and units too short for a header without decoding,
+ * each with a kept error; at most MAX_FALLBACK_UNITS units are visited. */
 static cor_error *fallback_tables(struct dwarf_info *di)
 {
 	const struct dwarf_sections *s = di->main.s;
 	struct line_params p = { .secs = s, .addr_size = s->addr_size };
-	uint64_t off = 0, next;
+	uint64_t off = 0, next, len, walked = 0;
 	cor_error *err = NULL;
 	if (di->fb_done)
 		return dwarf_copy_err(di->fb_err);
@@ -443,7 +527,23 @@ static cor_error *fallback_tables(struct dwarf_info *di)
 	reader_where(&r, s->path, ".debug_line", 0);
 	while (s->line.data && off < s->line.size) {
 		struct line_table *lt;
-		if (!(next = line_unit_end(s, off)) || next <= off)
+		if (++walked > MAX_FALLBACK_UNITS) {
+			err = dwarf_limit_error(reader_error_at(&r, off,
+				"more than %u line programs: the rest of .debug_line skipped",
+				MAX_FALLBACK_UNITS));
+			dwarf_save_err(&di->fb_err, err);
+			cor_error_free(err);
+			break;
+		}
+		next = line_unit_end(s, off, &len);
+		if (next && len == 0) {
+			uint64_t end = skip_zeros(&s->line, off);
+			err = reader_error_at(&r, off, "%" PRIu64 " zero bytes skipped", end - off);
+			next = end > off ? end : off + 4;
+		} else if (next && len < MIN_LINE_HEADER) {
+			err = reader_error_at(&r, off, "unit length %" PRIu64
+					      " too short for a line program header", len);
+		} else if (!next || next <= off)
 			err = reader_error_at(&r, off, "bad unit length");
 		else if ((err = line_table_new(&p, off, &lt)))
 			;
@@ -567,7 +667,7 @@ static bool call_read(struct dwarf_info *di, struct cu *cu, const struct die *d,
 		call_target(cu, &d->a[S_target], c);
 	if (HAS(d, S_call_file) && dwarf_value_const(&d->a[S_call_file], &v)) {
 		struct line_table *lt;
-		cor_error_free(cu_lines(cu, &lt));
+		cor_error_free(cu_lines(di, cu, &lt));
 		if (lt)
 			c->file = line_table_file(lt, v);
 	}
@@ -684,6 +784,8 @@ cor_error *dwarf_info_new(const struct dwarf_sections *secs,
 		limits_resolve(&di->lim, NULL);
 	if (!di->lim.max_depth)
 		di->lim.max_depth = 128;
+	if (di->lim.max_depth > COR_MAX_DEPTH)
+		di->lim.max_depth = COR_MAX_DEPTH;
 	di->main.s = secs;
 	di->main.budget = &di->budget;
 	if (secs->alt) {
@@ -702,7 +804,8 @@ static void dfile_free(struct dfile *f)
 		cor_error_free(cu->lines_err);
 		cor_error_free(cu->funcs_err);
 		free(cu->funcs);
-		line_table_free(cu->lines);
+		if (cu->lines_view)
+			line_table_free(cu->lines);
 	}
 	units_free(f);
 }
@@ -713,6 +816,9 @@ void dwarf_info_free(struct dwarf_info *di)
 		return;
 	dfile_free(&di->main);
 	dfile_free(&di->alt);
+	for (size_t i = 0; i < di->lines.cap; i++)
+		shared_free(di->lines.v[i]);
+	off_hash_free(&di->lines);
 	for (size_t i = 0; i < di->nfb; i++)
 		line_table_free(di->fb[i]);
 	for (size_t i = 0; i < di->nnames; i++)
@@ -750,7 +856,7 @@ static void scope_fill(struct dwarf_info *di, struct cu *cu, uint64_t off,
 		return;
 	if (HAS(&d, S_call_file) && dwarf_value_const(&d.a[S_call_file], &v)) {
 		struct line_table *lt;
-		cor_error_free(cu_lines(cu, &lt));
+		cor_error_free(cu_lines(di, cu, &lt));
 		if (lt)
 			sc->call_file = line_table_file(lt, v);
 	}
@@ -771,7 +877,7 @@ static cor_error *scopes_in(struct dwarf_info *di, struct cu *cu, uint64_t pc,
 		return err;
 	if (!(fn = func_find(cu, pc)))
 		return NULL;
-	if (!(ch = cor_calloc(di->lim.max_depth + 1, sizeof(*ch))))
+	if (!(ch = cor_calloc((size_t)di->lim.max_depth + 1, sizeof(*ch))))
 		return &cor_enomem;
 	if ((err = inline_chain(di, cu, fn->die, pc, ch, &nch))) {
 		free(ch);
@@ -875,7 +981,7 @@ cor_error *dwarf_info_line(struct dwarf_info *di, uint64_t pc,
 	for (size_t i = 0; i < nc + di->idx.nnocov; i++) {
 		struct cu *cu = &di->main.cus[i < nc ? cand[i] : di->idx.nocov[i - nc]];
 		struct line_table *lt;
-		err = cu_lines(cu, &lt);
+		err = cu_lines(di, cu, &lt);
 		if (err == &cor_enomem) {
 			cor_error_free(first);
 			return err;

@@ -1,6 +1,7 @@
 /* .debug_line: line number programs, versions 2 to 5 (DWARF 5, 6.2). */
 #include <stdlib.h>
 #include <string.h>
+#include <inttypes.h>
 #include "line.h"
 #include "form.h"
 
@@ -28,6 +29,7 @@ struct lseq {
 };
 
 struct line_table {
+	const struct line_table *base;  /* of a view: owns what is shared */
 	const struct dwarf_sections *secs;
 	const struct line_params *p;   /* only while the header is read */
 	const char *comp_dir;
@@ -113,21 +115,55 @@ static cor_error *read_entry_value(const struct form_ctx *c, struct reader *r,
 	}
 }
 
-static bool add_dir(struct line_table *lt, const char *d)
+/* Directories and files one program may name (real ones: thousands). */
+#define MAX_LINE_FILES (1u << 20)
+
+/* The fewest bytes a value of an entry format's form takes. */
+static unsigned entry_form_min(uint64_t form)
 {
-	if (!COR_GROW(lt->dirs, lt->dirs_cap, lt->ndirs + 1))
-		return false;
-	lt->dirs[lt->ndirs++] = d;
-	return true;
+	switch (form) {
+	case DW_FORM_data2: case DW_FORM_strx2: case DW_FORM_block2:
+		return 2;
+	case DW_FORM_strx3:
+		return 3;
+	case DW_FORM_data4: case DW_FORM_strx4: case DW_FORM_block4:
+	case DW_FORM_line_strp: case DW_FORM_strp: case DW_FORM_sec_offset:
+		return 4;
+	case DW_FORM_data8:
+		return 8;
+	case DW_FORM_data16:
+		return 16;
+	default:
+		return 1;
+	}
 }
 
-static bool add_file(struct line_table *lt, const char *name, uint64_t dir)
+static cor_error *too_many(struct reader *r, bool files)
 {
+	return dwarf_limit_error(reader_error(r, "more than %u %s in a line program header",
+					      MAX_LINE_FILES, files ? "file entries" : "directories"));
+}
+
+static cor_error *add_dir(struct line_table *lt, struct reader *r, const char *d)
+{
+	if (lt->ndirs >= MAX_LINE_FILES)
+		return too_many(r, false);
+	if (!COR_GROW(lt->dirs, lt->dirs_cap, lt->ndirs + 1))
+		return &cor_enomem;
+	lt->dirs[lt->ndirs++] = d;
+	return NULL;
+}
+
+static cor_error *add_file(struct line_table *lt, struct reader *r, const char *name,
+			   uint64_t dir)
+{
+	if (lt->nfiles >= MAX_LINE_FILES)
+		return too_many(r, true);
 	if (!COR_GROW(lt->files, lt->files_cap, lt->nfiles + 1))
-		return false;
+		return &cor_enomem;
 	lt->files[lt->nfiles].name = name;
 	lt->files[lt->nfiles++].dir = dir;
-	return true;
+	return NULL;
 }
 
 /* v2-4: include_directories and file_names (6.2.4 items 11-12). */
@@ -135,13 +171,14 @@ static cor_error *read_v4_tables(struct line_table *lt, struct reader *r)
 {
 	const char *s;
 	uint64_t dir, skip;
+	cor_error *err;
 	for (;;) {
 		if (!reader_cstr(r, &s))
 			return reader_error(r, "truncated include_directories");
 		if (!*s)
 			break;
-		if (!add_dir(lt, s))
-			return &cor_enomem;
+		if ((err = add_dir(lt, r, s)))
+			return err;
 	}
 	for (;;) {
 		if (!reader_cstr(r, &s))
@@ -151,8 +188,8 @@ static cor_error *read_v4_tables(struct line_table *lt, struct reader *r)
 		if (!reader_uleb(r, &dir) || !reader_uleb(r, &skip) ||
 		    !reader_uleb(r, &skip))
 			return reader_error(r, "truncated file entry");
-		if (!add_file(lt, s, dir))
-			return &cor_enomem;
+		if ((err = add_file(lt, r, s, dir)))
+			return err;
 	}
 	return NULL;
 }
@@ -176,8 +213,18 @@ static cor_error *read_v5_table(struct line_table *lt, struct reader *r, bool fi
 			return reader_error(r, "truncated entry format");
 	if (!reader_uleb(r, &count))
 		return reader_error(r, "truncated entry count");
-	if (count > reader_left(r) || (count && !nfmt))
-		return reader_error(r, "entry count exceeds header");
+	/* every entry takes at least its forms' fewest bytes: the count is
+	 * checked against the header before anything is allocated */
+	uint64_t min = 0;
+	for (unsigned i = 0; i < nfmt; i++)
+		min += entry_form_min(fmt[i][1]);
+	if ((count && !nfmt) || (min && count > reader_left(r) / min))
+		return reader_error(r, "entry count %" PRIu64 " exceeds header", count);
+	if (count > MAX_LINE_FILES - (files ? lt->nfiles : lt->ndirs))
+		return too_many(r, files);
+	if (files ? !COR_GROW(lt->files, lt->files_cap, lt->nfiles + count) :
+		    !COR_GROW(lt->dirs, lt->dirs_cap, lt->ndirs + count))
+		return &cor_enomem;
 	for (uint64_t k = 0; k < count; k++) {
 		const char *path = NULL;
 		uint64_t dir = 0;
@@ -193,8 +240,9 @@ static cor_error *read_v5_table(struct line_table *lt, struct reader *r, bool fi
 		}
 		if (!path)
 			path = "";
-		if (files ? !add_file(lt, path, dir) : !add_dir(lt, path))
-			return &cor_enomem;
+		cor_error *err = files ? add_file(lt, r, path, dir) : add_dir(lt, r, path);
+		if (err)
+			return err;
 	}
 	return NULL;
 }
@@ -271,7 +319,7 @@ static cor_error *extended(struct line_table *lt, struct reader *r,
 		if (!reader_cstr(&x, &name) || !reader_uleb(&x, &v))
 			return reader_error(&x, "truncated DW_LNE_define_file");
 		/* the indexing pass registered it already */
-		return lt->search || add_file(lt, name, v) ? NULL : &cor_enomem;
+		return lt->search ? NULL : add_file(lt, &x, name, v);
 	default:
 		return NULL;
 	}
@@ -436,6 +484,22 @@ cor_error *line_table_new(const struct line_params *p, uint64_t off,
 	return NULL;
 }
 
+cor_error *line_table_view(const struct line_table *base, const char *comp_dir,
+			   struct line_table **out)
+{
+	struct line_table *lt = cor_calloc(1, sizeof(*lt));
+	*out = NULL;
+	if (!lt)
+		return &cor_enomem;
+	*lt = *base;
+	lt->base = base->base ? base->base : base;
+	lt->comp_dir = comp_dir;
+	lt->paths = NULL;
+	lt->paths_cap = 0;
+	*out = lt;
+	return NULL;
+}
+
 void line_table_free(struct line_table *lt)
 {
 	if (!lt)
@@ -444,10 +508,19 @@ void line_table_free(struct line_table *lt)
 		for (size_t i = 0; i < lt->nfiles; i++)
 			free(lt->paths[i]);
 	free(lt->paths);
+	if (lt->base) {
+		free(lt);
+		return;
+	}
 	free(lt->dirs);
 	free(lt->files);
 	free(lt->seqs);
 	free(lt);
+}
+
+const char *line_table_comp_dir(const struct line_table *lt)
+{
+	return lt->comp_dir;
 }
 
 static char *join(const char *a, const char *b)

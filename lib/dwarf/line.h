@@ -18,7 +18,13 @@ struct line_params {
 /* Decodes the line program at offset off of .debug_line. */
 cor_error *line_table_new(const struct line_params *p, uint64_t off,
 			  struct line_table **out);
+/* The table base seen from a unit with another comp_dir: its rows and
+ * files shared (base must outlive it), its own joined paths. */
+cor_error *line_table_view(const struct line_table *base, const char *comp_dir,
+			   struct line_table **out);
 void line_table_free(struct line_table *lt);
+/* The comp_dir the table joins relative paths to. */
+const char *line_table_comp_dir(const struct line_table *lt);
 
 /* The row with the greatest address <= pc in a sequence containing pc.
  * *file is the full path (NULL if the file index is bad or on no memory). */
