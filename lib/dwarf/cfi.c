@@ -507,14 +507,23 @@ none:
 
 /* ---- CFA instructions ---- */
 
+/* DW_CFA_remember_state saves the CFA rule and where the undo log stood;
+ * a register rule changed under it logs its old value once per level, and
+ * restore_state replays the log back: a remember/restore pair costs what
+ * changed between them, not a copy of the row. */
 struct saved {
 	enum cfi_cfa_kind cfa_kind;
 	uint32_t cfa_reg;
 	int64_t cfa_off;
 	const uint8_t *cfa_expr;
 	size_t cfa_expr_len;
-	unsigned nregs;
-	struct cfi_rule regs[DWARF_MAX_REGS];
+	size_t undo;                  /* log length at the remember */
+	uint32_t level;               /* its serial number */
+};
+
+struct undo {
+	uint32_t reg, level;          /* the register's level before */
+	struct cfi_rule rule;
 };
 
 struct exec {
@@ -522,30 +531,46 @@ struct exec {
 	const struct cie *c;
 	struct cfi_row *row;
 	const struct cfi_rule *init;  /* rules after the CIE instructions */
-	struct saved *stack;
-	size_t depth, cap;
-	unsigned nregs;               /* 1 + highest register touched */
+	struct saved stack[MAX_REMEMBER];
+	size_t depth;
+	struct undo *log;             /* at most MAX_REMEMBER * DWARF_MAX_REGS */
+	size_t nlog, log_cap;
+	uint32_t level, levels;       /* innermost open remember (0: none); made */
+	uint32_t logged[DWARF_MAX_REGS]; /* level each register was last logged at */
 	uint64_t loc, pc;
 	uint32_t insns;
 	bool stop;
 };
 
+/* The rule of reg, about to change: logged for the open remember. */
+static cor_error *touch(struct exec *x, uint64_t reg, struct cfi_rule **out)
+{
+	if (x->depth && x->logged[reg] != x->level) {
+		if (!COR_GROW(x->log, x->log_cap, x->nlog + 1))
+			return &cor_enomem;
+		x->log[x->nlog++] = (struct undo){ (uint32_t)reg, x->logged[reg],
+						   x->row->regs[reg] };
+		x->logged[reg] = x->level;
+	}
+	*out = &x->row->regs[reg];
+	return NULL;
+}
+
 static cor_error *reg_ok(struct exec *x, uint64_t op_off, uint64_t reg)
 {
 	if (reg >= DWARF_MAX_REGS)
 		return BAD(x->t, op_off, "register %" PRIu64 " out of range", reg);
-	if (reg >= x->nregs)
-		x->nregs = (unsigned)reg + 1;
 	return NULL;
 }
 
 static cor_error *set_rule(struct exec *x, uint64_t op_off, uint64_t reg,
 			   enum cfi_rule_kind kind, int64_t off)
 {
+	struct cfi_rule *rule;
 	cor_error *err = reg_ok(x, op_off, reg);
-	if (err)
+	if (err || (err = touch(x, reg, &rule)))
 		return err;
-	x->row->regs[reg] = (struct cfi_rule){ .kind = kind, .off = off };
+	*rule = (struct cfi_rule){ .kind = kind, .off = off };
 	return NULL;
 }
 
@@ -608,16 +633,14 @@ static cor_error *remember(struct exec *x, uint64_t op_off)
 	if (x->depth >= MAX_REMEMBER)
 		return LIMIT(x->t, op_off, "DW_CFA_remember_state deeper than %d",
 			     MAX_REMEMBER);
-	if (!COR_GROW(x->stack, x->cap, x->depth + 1))
-		return &cor_enomem;
 	s = &x->stack[x->depth++];
 	s->cfa_kind = x->row->cfa_kind;
 	s->cfa_reg = x->row->cfa_reg;
 	s->cfa_off = x->row->cfa_off;
 	s->cfa_expr = x->row->cfa_expr;
 	s->cfa_expr_len = x->row->cfa_expr_len;
-	s->nregs = x->nregs;
-	memcpy(s->regs, x->row->regs, x->nregs * sizeof(*s->regs));
+	s->undo = x->nlog;
+	s->level = x->level = ++x->levels;
 	return NULL;
 }
 
@@ -632,19 +655,22 @@ static cor_error *restore_state(struct exec *x, uint64_t op_off)
 	x->row->cfa_off = s->cfa_off;
 	x->row->cfa_expr = s->cfa_expr;
 	x->row->cfa_expr_len = s->cfa_expr_len;
-	memcpy(x->row->regs, s->regs, s->nregs * sizeof(*s->regs));
-	/* registers first touched after the remember had their initial rule */
-	for (unsigned i = s->nregs; i < x->nregs; i++)
-		x->row->regs[i] = x->init[i];
+	while (x->nlog > s->undo) {
+		const struct undo *u = &x->log[--x->nlog];
+		x->row->regs[u->reg] = u->rule;
+		x->logged[u->reg] = u->level;
+	}
+	x->level = x->depth ? x->stack[x->depth - 1].level : 0;
 	return NULL;
 }
 
 static cor_error *restore(struct exec *x, uint64_t op_off, uint64_t reg)
 {
+	struct cfi_rule *rule;
 	cor_error *err = reg_ok(x, op_off, reg);
-	if (err)
+	if (err || (err = touch(x, reg, &rule)))
 		return err;
-	x->row->regs[reg] = x->init[reg];
+	*rule = x->init[reg];
 	return NULL;
 }
 
@@ -708,9 +734,10 @@ static cor_error *expr_rule(struct exec *x, struct reader *r, uint64_t op_off, u
 		x->row->cfa_expr_len = len;
 		return NULL;
 	}
-	if ((err = reg_ok(x, op_off, reg)))
+	struct cfi_rule *rule;
+	if ((err = reg_ok(x, op_off, reg)) || (err = touch(x, reg, &rule)))
 		return err;
-	x->row->regs[reg] = (struct cfi_rule){
+	*rule = (struct cfi_rule){
 		.kind = op == CFA_expression ? CFI_EXPRESSION : CFI_VAL_EXPRESSION,
 		.expr = p, .expr_len = len,
 	};
@@ -835,9 +862,15 @@ static cor_error *compute_row(struct cfi_table *t, const struct cie *c,
 			      const struct fde *f, uint64_t pc, struct cfi_row *row)
 {
 	struct cfi_rule init[DWARF_MAX_REGS];
-	struct exec x = { .t = t, .c = c, .row = row, .init = init,
-			  .loc = f->pc_begin, .pc = UINT64_MAX };
+	struct exec x;
 	cor_error *err;
+	memset(&x, 0, sizeof(x));
+	x.t = t;
+	x.c = c;
+	x.row = row;
+	x.init = init;
+	x.loc = f->pc_begin;
+	x.pc = UINT64_MAX;
 	memset(row, 0, sizeof(*row));
 	for (unsigned i = 0; i < DWARF_MAX_REGS; i++)
 		row->regs[i].kind = CFI_SAME;
@@ -852,12 +885,13 @@ static cor_error *compute_row(struct cfi_table *t, const struct cie *c,
 		memcpy(init, row->regs, sizeof(init));
 		x.loc = f->pc_begin;
 		x.pc = pc;
-		x.depth = 0;
+		x.depth = x.nlog = 0;
+		x.level = 0;
 		err = execute(&x, f->insn_off, f->insn_end);
 	}
 	if (!err && row->cfa_kind != CFA_REG_OFFSET && row->cfa_kind != CFA_EXPRESSION)
 		err = BAD(t, f->off, "FDE defines no CFA rule");
-	free(x.stack);
+	free(x.log);
 	return err;
 }
 
