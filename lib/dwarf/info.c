@@ -44,7 +44,7 @@ struct dwarf_info {
 	struct cu_index idx;
 	bool fb_done;
 	struct line_table **fb;
-	size_t nfb, fb_cap;
+	size_t nfb, fb_cap, fb_walked;
 	cor_error *fb_err;         /* kept for the next call */
 	struct off_hash lines;     /* struct shared_lines by stmt_list offset */
 	struct strbuf name_sb;
@@ -535,6 +535,7 @@ static cor_error *fallback_tables(struct dwarf_info *di)
 			cor_error_free(err);
 			break;
 		}
+		di->fb_walked = walked;
 		next = line_unit_end(s, off, &len);
 		if (next && len == 0) {
 			uint64_t end = skip_zeros(&s->line, off);
@@ -1002,4 +1003,17 @@ cor_error *dwarf_info_line(struct dwarf_info *di, uint64_t pc,
 		return fallback_line(di, pc, file, line, column);
 	}
 	return first ? first : dwarf_copy_err(di->idx.err);
+}
+
+void dwarf_info_stats(const struct dwarf_info *di, struct dwarf_info_stats *st)
+{
+	memset(st, 0, sizeof(*st));
+	st->units = di->main.ncus;
+	st->abbrev_tables = di->main.abbrevs.n + di->alt.abbrevs.n;
+	st->abbrev_bytes = di->main.abbrev_bytes + di->alt.abbrev_bytes;
+	st->line_tables = di->lines.n;
+	for (size_t i = 0; i < di->main.ncus; i++)
+		st->line_views += di->main.cus[i].lines_view;
+	st->fallback_tables = di->nfb;
+	st->fallback_walked = di->fb_walked;
 }

@@ -63,4 +63,17 @@ struct dwarf_call {
 cor_error *dwarf_info_calls(struct dwarf_info *di, uint64_t pc,
 			    const struct dwarf_call **out, size_t *n, bool *complete);
 
+/* What the lookups so far built, for tests and benchmarks: tables are
+ * shared by offset, and walks are bounded. */
+struct dwarf_info_stats {
+	size_t units;              /* of the main file */
+	size_t abbrev_tables;      /* kept, one per offset */
+	uint64_t abbrev_bytes;     /* of .debug_abbrev read by all tables */
+	size_t line_tables;        /* decoded, one per stmt_list offset */
+	size_t line_views;         /* units' views of them (another comp_dir) */
+	size_t fallback_tables;    /* line programs kept without units */
+	size_t fallback_walked;    /* units the fallback walk visited */
+};
+void dwarf_info_stats(const struct dwarf_info *di, struct dwarf_info_stats *st);
+
 #endif

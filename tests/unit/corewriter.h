@@ -400,4 +400,26 @@ static inline void cw_prstatus_x86_64(uint8_t d[CW_X86_64_PRSTATUS_SIZE], int32_
 	cw_store(d + CW_X86_64_PR_REG + 8 * CW_RBP, 8, rbp, false);
 }
 
+/* An x86_64 core of one thread (tid 1, SIGSEGV, rip pc, rsp sp) whose
+ * vDSO is the ELF image img at vdso (AT_SYSINFO_EHDR), and stack bytes at
+ * stack_at (each segment at least a page). Returns cw_finish's bytes. */
+static inline uint8_t *cw_vdso_core_x86_64(struct cw *w, uint64_t pc, uint64_t sp,
+					   uint64_t vdso, const void *img, size_t img_n,
+					   uint64_t stack_at, const void *stack, size_t stack_n,
+					   size_t *len)
+{
+	uint8_t pr[CW_X86_64_PRSTATUS_SIZE];
+	uint64_t auxv[] = { 33 /* AT_SYSINFO_EHDR */, vdso, 0, 0 };
+	cw_init(w, true, false, 4 /* ET_CORE */, 62 /* EM_X86_64 */);
+	unsigned notes = cw_seg(w, 4 /* PT_NOTE */, 0, 0, 0);
+	cw_prstatus_x86_64(pr, 1, 11, pc, sp, 0);
+	cw_note(w, notes, "CORE", 1 /* NT_PRSTATUS */, pr, sizeof(pr));
+	cw_note(w, notes, "CORE", 6 /* NT_AUXV */, auxv, sizeof(auxv));
+	unsigned s = cw_seg(w, 1 /* PT_LOAD */, 6, stack_at, (stack_n + 0xfff) & ~(size_t)0xfff);
+	cw_seg_data(w, s, stack, stack_n);
+	s = cw_seg(w, 1 /* PT_LOAD */, 5, vdso, (img_n + 0xfff) & ~(size_t)0xfff);
+	cw_seg_data(w, s, img, img_n);
+	return cw_finish(w, len);
+}
+
 #endif

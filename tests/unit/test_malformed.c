@@ -560,21 +560,11 @@ static void test_no_progress(void)
 
 	struct cw w;
 	size_t n;
-	cw_init(&w, true, false, ET_CORE, EM_X86_64);
-	unsigned notes = cw_seg(&w, PT_NOTE, 0, 0, 0);
-	uint8_t pr[CW_X86_64_PRSTATUS_SIZE];
-	cw_prstatus_x86_64(pr, 1, 11, pc, STACK + 0x100, 0);
-	cw_note(&w, notes, "CORE", NT_PRSTATUS, pr, sizeof(pr));
-	uint64_t auxv[] = { 33, VDSO, 0, 0 };
-	cw_note(&w, notes, "CORE", NT_AUXV, auxv, sizeof(auxv));
-	unsigned s = cw_seg(&w, PT_LOAD, 6, STACK, 0x1000);
 	uint8_t st[0x200];
 	for (size_t i = 0; i < sizeof(st); i += 8)
 		cw_store(st + i, 8, pc, false);
-	cw_seg_data(&w, s, st, sizeof(st));
-	s = cw_seg(&w, PT_LOAD, 5, VDSO, 0x1000);
-	cw_seg_data(&w, s, v.out.p, vlen);
-	uint8_t *p = cw_finish(&w, &n);
+	uint8_t *p = cw_vdso_core_x86_64(&w, pc, STACK + 0x100, VDSO, v.out.p, vlen,
+					 STACK, st, sizeof(st), &n);
 	cor_core *c = OPEN_WARN(p, n, NULL, NULL);
 	if (c) {
 		cor_backtrace *bt = NULL;
