@@ -7,6 +7,12 @@
 #include "cfi.h"
 
 #define MAX_INSNS 1000000   /* CFA instructions executed per row */
+/* Rows of more than LONG_ROW instructions (real ones have tens) draw what
+ * is beyond it from one pool per table: a hostile FDE asked at many pcs
+ * (a frame each) costs LONG_POOL instructions in all, then its rows stop
+ * at LONG_ROW with a limit error. */
+#define LONG_ROW (1u << 16)
+#define LONG_POOL (1u << 25)
 #define MAX_REMEMBER 64     /* DW_CFA_remember_state depth */
 #define CIE_CACHE 64        /* direct-mapped cache of parsed CIEs */
 #define OVERLAP_SCAN 16     /* index entries tried below the best match */
@@ -79,6 +85,7 @@ struct cfi_table {
 	size_t skipped;
 	char *skip_reason;
 	struct { bool used; struct cie cie; } cies[CIE_CACHE];
+	uint64_t long_left;        /* of LONG_POOL */
 };
 
 /* ---- errors ---- */
@@ -538,7 +545,7 @@ struct exec {
 	uint32_t level, levels;       /* innermost open remember (0: none); made */
 	uint32_t logged[DWARF_MAX_REGS]; /* level each register was last logged at */
 	uint64_t loc, pc;
-	uint32_t insns;
+	uint32_t insns, max_insns;
 	bool stop;
 };
 
@@ -848,9 +855,13 @@ static cor_error *execute(struct exec *x, uint64_t off, uint64_t end)
 	x->stop = false;
 	while (!x->stop && !reader_at_end(&r)) {
 		uint64_t op_off = reader_off(&r);
-		if (++x->insns > MAX_INSNS)
-			return LIMIT(x->t, op_off, "more than %d CFA instructions",
-				     MAX_INSNS);
+		if (++x->insns > x->max_insns) {
+			if (x->max_insns == MAX_INSNS)
+				return LIMIT(x->t, op_off, "more than %d CFA instructions",
+					     MAX_INSNS);
+			return LIMIT(x->t, op_off, "more than %u CFA instructions, and "
+				     "long rows of this file took %u already", LONG_ROW, LONG_POOL);
+		}
 		reader_u8(&r, &op);
 		if ((err = insn(x, &r, op_off, op)))
 			return err;
@@ -871,6 +882,8 @@ static cor_error *compute_row(struct cfi_table *t, const struct cie *c,
 	x.init = init;
 	x.loc = f->pc_begin;
 	x.pc = UINT64_MAX;
+	x.max_insns = LONG_ROW + t->long_left < MAX_INSNS ?
+		(uint32_t)(LONG_ROW + t->long_left) : MAX_INSNS;
 	memset(row, 0, sizeof(*row));
 	for (unsigned i = 0; i < DWARF_MAX_REGS; i++)
 		row->regs[i].kind = CFI_SAME;
@@ -891,6 +904,8 @@ static cor_error *compute_row(struct cfi_table *t, const struct cie *c,
 	}
 	if (!err && row->cfa_kind != CFA_REG_OFFSET && row->cfa_kind != CFA_EXPRESSION)
 		err = BAD(t, f->off, "FDE defines no CFA rule");
+	if (x.insns > LONG_ROW)
+		t->long_left -= x.insns - LONG_ROW < t->long_left ? x.insns - LONG_ROW : t->long_left;
 	free(x.log);
 	return err;
 }
@@ -914,6 +929,7 @@ cor_error *cfi_table_new(const struct dwarf_section *sec,
 	t->be = params->be;
 	t->addr_size = params->addr_size;
 	t->mask = mask_addr(t->addr_size, ~(uint64_t)0);
+	t->long_left = LONG_POOL;
 	t->text_addr = params->text_addr;
 	t->data_addr = params->data_addr;
 	if (params->path && !(t->path = cor_strdup(params->path))) {
