@@ -4,6 +4,7 @@
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #include "core.h"
 #include "report.h"
@@ -189,7 +190,14 @@ cor_error *cor_core_open(const char *path, const struct cor_options *opts, cor_c
 	err = elf_open(path, &c->limits, &c->warn, &c->elf);
 	if (!err) {
 		elf_advise_random(c->elf);
-		c->fd = open(path, O_RDONLY | O_CLOEXEC);
+		/* for pread; elf_open refused a FIFO, but the path may have
+		 * been replaced since: never block, and only a regular file */
+		c->fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+		struct stat st;
+		if (c->fd >= 0 && (fstat(c->fd, &st) != 0 || !S_ISREG(st.st_mode))) {
+			close(c->fd);
+			c->fd = -1;
+		}
 	}
 	return core_finish(c, err, out);
 }

@@ -195,9 +195,14 @@ static void check_options(struct files *f)
 		else if (!S_ISDIR(st.st_mode))
 			warnings_add(f->warn, COR_ERR_NOT_FOUND, d, "--debug-dir %s: not a directory", d);
 	}
+	struct stat st;
 	if (f->o.exe && access(f->o.exe, R_OK) != 0) {
 		warnings_add(f->warn, COR_ERR_NOT_FOUND, f->o.exe,
 			     "--exe %s: cannot open: %s: not used", f->o.exe, strerror(errno));
+		f->exe_unusable = true;
+	} else if (f->o.exe && (stat(f->o.exe, &st) != 0 || !S_ISREG(st.st_mode))) {
+		warnings_add(f->warn, COR_ERR_IO, f->o.exe,
+			     "--exe %s: not a regular file: not used", f->o.exe);
 		f->exe_unusable = true;
 	}
 }
@@ -291,6 +296,9 @@ static struct elf_file *try_debug(const struct files *f, const char *path, bool 
 	struct elf_file *ef;
 	cor_error *err = elf_open(path, f->limits, f->warn, &ef);
 	if (err) {
+		/* it is there but cannot be used (a FIFO, not ELF): say so */
+		warnings_add(f->warn, cor_error_code(err), path, "debug file %s: not used",
+			     cor_error_message(err));
 		cor_error_free(err);
 		return NULL;
 	}
