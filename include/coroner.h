@@ -13,6 +13,11 @@
  * Threads: a cor_core is not safe to use from several threads at once
  * (lookups fill caches); distinct cores are independent.
  *
+ * NULL: every function checks its handle and pointer arguments. Given a NULL
+ * handle, counts are 0, lookups NULL (or false, or -1), fallible calls return
+ * a COR_ERR_INVALID error and the free functions do nothing; each
+ * declaration below says what it does with NULL.
+ *
  * Stability: public structs are only ever handed out by pointer; new fields are
  * added at the end, so callers must never allocate or copy them by value.
  */
@@ -29,7 +34,7 @@ extern "C" {
 
 #define COR_VERSION_MAJOR 0
 #define COR_VERSION_MINOR 1
-const char *cor_version(void);
+const char *cor_version(void);  /* "0.1"; no arguments */
 
 /* ---- errors ------------------------------------------------------------ */
 
@@ -50,12 +55,15 @@ enum cor_error_code {
 
 typedef struct cor_error cor_error;
 
+/* NULL (success) gives COR_OK. */
 enum cor_error_code cor_error_code(const cor_error *err);
 /* Full human-readable message, e.g. "core: offset 0x40: truncated program
- * header table (56 bytes needed, 12 left)". Never NULL. */
+ * header table (56 bytes needed, 12 left)". Never NULL: "success" for NULL. */
 const char *cor_error_message(const cor_error *err);
-/* Address the error is about, if any (COR_ERR_NO_MEMORY ...). */
+/* Address the error is about, if any (COR_ERR_NO_MEMORY ...). false for a
+ * NULL err; addr may be NULL (only whether there is one). */
 bool cor_error_address(const cor_error *err, uint64_t *addr);
+/* NULL is ignored. */
 void cor_error_free(cor_error *err);
 
 /* ---- opening ----------------------------------------------------------- */
@@ -85,15 +93,18 @@ struct cor_options {
 };
 #define COR_OPTIONS_INIT { sizeof(struct cor_options), 0, 0, 0, 0, 0, 0, {0}, 0 }
 
-/* Opens a core. opts may be NULL. On a partial result (truncated core ...)
+/* Opens a core. opts may be NULL; a NULL path or out is COR_ERR_INVALID.
+ * On a partial result (truncated core ...)
  * the call succeeds and warnings say what is missing. */
 cor_error *cor_core_open(const char *path, const struct cor_options *opts,
 			 cor_core **out);
 /* Same on bytes in memory; data must stay valid until cor_core_free().
- * name is used in messages. Files named in the core are still looked up on
+ * name is used in messages (may be NULL); data may be NULL only with size 0,
+ * out must not be NULL (COR_ERR_INVALID). Files named in the core are still looked up on
  * disk unless opts->sysroot points to an empty/nonexistent directory. */
 cor_error *cor_core_open_mem(const void *data, size_t size, const char *name,
 			     const struct cor_options *opts, cor_core **out);
+/* NULL is ignored. */
 void cor_core_free(cor_core *core);
 
 /* Warnings gathered while opening and analysing (partial results): those
@@ -106,8 +117,10 @@ struct cor_warning {
 				     * a module), or NULL */
 	const char *message;        /* the whole text, e.g. "core: offset 0x..: ..." */
 };
+/* A NULL core has 0 warnings (and warning i is NULL). */
 size_t cor_core_warning_count(const cor_core *core);
-/* The message of warning i (cor_core_warning_info(core, i)->message). */
+/* The message of warning i (cor_core_warning_info(core, i)->message), or
+ * NULL past the end or for a NULL core. */
 const char *cor_core_warning(const cor_core *core, size_t i);
 const struct cor_warning *cor_core_warning_info(const cor_core *core, size_t i);
 
@@ -137,6 +150,7 @@ struct cor_core_info {
 	uint64_t expected_size; /* bytes the headers say it should have */
 	bool truncated;
 };
+/* NULL for a NULL core. */
 const struct cor_core_info *cor_core_info(const cor_core *core);
 
 struct cor_process {
@@ -148,6 +162,7 @@ struct cor_process {
 	const char *args;       /* pr_psargs, escaped */
 	const char *executable; /* path of the executable (AT_EXECFN / NT_FILE) or NULL */
 };
+/* NULL for a NULL core. */
 const struct cor_process *cor_core_process(const cor_core *core);
 
 struct cor_signal {
@@ -164,8 +179,9 @@ struct cor_signal {
 	int32_t sender_pid;
 	uint32_t sender_uid;
 };
+/* NULL for a NULL core. */
 const struct cor_signal *cor_core_signal(const cor_core *core);
-/* Name of a signal number / code, NULL if unknown. */
+/* Name of a signal number / code, NULL if unknown (no pointers taken). */
 const char *cor_signal_name(int signo);
 const char *cor_signal_code_name(int signo, int code);
 
@@ -201,11 +217,13 @@ struct cor_thread {
 				 * (a machine coroner does not support, or a
 				 * short NT_PRSTATUS); tid is then 0 */
 };
+/* 0 threads for a NULL core; thread i is NULL past the end or for NULL. */
 size_t cor_core_thread_count(const cor_core *core);
 const struct cor_thread *cor_core_thread(const cor_core *core, size_t i);
-/* Index of the crashed thread, or -1. */
+/* Index of the crashed thread, or -1 (also for a NULL core). */
 long cor_core_crashed_thread(const cor_core *core);
-/* Finds a register by name in a thread, NULL if absent. */
+/* Finds a register by name in a thread, NULL if absent or if t or name is
+ * NULL. */
 const struct cor_register *cor_thread_register(const struct cor_thread *t,
 					       const char *name);
 
@@ -230,14 +248,16 @@ struct cor_mapping {
 	 * "[vsyscall]", "[stack]" (the main thread's), "[stack:TID]"; or NULL. */
 	const char *label;
 };
+/* 0 mappings for a NULL core; mapping i is NULL past the end or for NULL. */
 size_t cor_core_mapping_count(const cor_core *core);
 const struct cor_mapping *cor_core_mapping(const cor_core *core, size_t i);
-/* Mapping containing addr or NULL. */
+/* Mapping containing addr or NULL (also for a NULL core). */
 const struct cor_mapping *cor_core_mapping_at(const cor_core *core, uint64_t addr);
 
 /* Reads len bytes at addr of the dead process, splicing core bytes, zero
  * fill and mapped files. Fails (naming the address and why) unless all
- * bytes are readable; *done (may be NULL) gets the count read before. */
+ * bytes are readable; *done (may be NULL) gets the count read before. A
+ * NULL core, or a NULL buf with len > 0, is COR_ERR_INVALID (*done 0). */
 cor_error *cor_core_read(cor_core *core, uint64_t addr, void *buf, size_t len,
 			 size_t *done);
 
@@ -251,9 +271,10 @@ struct cor_note {
 	uint64_t size;           /* descsz */
 	const uint8_t *desc;     /* NULL when past the end of a truncated core */
 };
+/* 0 notes for a NULL core; note i is NULL past the end or for NULL. */
 size_t cor_core_note_count(const cor_core *core);
 const struct cor_note *cor_core_note(const cor_core *core, size_t i);
-/* Notes seen but not kept because of limits.max_notes. */
+/* Notes seen but not kept because of limits.max_notes (0 for NULL). */
 uint64_t cor_core_notes_omitted(const cor_core *core);
 
 struct cor_auxv {
@@ -262,9 +283,11 @@ struct cor_auxv {
 	uint64_t value;
 	const char *string;      /* AT_EXECFN / AT_PLATFORM ... read from memory, or NULL */
 };
+/* 0 entries for a NULL core; entry i is NULL past the end or for NULL. */
 size_t cor_core_auxv_count(const cor_core *core);
 const struct cor_auxv *cor_core_auxv(const cor_core *core, size_t i);
-/* Value of one auxv type; false if absent. */
+/* Value of one auxv type; false if absent or for a NULL core. value may be
+ * NULL (only whether it is there). */
 bool cor_core_auxv_get(const cor_core *core, uint64_t type, uint64_t *value);
 
 /* ---- modules (loaded ELF objects) ---------------------------------------- */
@@ -278,7 +301,8 @@ struct cor_module {
 	const char *debug_file;  /* separate debug file used, or NULL */
 	bool is_executable, is_vdso;
 };
-/* Modules are found when the core is opened. */
+/* Modules are found when the core is opened. A NULL core has 0 modules;
+ * module i, and the module at addr, are NULL when there is none. */
 size_t cor_core_module_count(const cor_core *core);
 const struct cor_module *cor_core_module(const cor_core *core, size_t i);
 const struct cor_module *cor_core_module_at(const cor_core *core, uint64_t addr);
@@ -323,12 +347,18 @@ struct cor_frame {
 };
 
 typedef struct cor_backtrace cor_backtrace;
+/* A NULL core or out is COR_ERR_INVALID; on an error *out is NULL. */
 cor_error *cor_core_backtrace(cor_core *core, size_t thread, cor_backtrace **out);
+/* 0 frames for a NULL bt; frame i is NULL past the end or for NULL. */
 size_t cor_backtrace_frame_count(const cor_backtrace *bt);
 const struct cor_frame *cor_backtrace_frame(const cor_backtrace *bt, size_t i);
-/* Why the unwind stopped, e.g. "pc is 0", "no progress", "frame limit 256". */
+/* Why the unwind stopped, e.g. "pc is 0", "no progress", "frame limit 256";
+ * NULL for a NULL bt. */
 const char *cor_backtrace_stop_reason(const cor_backtrace *bt);
+/* NULL is ignored. */
 void cor_backtrace_free(cor_backtrace *bt);
+
+/* "cfi", "fp", ...; "unknown" for a value out of range (no pointers). */
 
 const char *cor_frame_how_name(enum cor_frame_how how);
 
@@ -376,9 +406,11 @@ struct cor_report {
 
 /* Builds the report. opts may be NULL (backtraces of every thread). A
  * thread that cannot be unwound is reported with backtrace_error; with
- * have_tid and no such thread, thread_count is 0. */
+ * have_tid and no such thread, thread_count is 0. A NULL core or out is
+ * COR_ERR_INVALID (*out NULL). */
 cor_error *cor_core_report(cor_core *core, const struct cor_report_options *opts,
 			   const struct cor_report **out);
+/* NULL is ignored. */
 void cor_report_free(const struct cor_report *report);
 
 #ifdef __cplusplus

@@ -480,14 +480,14 @@ cor_error *backtrace_build(struct unwinder *u, struct symbolizer *s, const struc
 	return NULL;
 }
 
-size_t cor_backtrace_frame_count(const cor_backtrace *bt) { return bt->n; }
+size_t cor_backtrace_frame_count(const cor_backtrace *bt) { return bt ? bt->n : 0; }
 
 const struct cor_frame *cor_backtrace_frame(const cor_backtrace *bt, size_t i)
 {
-	return i < bt->n ? &bt->v[i] : NULL;
+	return bt && i < bt->n ? &bt->v[i] : NULL;
 }
 
-const char *cor_backtrace_stop_reason(const cor_backtrace *bt) { return bt->stop; }
+const char *cor_backtrace_stop_reason(const cor_backtrace *bt) { return bt ? bt->stop : NULL; }
 
 void cor_backtrace_free(cor_backtrace *bt)
 {

@@ -237,9 +237,14 @@ void cor_core_free(cor_core *c)
 	free(c);
 }
 
-/* ---- accessors ---- */
+/* ---- accessors: a NULL core gives 0, NULL, -1 or false ---- */
 
-size_t cor_core_warning_count(const cor_core *c) { return c->warn.n + (c->warn.dropped > 0); }
+#define INVALID(fn) cor_error_new(COR_ERR_INVALID, fn ": NULL argument")
+
+size_t cor_core_warning_count(const cor_core *c)
+{
+	return c ? c->warn.n + (c->warn.dropped > 0) : 0;
+}
 
 const char *cor_core_warning(const cor_core *c, size_t i)
 {
@@ -250,6 +255,8 @@ const char *cor_core_warning(const cor_core *c, size_t i)
 const struct cor_warning *cor_core_warning_info(const cor_core *c, size_t i)
 {
 	static const struct cor_warning more = { COR_ERR_LIMIT, NULL, "further warnings omitted" };
+	if (!c)
+		return NULL;
 	if (i < c->warn.n)
 		return &c->warn.v[i];
 	if (i == c->warn.n && c->warn.dropped)
@@ -257,70 +264,81 @@ const struct cor_warning *cor_core_warning_info(const cor_core *c, size_t i)
 	return NULL;
 }
 
-const struct cor_core_info *cor_core_info(const cor_core *c) { return &c->proc.info; }
-const struct cor_process *cor_core_process(const cor_core *c) { return &c->proc.proc; }
-const struct cor_signal *cor_core_signal(const cor_core *c) { return &c->proc.sig; }
-size_t cor_core_thread_count(const cor_core *c) { return c->proc.nthreads; }
-long cor_core_crashed_thread(const cor_core *c) { return c->proc.crashed; }
+const struct cor_core_info *cor_core_info(const cor_core *c) { return c ? &c->proc.info : NULL; }
+const struct cor_process *cor_core_process(const cor_core *c) { return c ? &c->proc.proc : NULL; }
+const struct cor_signal *cor_core_signal(const cor_core *c) { return c ? &c->proc.sig : NULL; }
+size_t cor_core_thread_count(const cor_core *c) { return c ? c->proc.nthreads : 0; }
+long cor_core_crashed_thread(const cor_core *c) { return c ? c->proc.crashed : -1; }
 
 const struct cor_thread *cor_core_thread(const cor_core *c, size_t i)
 {
-	return i < c->proc.nthreads ? &c->proc.threads[i] : NULL;
+	return c && i < c->proc.nthreads ? &c->proc.threads[i] : NULL;
 }
 
-
-size_t cor_core_note_count(const cor_core *c) { return c->proc.nnotes; }
-uint64_t cor_core_notes_omitted(const cor_core *c) { return c->proc.notes_omitted; }
+size_t cor_core_note_count(const cor_core *c) { return c ? c->proc.nnotes : 0; }
+uint64_t cor_core_notes_omitted(const cor_core *c) { return c ? c->proc.notes_omitted : 0; }
 
 const struct cor_note *cor_core_note(const cor_core *c, size_t i)
 {
-	return i < c->proc.nnotes ? &c->proc.notes[i] : NULL;
+	return c && i < c->proc.nnotes ? &c->proc.notes[i] : NULL;
 }
 
-size_t cor_core_auxv_count(const cor_core *c) { return c->proc.nauxv; }
+size_t cor_core_auxv_count(const cor_core *c) { return c ? c->proc.nauxv : 0; }
 
 const struct cor_auxv *cor_core_auxv(const cor_core *c, size_t i)
 {
-	return i < c->proc.nauxv ? &c->proc.auxv[i] : NULL;
+	return c && i < c->proc.nauxv ? &c->proc.auxv[i] : NULL;
 }
 
 bool cor_core_auxv_get(const cor_core *c, uint64_t type, uint64_t *value)
 {
-	return process_auxv(&c->proc, type, value);
+	uint64_t v;
+	if (!c || !process_auxv(&c->proc, type, &v))
+		return false;
+	if (value)
+		*value = v;
+	return true;
 }
 
-size_t cor_core_mapping_count(const cor_core *c) { return c->mem.nsegs; }
+size_t cor_core_mapping_count(const cor_core *c) { return c ? c->mem.nsegs : 0; }
 
 const struct cor_mapping *cor_core_mapping(const cor_core *c, size_t i)
 {
-	return i < c->mem.nsegs ? &c->mem.maps[i] : NULL;
+	return c && i < c->mem.nsegs ? &c->mem.maps[i] : NULL;
 }
 
 const struct cor_mapping *cor_core_mapping_at(const cor_core *c, uint64_t addr)
 {
-	return memory_mapping_at((struct memory *)&c->mem, addr);
+	return c ? memory_mapping_at((struct memory *)&c->mem, addr) : NULL;
 }
 
 cor_error *cor_core_read(cor_core *c, uint64_t addr, void *buf, size_t len, size_t *done)
 {
+	if (done)
+		*done = 0;
+	if (!c || (!buf && len))
+		return INVALID("cor_core_read");
 	return memory_read(&c->mem, addr, buf, len, done);
 }
 
-size_t cor_core_module_count(const cor_core *c) { return c->modules.n; }
+size_t cor_core_module_count(const cor_core *c) { return c ? c->modules.n : 0; }
 
 const struct cor_module *cor_core_module(const cor_core *c, size_t i)
 {
-	return i < c->modules.n ? &c->modules.v[i].pub : NULL;
+	return c && i < c->modules.n ? &c->modules.v[i].pub : NULL;
 }
 
 const struct cor_module *cor_core_module_at(const cor_core *c, uint64_t addr)
 {
-	struct module *m = module_at(&c->modules, addr);
+	struct module *m = c ? module_at(&c->modules, addr) : NULL;
 	return m ? &m->pub : NULL;
 }
 
 cor_error *cor_core_backtrace(cor_core *c, size_t thread, cor_backtrace **out)
 {
+	if (!c || !out)
+		return INVALID("cor_core_backtrace");
+	*out = NULL;
 	const struct cor_thread *t = cor_core_thread(c, thread);
 	if (!t)
 		return cor_error_new(COR_ERR_NOT_FOUND, "no thread %zu", thread);
@@ -333,6 +351,9 @@ cor_error *cor_core_backtrace(cor_core *c, size_t thread, cor_backtrace **out)
 cor_error *cor_core_report(cor_core *c, const struct cor_report_options *opts,
 			   const struct cor_report **out)
 {
+	if (!c || !out)
+		return INVALID("cor_core_report");
+	*out = NULL;
 	struct report_parts p = {
 		.core_path = c->elf->path, .proc = &c->proc, .mem = &c->mem,
 		.modules = &c->modules, .unwinder = &c->unwinder, .sym = &c->sym, .warn = &c->warn,

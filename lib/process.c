@@ -507,7 +507,7 @@ const char *process_exec_recorded(const struct process *c)
 
 const struct cor_register *cor_thread_register(const struct cor_thread *t, const char *name)
 {
-	for (size_t i = 0; i < t->register_count; i++)
+	for (size_t i = 0; t && name && i < t->register_count; i++)
 		if (!strcmp(t->registers[i].name, name))
 			return &t->registers[i];
 	return NULL;
