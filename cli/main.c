@@ -48,6 +48,8 @@ static void usage_cmd(FILE *f, const struct command *c)
 		"  --max-frames N     frames per thread (default 256; 0: no limit)\n"
 		"  --max-threads N    threads kept (default 100000)\n"
 		"  --max-notes N      notes parsed (default 1000000)\n"
+		"  --max-memory N     memory budget for decompressed sections and tables\n"
+		"                     (bytes, or with K, M, G; default 1G)\n"
 		"  --raw-names        do not demangle C++/Rust names\n"
 		"  --no-inline        no inline frames\n"
 		"  --no-tailcalls     no frames put back for tail calls (marked [tail])\n");
@@ -55,6 +57,27 @@ static void usage_cmd(FILE *f, const struct command *c)
 		fprintf(f, "  --raw              write the bytes themselves to stdout\n");
 	fprintf(f, "\nAn option that matches nothing (--file, --debug-dir, --exe) is a warning.\n"
 		"exit status: 0 ok, 1 error, 2 usage, 3 partial result (warnings)\n");
+}
+
+/* A byte count: N, or N with K, M or G (powers of 1024). */
+static bool parse_size(const char *s, uint64_t *v)
+{
+	char num[32];
+	size_t len = strlen(s);
+	unsigned shift = 0;
+	if (len && strchr("KkMmGg", s[len - 1])) {
+		char u = (char)(s[len - 1] | 0x20);
+		shift = u == 'k' ? 10 : u == 'm' ? 20 : 30;
+		len--;
+	}
+	if (len >= sizeof(num))
+		return false;
+	memcpy(num, s, len);
+	num[len] = 0;
+	if (!parse_u64(num, v) || *v > (UINT64_MAX >> shift))
+		return false;
+	*v <<= shift;
+	return true;
 }
 
 bool parse_u64(const char *s, uint64_t *v)
@@ -167,6 +190,13 @@ static int parse_args(struct cli *cli, const struct command *c, int argc, char *
 			NEEDVAL();
 			if (cli->nfiles < 32)
 				cli->files[cli->nfiles++] = val;
+		} else if (!strcmp(a, "--max-memory")) {
+			NEEDVAL();
+			if (!parse_size(val, &n) || n == 0) {
+				fprintf(stderr, "coroner: %s: bad size '%s'\n", a, val);
+				return EXIT_USAGE;
+			}
+			cli->opts.limits.max_memory = n;
 		} else if (!strcmp(a, "--thread") || !strcmp(a, "--max-frames") ||
 			   !strcmp(a, "--max-threads") || !strcmp(a, "--max-notes")) {
 			NEEDVAL();

@@ -78,6 +78,13 @@ struct cor_limits {
 	uint32_t max_expr_steps;    /* DWARF expression steps (default 4096, at most 2^20) */
 	uint32_t max_depth;         /* DIE / expression recursion (default 128, at most 4096) */
 	uint64_t max_decompressed;  /* bytes per decompressed section (default 1 GiB) */
+	/* One memory budget for the whole open core (default 1 GiB): every
+	 * decompressed section, MiniDebugInfo (at most 64 MiB of it) and the
+	 * symbol tables are counted; a part that does not fit is skipped with
+	 * a warning naming the file and section. A compressed section
+	 * declaring more than 100 times its compressed size is refused unless
+	 * this is raised above the default. */
+	uint64_t max_memory;
 };
 
 struct cor_options {

@@ -45,6 +45,8 @@ static bool copy_options(struct cor_core *c, const struct cor_options *o)
 	struct cor_options opts = def;
 	memcpy(&opts, o, o->sz < sizeof(opts) ? o->sz : sizeof(opts));
 	limits_resolve(&c->limits, &opts.limits);
+	c->budget.limit = c->limits.max_memory;
+	c->limits.budget = &c->budget;
 	c->raw_names = opts.raw_names;
 	c->no_inline = opts.no_inline;
 	c->no_tailcalls = opts.no_tailcalls;

@@ -16,6 +16,7 @@
 struct cor_core {
 	struct elf_file *elf;
 	struct limits limits;
+	struct budget budget;       /* limits.budget points here */
 	struct arena arena;
 	struct warnings warn;
 	/* options, copied */

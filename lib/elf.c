@@ -14,6 +14,9 @@
 #define ELFCOMPRESS_ZSTD 2
 #define SHN_XINDEX 0xffff
 #define SHN_LORESERVE 0xff00
+/* declared size over compressed size above which a section is a bomb */
+#define MAX_RATIO 100
+#define RATIO_FROM (1u << 20)   /* ... when it declares more than this */
 
 static void note_end(struct elf_file *ef, uint64_t off, uint64_t len)
 {
@@ -308,6 +311,7 @@ void elf_close(struct elf_file *ef)
 		return;
 	for (uint32_t i = 0; ef->shdrs && i < ef->shnum; i++) {
 		free(ef->shdrs[i].inflated);
+		budget_give(ef->limits.budget, ef->shdrs[i].charged);
 		cor_error_free(ef->shdrs[i].inflate_err);
 	}
 	if (ef->mapped)
@@ -365,13 +369,26 @@ static cor_error *inflate_section(struct elf_file *ef, struct elf_shdr *sh,
 	else
 		return cor_error_format(ef->path, sh->offset,
 					"section %s: unknown compression type %u", sh->name, type);
+	/* real debug info compresses 2-10x; a bomb 1000x and more */
+	uint64_t packed = reader_left(r);
+	if (!ef->limits.memory_raised && size > RATIO_FROM && size / MAX_RATIO > packed)
+		return cor_error_new(COR_ERR_LIMIT, "%s: section %s: %" PRIu64 " bytes compressed to %"
+				     PRIu64 " (more than %dx): refused (a larger --max-memory allows it)",
+				     ef->path, sh->name, size, packed, MAX_RATIO);
+	if (size <= ef->limits.max_decompressed && !budget_take(ef->limits.budget, size))
+		return cor_error_new(COR_ERR_LIMIT, "%s: section %s: %" PRIu64 " bytes decompressed "
+				     "do not fit in the memory budget (%" PRIu64 " of %" PRIu64
+				     " bytes left): skipped (see --max-memory)", ef->path, sh->name,
+				     size, budget_left(ef->limits.budget), ef->limits.max_memory);
 	char *what = cor_asprintf("%s: section %s", ef->path, sh->name);
-	if (!what)
-		return &cor_enomem;
-	cor_error *err = cor_decompress(kind, r->pos, reader_left(r), size,
-					ef->limits.max_decompressed, what,
-					&sh->inflated, &sh->inflated_size);
+	cor_error *err = what ? cor_decompress(kind, r->pos, reader_left(r), size,
+					       ef->limits.max_decompressed, what,
+					       &sh->inflated, &sh->inflated_size) : &cor_enomem;
 	free(what);
+	if (err && size <= ef->limits.max_decompressed)
+		budget_give(ef->limits.budget, size);
+	else if (!err)
+		sh->charged = size;
 	return err;
 }
 

@@ -71,6 +71,7 @@ struct elf_shdr {
 	/* decompressed contents, cached by elf_section_data() */
 	uint8_t *inflated;
 	size_t inflated_size;
+	uint64_t charged;        /* bytes taken from limits.budget for it */
 	cor_error *inflate_err;
 };
 

@@ -74,6 +74,20 @@ char *arena_strdup(struct arena *a, const char *s);
 char *arena_strndup(struct arena *a, const char *s, size_t n);
 void arena_free(struct arena *a);
 
+/* One memory budget for an open core: the bytes of every decompressed
+ * section, MiniDebugInfo and the big tables built from input are taken
+ * from it, and given back when freed. Not thread-safe (nor is a core). */
+#define COR_DEFAULT_MAX_MEMORY (1ull << 30)
+struct budget {
+	uint64_t limit, used;
+};
+/* Takes n bytes; false (nothing taken) if they do not fit. A NULL b is
+ * no budget: always true. */
+bool budget_take(struct budget *b, uint64_t n);
+void budget_give(struct budget *b, uint64_t n);
+/* Bytes still free (UINT64_MAX without a budget). */
+uint64_t budget_left(const struct budget *b);
+
 /* Resolved limits (defaults filled in, max_depth and max_expr_steps
  * saturated at these). */
 #define COR_MAX_DEPTH 4096u
@@ -81,6 +95,9 @@ void arena_free(struct arena *a);
 struct limits {
 	uint32_t max_frames, max_threads, max_notes, max_expr_steps, max_depth;
 	uint64_t max_decompressed;
+	uint64_t max_memory;
+	bool memory_raised;         /* max_memory above the default */
+	struct budget *budget;      /* the core's, shared by its parts; NULL: none */
 };
 void limits_resolve(struct limits *out, const struct cor_limits *in);
 

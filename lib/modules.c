@@ -10,6 +10,7 @@
 #define MAX_LINK_MAP 10000
 #define MAX_VDSO (1u << 20)
 #define MAX_MODULES 10000
+#define MAX_MINIDEBUGINFO (64u << 20)
 
 static bool read_word(const struct modules *ms, uint64_t addr, uint64_t *v)
 {
@@ -677,10 +678,15 @@ static void load_minidebuginfo(const struct modules *ms, struct module *m)
 		cor_error_free(serr);
 		return;
 	}
-	char *what = cor_asprintf("%s: .gnu_debugdata", m->pub.name);
-	cor_error *err = cor_decompress(COR_XZ, d, n, 0, ms->limits->max_decompressed,
-					what ? what : "", &m->mini_data, &outn);
+	/* its own small cap (real ones are a few MB), within the budget */
+	uint64_t max = budget_left(ms->limits->budget);
+	max = max < MAX_MINIDEBUGINFO ? max : MAX_MINIDEBUGINFO;
+	char *what = cor_asprintf("%s: section .gnu_debugdata (MiniDebugInfo, at most %" PRIu64
+				  " bytes here)", m->pub.name, max);
+	cor_error *err = cor_decompress(COR_XZ, d, n, 0, max, what ? what : "", &m->mini_data, &outn);
 	free(what);
+	if (!err && budget_take(ms->limits->budget, outn))
+		m->mini_size = outn;
 	if (!err)
 		err = elf_open_mem(m->mini_data, outn, ".gnu_debugdata", ms->limits, ms->warn, &m->mini);
 	if (err)
@@ -878,6 +884,7 @@ void modules_free(struct modules *ms)
 		elf_close(m->mini);
 		elf_close(m->alt);
 		free(m->mini_data);
+		budget_give(ms->limits->budget, m->mini_size);
 		free(m->image);
 	}
 	free(ms->v);

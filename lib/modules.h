@@ -20,6 +20,7 @@ struct module {
 	struct elf_file *debug;      /* separate debug file */
 	struct elf_file *mini;       /* MiniDebugInfo (.gnu_debugdata) */
 	uint8_t *mini_data;
+	size_t mini_size;            /* taken from the budget for mini_data */
 	struct elf_file *alt;        /* dwz supplementary file */
 	bool cfi_done, syms_done, dwarf_done;
 	struct cfi_table *eh, *dbgf;

@@ -158,6 +158,30 @@ void limits_resolve(struct limits *out, const struct cor_limits *in)
 	if (out->max_expr_steps > COR_MAX_EXPR_STEPS)
 		out->max_expr_steps = COR_MAX_EXPR_STEPS;
 	out->max_decompressed = in->max_decompressed ? in->max_decompressed : (1ull << 30);
+	out->max_memory = in->max_memory ? in->max_memory : COR_DEFAULT_MAX_MEMORY;
+	out->memory_raised = out->max_memory > COR_DEFAULT_MAX_MEMORY;
+	out->budget = NULL;
+}
+
+bool budget_take(struct budget *b, uint64_t n)
+{
+	if (!b)
+		return true;
+	if (n > b->limit - b->used)
+		return false;
+	b->used += n;
+	return true;
+}
+
+void budget_give(struct budget *b, uint64_t n)
+{
+	if (b)
+		b->used = n > b->used ? 0 : b->used - n;
+}
+
+uint64_t budget_left(const struct budget *b)
+{
+	return b ? b->limit - b->used : UINT64_MAX;
 }
 
 char *cor_hex(const uint8_t *p, size_t n)
