@@ -1,8 +1,11 @@
 /* ELF symbol tables: .symtab and .dynsym read through a reader (either
  * class, either byte order), filtered, sorted by address and deduplicated.
  *
- * Names: each string table a kept symbol points into is copied once into a
- * block owned by the symtab, so the elf_file may be closed afterwards. */
+ * Names: each string table section a kept symbol points into is copied once
+ * (however many symbol tables link to it) into a block owned by the symtab,
+ * so the elf_file may be closed afterwards. A symbol table section is read
+ * once however many headers describe the same bytes. The symbols and the
+ * copies are taken from the core's memory budget (limits.budget). */
 #include <stdlib.h>
 #include <string.h>
 #include "config.h"
@@ -30,6 +33,8 @@
 #define NEST_SCAN 16
 /* longest name handed to the demangler (it uses stack in proportion) */
 #define DEMANGLE_MAX 4096
+/* distinct symbol table sections read per file (real ones have two) */
+#define MAX_TABLES 16
 
 struct sym {
 	uint64_t value, size;
@@ -38,15 +43,24 @@ struct sym {
 	size_t seq;             /* order of reading: the first of equals wins */
 };
 
+/* A copied string table: section link of the file ef (only compared). */
+struct block {
+	const struct elf_file *ef;
+	uint32_t link;
+	char *p;
+};
+
 struct symtab {
 	struct sym *v;
 	size_t n, cap;
 	size_t nall;            /* v[n .. nall): aliases, for lookups by name */
 	const struct sym **byname; /* v[0 .. nall) by name, built on first use */
 	bool byname_done;
-	char **blocks;          /* copied string tables */
+	struct block *blocks;   /* copied string tables */
 	size_t nblocks, blockcap;
 	bool sorted;
+	struct budget *budget;  /* of the first file added */
+	uint64_t charged;       /* bytes taken from it */
 };
 
 struct symtab *symtab_new(void)
@@ -59,7 +73,8 @@ void symtab_free(struct symtab *st)
 	if (!st)
 		return;
 	for (size_t i = 0; i < st->nblocks; i++)
-		free(st->blocks[i]);
+		free(st->blocks[i].p);
+	budget_give(st->budget, st->charged);
 	free(st->blocks);
 	free(st->byname);
 	free(st->v);
@@ -137,17 +152,48 @@ static bool strtab_of(struct elf_file *ef, const struct elf_shdr *sh,
 	return true;
 }
 
-/* Copies the string table into a block the symtab owns. */
-static char *keep_strtab(struct symtab *st, const uint8_t *str, size_t strn)
+static bool charge(struct symtab *st, uint64_t n)
 {
+	if (!budget_take(st->budget, n))
+		return false;
+	st->charged += n;
+	return true;
+}
+
+/* The copy of string table section link of ef, made on first use. */
+static char *keep_strtab(struct symtab *st, const struct elf_file *ef, uint32_t link,
+			 const uint8_t *str, size_t strn)
+{
+	for (size_t i = 0; i < st->nblocks; i++)
+		if (st->blocks[i].ef == ef && st->blocks[i].link == link)
+			return st->blocks[i].p;
 	if (!COR_GROW(st->blocks, st->blockcap, st->nblocks + 1))
 		return NULL;
 	char *b = malloc(strn ? strn : 1);
 	if (!b)
 		return NULL;
 	memcpy(b, str, strn);
-	st->blocks[st->nblocks++] = b;
+	st->blocks[st->nblocks++] = (struct block){ ef, link, b };
 	return b;
+}
+
+/* An earlier symbol table section of ef with the same bytes. */
+static bool seen_table(const struct elf_file *ef, const struct elf_shdr *sh)
+{
+	for (const struct elf_shdr *o = ef->shdrs; o < sh; o++)
+		if (o->type == sh->type && o->offset == sh->offset && o->size == sh->size &&
+		    o->entsize == sh->entsize && o->link == sh->link && o->flags == sh->flags)
+			return true;
+	return false;
+}
+
+static void over_budget(const struct elf_file *ef, const struct elf_shdr *sh, const char *what,
+			uint64_t n, const struct symtab *st)
+{
+	warnings_add(ef->warn, COR_ERR_LIMIT, ef->path, "%s: section %s: %s (%" PRIu64 " bytes) "
+		     "does not fit in the memory budget (%" PRIu64 " of %" PRIu64 " bytes left): "
+		     "table skipped (see --max-memory)", ef->path, sh->name, what, n,
+		     budget_left(st->budget), ef->limits.max_memory);
 }
 
 static cor_error *add_table(struct symtab *st, struct elf_file *ef,
@@ -169,6 +215,22 @@ static cor_error *add_table(struct symtab *st, struct elf_file *ef,
 	}
 	if (!strtab_of(ef, sh, &str, &strn))
 		return NULL;
+	/* at most count symbols are kept: their room first, then the names */
+	uint64_t count = n / sh->entsize;
+	uint64_t room = count * sizeof(struct sym);
+	if (!charge(st, room)) {
+		over_budget(ef, sh, "its symbols", room, st);
+		return NULL;
+	}
+	bool new_strtab = true;
+	for (size_t i = 0; i < st->nblocks; i++)
+		new_strtab &= !(st->blocks[i].ef == ef && st->blocks[i].link == sh->link);
+	if (new_strtab && !charge(st, strn)) {
+		over_budget(ef, sh, "its string table", strn, st);
+		budget_give(st->budget, room);
+		st->charged -= room;
+		return NULL;
+	}
 
 	struct reader r;
 	reader_init(&r, data, n, ef->be, ef->addr_size);
@@ -178,7 +240,7 @@ static cor_error *add_table(struct symtab *st, struct elf_file *ef,
 	/* a name is terminated inside the table iff it starts by the last NUL */
 	const uint8_t *last_nul = strn ? memrchr(str, 0, strn) : NULL;
 	/* entry 0 is the null symbol */
-	uint64_t count = n / sh->entsize;
+	size_t before = st->n;
 	for (uint64_t i = 1; i < count; i++) {
 		struct raw_sym s;
 		if (!reader_seek(&r, i * sh->entsize) || !read_sym(&r, ef->is64, &s))
@@ -192,7 +254,7 @@ static cor_error *add_table(struct symtab *st, struct elf_file *ef,
 		}
 		if (str[s.name] == 0)
 			continue;
-		if (!names && !(names = keep_strtab(st, str, strn)))
+		if (!names && !(names = keep_strtab(st, ef, sh->link, str, strn)))
 			return &cor_enomem;
 		if (!COR_GROW(st->v, st->cap, st->n + 1))
 			return &cor_enomem;
@@ -203,6 +265,10 @@ static cor_error *add_table(struct symtab *st, struct elf_file *ef,
 		warnings_add(ef->warn, COR_ERR_FORMAT, ef->path, "%s: section %s: %" PRIu64 " symbols with names "
 			     "outside the string table skipped", ef->path, sh->name,
 			     bad_names);
+	/* keep the charge for what was kept; a string table not copied is given back */
+	uint64_t unused = (count - (st->n - before)) * sizeof(struct sym) + (new_strtab && !names ? strn : 0);
+	budget_give(st->budget, unused);
+	st->charged -= unused;
 	return NULL;
 }
 
@@ -214,14 +280,27 @@ cor_error *symtab_add_elf(struct symtab *st, struct elf_file *ef)
 	free(st->byname);
 	st->byname = NULL;
 	st->byname_done = false;
+	if (!st->nblocks && !st->n)
+		st->budget = ef->limits.budget;
+	unsigned tables = 0, over = 0;
 	for (uint32_t i = 0; i < ef->shnum; i++) {
 		const struct elf_shdr *sh = &ef->shdrs[i];
 		if (sh->type != SHT_SYMTAB && sh->type != SHT_DYNSYM)
 			continue;
+		if (tables >= MAX_TABLES) {
+			over++;
+			continue;
+		}
+		if (seen_table(ef, sh))
+			continue;
+		tables++;
 		cor_error *err = add_table(st, ef, sh);
 		if (err)
 			return err;
 	}
+	if (over)
+		warnings_add(ef->warn, COR_ERR_LIMIT, ef->path, "%s: %u symbol tables beyond the first %d ignored",
+			     ef->path, over, MAX_TABLES);
 	return NULL;
 }
 
