@@ -681,8 +681,7 @@ static void load_minidebuginfo(const struct modules *ms, struct module *m)
 	/* its own small cap (real ones are a few MB), within the budget */
 	uint64_t max = budget_left(ms->limits->budget);
 	max = max < MAX_MINIDEBUGINFO ? max : MAX_MINIDEBUGINFO;
-	char *what = cor_asprintf("%s: section .gnu_debugdata (MiniDebugInfo, at most %" PRIu64
-				  " bytes here)", m->pub.name, max);
+	char *what = cor_asprintf("%s: section .gnu_debugdata (MiniDebugInfo)", m->pub.name);
 	cor_error *err = cor_decompress(COR_XZ, d, n, 0, max, what ? what : "", &m->mini_data, &outn);
 	free(what);
 	if (!err && budget_take(ms->limits->budget, outn))

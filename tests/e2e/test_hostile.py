@@ -16,6 +16,7 @@ import json
 import os
 import shutil
 import struct
+import subprocess
 import sys
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
@@ -57,6 +58,78 @@ def module_of(build, core, exe):
     raise Fail("no executable module in %r" % doc["modules"])
 
 
+def need_objcopy():
+    if not shutil.which("objcopy"):
+        raise Skip("no objcopy")
+
+
+def elf_sections(data):
+    """(name, header offset) of each section of an ELF64 LE file."""
+    shoff, = struct.unpack_from("<Q", data, 0x28)
+    shnum, shstrndx = struct.unpack_from("<HH", data, 0x3c)
+    stroff, = struct.unpack_from("<Q", data, shoff + shstrndx * 64 + 24)
+    out = []
+    for i in range(shnum):
+        at = shoff + i * 64
+        name, = struct.unpack_from("<I", data, at)
+        end = data.index(b"\0", stroff + name)
+        out.append((data[stroff + name:end].decode(), at))
+    return out
+
+
+DWARF = (".debug_info", ".debug_abbrev", ".debug_str", ".debug_line", ".debug_line_str",
+         ".debug_str_offsets", ".debug_addr", ".debug_ranges", ".debug_rnglists",
+         ".debug_aranges")
+
+
+def t_compressed_bombs(build, d, core, exe):
+    """Ten SHF_COMPRESSED sections declaring 1 GiB each, a few KB each in
+    the file: refused by name, never allocated."""
+    need_objcopy()
+    import zlib
+    out = os.path.join(d, "bombs.exe")
+    blob = struct.pack("<IIQQ", 1, 0, 1 << 30, 1) + zlib.compress(b"\0" * 65536, 9)
+    bp = os.path.join(d, "bomb.bin")
+    with open(bp, "wb") as f:
+        f.write(blob)
+    args = ["objcopy", "--strip-debug"]
+    for n in DWARF:
+        args += ["--add-section", "%s=%s" % (n, bp)]
+    subprocess.run(args + [exe, out], check=True)
+    with open(out, "rb") as f:
+        data = bytearray(f.read())
+    for name, at in elf_sections(data):
+        if name in DWARF:
+            flags, = struct.unpack_from("<Q", data, at + 8)
+            struct.pack_into("<Q", data, at + 8, flags | 0x800)
+    with open(out, "wb") as f:
+        f.write(data)
+    r = coroner(build, "bt", core, "--exe", out, ok_codes=(0, 3), timeout=TIMEOUT)
+    check(r.rc == 3, "exit %d, wanted 3 (warnings)" % r.rc)
+    for n in DWARF[:2]:
+        check(any(n in line and "refused" in line and out in line for line in r.err.splitlines()),
+              "no warning refusing %s of %s: %s" % (n, out, r.describe()))
+    check("main" in r.text, "no frame named main: %s" % r.text)
+
+
+def t_minidebuginfo_cap(build, d, core, exe):
+    """A .gnu_debugdata of 100 MiB of zeros (15 KB of xz): stops at the
+    MiniDebugInfo cap with a warning naming the section."""
+    need_objcopy()
+    import lzma
+    c = lzma.LZMACompressor(format=lzma.FORMAT_XZ, preset=0)
+    z = b"\0" * (1 << 20)
+    blob = b"".join([c.compress(z) for _ in range(100)] + [c.flush()])
+    bp = os.path.join(d, "mini.xz")
+    with open(bp, "wb") as f:
+        f.write(blob)
+    out = os.path.join(d, "mini.exe")
+    subprocess.run(["objcopy", "--add-section", ".gnu_debugdata=" + bp, exe, out], check=True)
+    r = coroner(build, "bt", core, "--exe", out, ok_codes=(3,), timeout=TIMEOUT)
+    check(any(".gnu_debugdata" in line and "limit of %d bytes" % (64 << 20) in line
+              for line in r.err.splitlines()), "no warning at the cap: %s" % r.describe())
+
+
 def main():
     build = build_dir()
     rep = Reporter()
@@ -89,6 +162,8 @@ def main():
     root = os.path.join(d, "root")
     f = fifo(root, rec.lstrip("/"))
     rep.run("hostile/fifo-sysroot", t_fifo_opt, build, core, f, "--sysroot", root)
+    rep.run("hostile/compressed-bombs", t_compressed_bombs, build, d, core, exe)
+    rep.run("hostile/minidebuginfo-cap", t_minidebuginfo_cap, build, d, core, exe)
     rep.done()
 
 
