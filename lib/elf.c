@@ -253,6 +253,7 @@ static struct elf_file *elf_alloc(const char *name, const struct limits *lim,
 	else
 		limits_resolve(&ef->limits, NULL);
 	ef->warn = warn;
+	ef->refs = 1;
 	return ef;
 }
 
@@ -305,9 +306,16 @@ void elf_advise_random(struct elf_file *ef)
 		madvise((void *)ef->data, ef->size, MADV_RANDOM);
 }
 
+struct elf_file *elf_ref(struct elf_file *ef)
+{
+	if (ef)
+		ef->refs++;
+	return ef;
+}
+
 void elf_close(struct elf_file *ef)
 {
-	if (!ef)
+	if (!ef || --ef->refs > 0)
 		return;
 	for (uint32_t i = 0; ef->shdrs && i < ef->shnum; i++) {
 		free(ef->shdrs[i].inflated);
@@ -371,11 +379,12 @@ static cor_error *inflate_section(struct elf_file *ef, struct elf_shdr *sh,
 					"section %s: unknown compression type %u", sh->name, type);
 	/* real debug info compresses 2-10x; a bomb 1000x and more */
 	uint64_t packed = reader_left(r);
-	if (!ef->limits.memory_raised && size > RATIO_FROM && size / MAX_RATIO > packed)
+	bool counted = size <= ef->limits.max_decompressed; /* else cor_decompress refuses it */
+	if (counted && !ef->limits.memory_raised && size > RATIO_FROM && size / MAX_RATIO > packed)
 		return cor_error_new(COR_ERR_LIMIT, "%s: section %s: %" PRIu64 " bytes compressed to %"
 				     PRIu64 " (more than %dx): refused (a larger --max-memory allows it)",
 				     ef->path, sh->name, size, packed, MAX_RATIO);
-	if (size <= ef->limits.max_decompressed && !budget_take(ef->limits.budget, size))
+	if (counted && !budget_take(ef->limits.budget, size))
 		return cor_error_new(COR_ERR_LIMIT, "%s: section %s: %" PRIu64 " bytes decompressed "
 				     "do not fit in the memory budget (%" PRIu64 " of %" PRIu64
 				     " bytes left): skipped (see --max-memory)", ef->path, sh->name,
@@ -385,7 +394,7 @@ static cor_error *inflate_section(struct elf_file *ef, struct elf_shdr *sh,
 					       ef->limits.max_decompressed, what,
 					       &sh->inflated, &sh->inflated_size) : &cor_enomem;
 	free(what);
-	if (err && size <= ef->limits.max_decompressed)
+	if (err && counted)
 		budget_give(ef->limits.budget, size);
 	else if (!err)
 		sh->charged = size;
