@@ -80,6 +80,7 @@ struct elf_file {
 	const uint8_t *data;     /* whole file (mmap or caller's bytes) */
 	size_t size;
 	bool mapped;             /* data is our mmap */
+	unsigned refs;           /* elf_close frees at the last reference */
 	bool is64, be;
 	uint8_t addr_size;
 	uint8_t osabi;
@@ -129,7 +130,10 @@ cor_error *elf_open(const char *path, const struct limits *lim,
 cor_error *elf_open_mem(const void *data, size_t size, const char *name,
 			const struct limits *lim, struct warnings *warn,
 			struct elf_file **out);
+/* Drops a reference (an elf_file starts with one); the last frees it. */
 void elf_close(struct elf_file *ef);
+/* Another reference to ef (shared by modules opening the same file). */
+struct elf_file *elf_ref(struct elf_file *ef);
 /* Tells the kernel reads will be scattered (a core): no read-around, so
  * the pages mapped are the pages read. */
 void elf_advise_random(struct elf_file *ef);

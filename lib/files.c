@@ -11,9 +11,115 @@
 struct mapped_entry {
 	struct mapped_file pub;
 	char *opened, *why;
-	const uint8_t *data;        /* our mapping (pub.data is NULL when rejected) */
+	const uint8_t *data;        /* the cache's mapping (pub.data is NULL when rejected) */
 	size_t size;
+	size_t first_map;           /* its first NT_FILE entry (then f->next_map) */
 };
+
+/* ---- one mapping per (device, inode) ---- */
+
+struct cached_file {
+	uint64_t id[2];             /* st_dev, st_ino */
+	const uint8_t *data;
+	size_t size;
+	struct elf_file *elf;       /* parsed by files_open_elf, or NULL */
+};
+
+struct file_cache {
+	struct cached_file *v;
+	size_t n, cap;
+	uint32_t *index;            /* hash of id -> v + 1 */
+	size_t index_cap;
+};
+
+static size_t id_slot(const struct file_cache *c, const uint64_t id[2])
+{
+	uint64_t h = (id[0] * 0x9e3779b97f4a7c15ull) ^ (id[1] * 0xc2b2ae3d27d4eb4full);
+	size_t i = (size_t)(h ^ (h >> 29)) & (c->index_cap - 1);
+	while (c->index[i] && memcmp(c->v[c->index[i] - 1].id, id, sizeof(c->v->id)))
+		i = (i + 1) & (c->index_cap - 1);
+	return i;
+}
+
+static bool cache_grow(struct file_cache *c)
+{
+	if (2 * (c->n + 1) <= c->index_cap && c->n < c->cap)
+		return true;
+	if (!COR_GROW(c->v, c->cap, c->n + 1))
+		return false;
+	size_t ncap = c->index_cap ? c->index_cap : 16;
+	while (ncap < 2 * (c->n + 1))
+		ncap *= 2;
+	if (ncap == c->index_cap)
+		return true;
+	uint32_t *ix = cor_calloc(ncap, sizeof(*ix));
+	if (!ix)
+		return false;
+	free(c->index);
+	c->index = ix;
+	c->index_cap = ncap;
+	for (size_t k = 0; k < c->n; k++)
+		c->index[id_slot(c, c->v[k].id)] = (uint32_t)(k + 1);
+	return true;
+}
+
+/* The file at path, mapped once whatever its spelling. */
+static cor_error *cache_map(struct file_cache *c, const char *path, struct cached_file **out)
+{
+	int fd;
+	uint64_t fsize, id[2];
+	cor_error *err = cor_open_regular(path, &fd, &fsize, id);
+	if (err)
+		return err;
+	if (c->index_cap) {
+		uint32_t k = c->index[id_slot(c, id)];
+		if (k) {
+			close(fd);
+			*out = &c->v[k - 1];
+			return NULL;
+		}
+	}
+	if (!cache_grow(c)) {
+		close(fd);
+		return &cor_enomem;
+	}
+	struct cached_file *cf = &c->v[c->n];
+	memset(cf, 0, sizeof(*cf));
+	err = cor_map_fd(fd, path, fsize, &cf->data, &cf->size);
+	close(fd);
+	if (err)
+		return err;
+	memcpy(cf->id, id, sizeof(id));
+	c->index[id_slot(c, id)] = (uint32_t)(++c->n);
+	*out = cf;
+	return NULL;
+}
+
+static void cache_free(struct file_cache *c)
+{
+	if (!c)
+		return;
+	for (size_t i = 0; i < c->n; i++) {
+		elf_close(c->v[i].elf);
+		cor_unmap_file(c->v[i].data, c->v[i].size);
+	}
+	free(c->v);
+	free(c->index);
+	free(c);
+}
+
+cor_error *files_open_elf(const struct files *f, const char *path, struct elf_file **out)
+{
+	struct cached_file *cf;
+	cor_error *err = f->cache ? cache_map(f->cache, path, &cf)
+				  : elf_open(path, f->limits, f->warn, out);
+	if (err || !f->cache)
+		return err;
+	if (!cf->elf && (err = elf_open_mem(cf->data, cf->size, path, f->limits, f->warn, &cf->elf)))
+		return err;
+	*out = elf_ref(cf->elf);
+	return NULL;
+}
 
 static uint32_t hash_str(const char *s)
 {
@@ -104,28 +210,72 @@ const char *files_executable(const struct files *f)
 	return f->o.exe && !f->exe_unusable ? f->o.exe : process_exec_recorded(f->proc);
 }
 
+/* The NT_FILE entries of e's path: i = e->first_map, then f->next_map[i]. */
+#define FOR_MAPS(f, e, i) for (size_t i = (e)->first_map; i != SIZE_MAX; i = (f)->next_map[i])
+
+/* Without a build-id to compare: is the file plausibly the one mapped? The
+ * core's copy of offset 0 being ELF wants an ELF file, and each mapping's
+ * offset must lie in a PT_LOAD of it. false with e->why set. */
+static bool same_shape(struct files *f, struct mapped_entry *e, struct elf_file *ef)
+{
+	struct elf_image_src core = { memory_read_core_cb, f->mem };
+	const struct process *p = f->proc;
+	if (!ef) {
+		FOR_MAPS(f, e, i) {
+			struct elf_ehdr h;
+			if (p->fmaps[i].pgoff == 0 && elf_image_open(&core, p->fmaps[i].start, &h)) {
+				e->why = cor_asprintf("%s is not an ELF file, but the core's copy of it is",
+						      e->opened);
+				return false;
+			}
+		}
+		return true;
+	}
+	FOR_MAPS(f, e, i) {
+		const struct file_map *fm = &p->fmaps[i];
+		const struct segment *seg = memory_segment_at(f->mem, fm->start);
+		bool covered = false;
+		if (seg && !(seg->flags & 7))
+			continue; /* a PROT_NONE gap the dynamic linker left */
+		for (uint32_t k = 0; k < ef->phnum && !covered; k++) {
+			const struct elf_phdr *ph = &ef->phdrs[k];
+			uint64_t lo = ph->offset & ~(uint64_t)0xfff;
+			covered = ph->type == PT_LOAD && fm->pgoff >= lo &&
+				  fm->pgoff < ph->offset + ph->filesz;
+		}
+		if (!covered) {
+			e->why = cor_asprintf("%s has no loadable segment at offset 0x%" PRIx64
+					      " where the core maps it (0x%" PRIx64 "), and no build-id to compare",
+					      e->opened, fm->pgoff, fm->start);
+			return false;
+		}
+	}
+	return true;
+}
+
 /* The file's build-id against the one in the core's copy of its ELF
- * header (the mapping of offset 0 of the same path). */
+ * header (the mapping of offset 0 of the same path); without one on either
+ * side, the file's shape against the mappings (same_shape). */
 static bool same_build_id(struct files *f, struct mapped_entry *e)
 {
 	struct elf_file *ef;
 	cor_error *err = elf_open_mem(e->data, e->size, e->opened, f->limits, NULL, &ef);
 	if (err) {
 		cor_error_free(err);
-		return true; /* not ELF: nothing to compare */
+		return same_shape(f, e, NULL);
 	}
 	const uint8_t *fid;
 	size_t flen;
-	bool have_file = elf_build_id(ef, &fid, &flen), ok = true;
+	bool have_file = elf_build_id(ef, &fid, &flen), ok = true, compared = false;
 	struct elf_image_src core = { memory_read_core_cb, f->mem };
 	const struct process *p = f->proc;
-	for (size_t i = 0; have_file && i < p->nfmaps; i++) {
+	FOR_MAPS(f, e, i) {
 		const struct file_map *fm = &p->fmaps[i];
 		uint8_t mid[64];
 		size_t mlen;
-		if (fm->pgoff != 0 || !fm->path || strcmp(fm->path, e->pub.recorded) ||
-		    !elf_image_build_id(&core, fm->start, mid, &mlen))
+		if (!have_file || fm->pgoff != 0 || !elf_image_build_id(&core, fm->start, mid, &mlen))
 			continue;
+		compared = true;
 		if (mlen != flen || memcmp(mid, fid, flen)) {
 			char *h1 = cor_hex(fid, flen), *h2 = cor_hex(mid, mlen);
 			e->why = cor_asprintf("build-id %s of %s differs from build-id %s in the core",
@@ -138,6 +288,8 @@ static bool same_build_id(struct files *f, struct mapped_entry *e)
 		}
 		break;
 	}
+	if (!compared)
+		ok = same_shape(f, e, ef);
 	elf_close(ef);
 	return ok;
 }
@@ -147,13 +299,14 @@ static void open_mapped(struct files *f, struct mapped_entry *e)
 	e->opened = files_resolve(f, e->pub.recorded);
 	if (!e->opened)
 		return;
-	cor_error *err = cor_map_file(e->opened, &e->data, &e->size);
+	struct cached_file *cf;
+	cor_error *err = cache_map(f->cache, e->opened, &cf);
 	if (err) {
 		/* "PATH: cannot open: No such file ..." */
 		e->why = cor_strdup(cor_error_message(err));
 		cor_error_free(err);
 		e->data = NULL;
-	} else if (!e->size) {
+	} else if (e->data = cf->data, e->size = cf->size, !e->size) {
 		e->why = cor_asprintf("%s: empty file", e->opened);
 		e->data = NULL;
 	} else if (!same_build_id(f, e)) {
@@ -217,6 +370,8 @@ cor_error *files_init(struct files *f, const struct files_options *o, const stru
 	f->limits = limits;
 	f->warn = warn;
 	check_options(f);
+	if (!(f->cache = cor_calloc(1, sizeof(*f->cache))))
+		return &cor_enomem;
 	if (!p->nfmaps)
 		return NULL;
 	f->index_cap = 16;
@@ -224,19 +379,34 @@ cor_error *files_init(struct files *f, const struct files_options *o, const stru
 		f->index_cap *= 2;
 	f->index = cor_calloc(f->index_cap, sizeof(*f->index));
 	f->mapped = cor_calloc(p->nfmaps, sizeof(*f->mapped));
-	if (!f->index || !f->mapped)
+	f->next_map = cor_calloc(p->nfmaps, sizeof(*f->next_map));
+	size_t *last = cor_calloc(p->nfmaps, sizeof(*last));
+	if (!f->index || !f->mapped || !f->next_map || !last) {
+		free(last);
 		return &cor_enomem;
+	}
 	for (size_t i = 0; i < p->nfmaps; i++) {
 		const char *path = p->fmaps[i].path;
-		if (!path || find_mapped(f, path))
+		f->next_map[i] = SIZE_MAX;
+		if (!path)
 			continue;
+		struct mapped_entry *e = find_mapped(f, path);
+		if (e) {
+			size_t n = (size_t)(e - f->mapped);
+			f->next_map[last[n]] = i;
+			last[n] = i;
+			continue;
+		}
 		size_t k = hash_str(path) & (f->index_cap - 1);
 		while (f->index[k])
 			k = (k + 1) & (f->index_cap - 1);
-		struct mapped_entry *e = &f->mapped[f->nmapped++];
+		e = &f->mapped[f->nmapped];
 		e->pub.recorded = path;
+		e->first_map = i;
+		last[f->nmapped++] = i;
 		f->index[k] = (uint32_t)f->nmapped;
 	}
+	free(last);
 	for (size_t i = 0; i < f->nmapped; i++)
 		open_mapped(f, &f->mapped[i]);
 	/* an --exe whose build-id differs from the core's (open_mapped warned)
@@ -269,13 +439,13 @@ void files_free(struct files *f)
 {
 	for (size_t i = 0; i < f->nmapped; i++) {
 		struct mapped_entry *e = &f->mapped[i];
-		if (e->data)
-			cor_unmap_file(e->data, e->size);
 		free(e->opened);
 		free(e->why);
 	}
+	cache_free(f->cache);
 	free(f->mapped);
 	free(f->index);
+	free(f->next_map);
 	memset(f, 0, sizeof(*f));
 }
 

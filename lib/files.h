@@ -20,6 +20,7 @@ struct files_options {
 };
 
 struct mapped_entry;
+struct file_cache;
 
 struct files {
 	struct files_options o;
@@ -31,6 +32,8 @@ struct files {
 	size_t nmapped;
 	uint32_t *index;            /* hash of recorded path -> mapped + 1 */
 	size_t index_cap;
+	size_t *next_map;           /* per NT_FILE entry: the next of its path, or SIZE_MAX */
+	struct file_cache *cache;   /* one mapping per (device, inode) */
 	bool exe_unusable;          /* --exe missing or not the core's: not used */
 };
 
@@ -48,6 +51,11 @@ const struct mapped_file *files_mapped(const struct files *f, const char *record
 void files_reject(struct files *f, const char *recorded, const char *why);
 /* files_mapped as memory_attach_files wants it. */
 const struct mapped_file *files_mapped_cb(void *f, const char *recorded);
+
+/* The ELF file at path, opened once per (device, inode) however the path
+ * is spelled: every caller shares one elf_file (close it with elf_close,
+ * which drops a reference). Errors name the path; a FIFO is refused. */
+cor_error *files_open_elf(const struct files *f, const char *path, struct elf_file **out);
 
 /* The path to open for a recorded path (--file, --exe, --sysroot applied,
  * " (deleted)" dropped); malloc'd. */

@@ -61,6 +61,13 @@ char *cor_escape_dup(const void *p, size_t n);
  * without blocking on FIFOs; errors name the path. */
 cor_error *cor_map_file(const char *path, const uint8_t **data, size_t *size);
 void cor_unmap_file(const uint8_t *data, size_t size);
+/* cor_map_file in two steps: opens a regular file (never blocking; a FIFO,
+ * socket or device is refused naming the path) giving its size and, if id
+ * is not NULL, its (device, inode); then maps fsize bytes of it. The
+ * caller closes fd. */
+cor_error *cor_open_regular(const char *path, int *fd, uint64_t *fsize, uint64_t id[2]);
+cor_error *cor_map_fd(int fd, const char *path, uint64_t fsize, const uint8_t **data,
+		      size_t *size);
 
 /* Lower-case hex of bytes into a new string. */
 char *cor_hex(const uint8_t *p, size_t n);

@@ -109,7 +109,7 @@ static void open_file(struct modules *ms, struct module *m, const uint8_t *mid, 
 	if (!path)
 		return;
 	struct elf_file *ef;
-	cor_error *err = elf_open(path, ms->limits, ms->warn, &ef);
+	cor_error *err = files_open_elf(ms->files, path, &ef);
 	if (err) {
 		no_file(ms, m, cor_error_message(err));
 		cor_error_free(err);

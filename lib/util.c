@@ -198,36 +198,58 @@ char *cor_hex(const uint8_t *p, size_t n)
 	return s;
 }
 
-cor_error *cor_map_file(const char *path, const uint8_t **data, size_t *size)
+cor_error *cor_open_regular(const char *path, int *fd, uint64_t *size, uint64_t id[2])
 {
 	/* O_NONBLOCK: a FIFO given as a file must not block the open */
-	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
-	if (fd < 0)
+	*fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+	if (*fd < 0)
 		return cor_error_errno(errno, path, "cannot open");
 	struct stat st;
-	if (fstat(fd, &st) < 0) {
+	if (fstat(*fd, &st) < 0) {
 		int e = errno;
-		close(fd);
+		close(*fd);
+		*fd = -1;
 		return cor_error_errno(e, path, "cannot stat");
 	}
 	if (!S_ISREG(st.st_mode)) {
-		close(fd);
+		close(*fd);
+		*fd = -1;
 		return cor_error_new(COR_ERR_IO, "%s: not a regular file", path);
 	}
+	*size = st.st_size > 0 ? (uint64_t)st.st_size : 0;
+	if (id) {
+		id[0] = (uint64_t)st.st_dev;
+		id[1] = (uint64_t)st.st_ino;
+	}
+	return NULL;
+}
+
+cor_error *cor_map_fd(int fd, const char *path, uint64_t fsize, const uint8_t **data, size_t *size)
+{
 	*data = (const uint8_t *)"";
 	*size = 0;
-	if (st.st_size > 0) {
-		void *p = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
-		if (p == MAP_FAILED) {
-			int e = errno;
-			close(fd);
-			return cor_error_errno(e, path, "cannot map");
-		}
-		*data = p;
-		*size = (size_t)st.st_size;
-	}
-	close(fd);
+	if (fsize == 0)
+		return NULL;
+	if (fsize > SIZE_MAX)
+		return cor_error_new(COR_ERR_LIMIT, "%s: too large to map", path);
+	void *p = mmap(NULL, (size_t)fsize, PROT_READ, MAP_PRIVATE, fd, 0);
+	if (p == MAP_FAILED)
+		return cor_error_errno(errno, path, "cannot map");
+	*data = p;
+	*size = (size_t)fsize;
 	return NULL;
+}
+
+cor_error *cor_map_file(const char *path, const uint8_t **data, size_t *size)
+{
+	int fd;
+	uint64_t fsize;
+	cor_error *err = cor_open_regular(path, &fd, &fsize, NULL);
+	if (err)
+		return err;
+	err = cor_map_fd(fd, path, fsize, data, size);
+	close(fd);
+	return err;
 }
 
 void cor_unmap_file(const uint8_t *data, size_t size)
