@@ -237,16 +237,19 @@ static bool same_shape(struct files *f, struct mapped_entry *e, struct elf_file 
 		bool covered = false;
 		if (seg && !(seg->flags & 7))
 			continue; /* a PROT_NONE gap the dynamic linker left */
+		/* one PT_LOAD's pages hold the whole mapping */
+		uint64_t len = fm->end - fm->start;
 		for (uint32_t k = 0; k < ef->phnum && !covered; k++) {
 			const struct elf_phdr *ph = &ef->phdrs[k];
-			uint64_t lo = ph->offset & ~(uint64_t)0xfff;
-			covered = ph->type == PT_LOAD && fm->pgoff >= lo &&
-				  fm->pgoff < ph->offset + ph->filesz;
+			uint64_t lo = ph->offset & ~(uint64_t)0xfff, end = ph->offset + ph->filesz;
+			uint64_t hi = (end + 0xfff) & ~(uint64_t)0xfff;
+			covered = ph->type == PT_LOAD && end >= ph->offset && hi >= end &&
+				  fm->pgoff >= lo && fm->pgoff < end && len <= hi - fm->pgoff;
 		}
 		if (!covered) {
-			e->why = cor_asprintf("%s has no loadable segment at offset 0x%" PRIx64
-					      " where the core maps it (0x%" PRIx64 "), and no build-id to compare",
-					      e->opened, fm->pgoff, fm->start);
+			e->why = cor_asprintf("%s has no loadable segment holding offsets 0x%" PRIx64 "-0x%"
+					      PRIx64 " that the core maps at 0x%" PRIx64 ", and no build-id "
+					      "to compare", e->opened, fm->pgoff, fm->pgoff + len, fm->start);
 			return false;
 		}
 	}

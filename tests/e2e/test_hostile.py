@@ -6,10 +6,15 @@ Cases (the core is crashme.c built PIE with 1 thread):
   --debug-dir, as the executable under --sysroot
                                    no hang (timeout), the FIFO is refused
                                    by name ("not a regular file")
-  --exe a file that is not the program (a text file; an ELF file of another
-  program without build-id)        refused with a warning, exit 3
+  --exe a file that is not the program (a text file; a tiny ELF file without
+  build-id)                        refused with a warning, exit 3
+  --exe the program itself without its build-id note
+                                   used (its PT_LOADs hold the mappings)
   NT_FILE with 25k and 100k distinct paths (core written here)
-                                   opens (bounded work: a timeout, no timing)
+                                   opens (bounded work: a timeout, no timing;
+                                   bench/hostile.sh measures)
+  ten SHF_COMPRESSED sections declaring 1 GiB each; a 100 MiB .gnu_debugdata
+                                   refused / stopped at the 64 MiB cap, by name
 """
 import atexit
 import json
@@ -130,6 +135,81 @@ def t_minidebuginfo_cap(build, d, core, exe):
               for line in r.err.splitlines()), "no warning at the cap: %s" % r.describe())
 
 
+def tiny_elf():
+    """An x86_64 ET_DYN of 512 bytes: one PT_LOAD of them at offset 0, no build-id."""
+    eh = struct.pack("<4sBBBB8xHHIQQQIHHHHHH", b"\x7fELF", 2, 1, 1, 0, 3, 62, 1, 0, 64, 0,
+                     0, 64, 56, 1, 64, 0, 0)
+    ph = struct.pack("<IIQQQQQQ", 1, 5, 0, 0, 0, 512, 512, 0x1000)
+    return (eh + ph).ljust(512, b"\xc3")
+
+
+def t_exe_not_program(build, core, path, why):
+    r = coroner(build, "report", core, "--json", "--exe", path, ok_codes=(3,), timeout=TIMEOUT)
+    doc = json.loads(r.text)
+    msgs = [w if isinstance(w, str) else w.get("message", "") for w in doc["warnings"]]
+    check(any(path in m and why in m and "not used" in m for m in msgs),
+          "no warning refusing %s (%r): %r" % (path, why, msgs))
+    for m in doc["modules"]:
+        check(m.get("path") != path, "%s used for module %s" % (path, m["name"]))
+
+
+def t_exe_same_program(build, core, exe, d):
+    """The program itself with its build-id note removed: its shape matches
+    the mappings, it is used."""
+    need_objcopy()
+    out = os.path.join(d, "no-build-id.exe")
+    subprocess.run(["objcopy", "--remove-section", ".note.gnu.build-id", exe, out], check=True)
+    doc = json.loads(coroner(build, "report", core, "--json", "--exe", out,
+                             ok_codes=(0, 3), timeout=TIMEOUT).text)
+    check(any(m.get("path") == out for m in doc["modules"]),
+          "%s not used: %r" % (out, doc["warnings"]))
+
+
+def nt_file_core(n):
+    """An x86_64 core of one thread whose NT_FILE names n distinct files,
+    one page each, every page a PT_LOAD not dumped (filesz 0)."""
+    base, page = 0x10000000, 0x1000
+    names = b"".join(b"/hostile/nt-file/lib%06d.so\0" % i for i in range(n))
+    nt_file = struct.pack("<QQ", n, page) + b"".join(
+        struct.pack("<QQQ", base + i * page, base + (i + 1) * page, 0) for i in range(n)) + names
+    prstatus = bytearray(336)
+    struct.pack_into("<h", prstatus, 12, 11)  # pr_cursig
+    struct.pack_into("<i", prstatus, 32, 1)   # pr_pid
+
+    def note(name, typ, desc):
+        pad = lambda b: b + b"\0" * (-len(b) % 4)
+        return struct.pack("<III", len(name) + 1, len(desc), typ) + pad(name + b"\0") + pad(bytes(desc))
+
+    notes = note(b"CORE", 1, prstatus) + note(b"CORE", 0x46494c45, nt_file)
+    phnum = 1 + n
+    notes_off = 64 + 56 * phnum
+    ph = struct.pack("<IIQQQQQQ", 4, 0, notes_off, 0, 0, len(notes), 0, 4)
+    ph += b"".join(struct.pack("<IIQQQQQQ", 1, 5, notes_off + len(notes), base + i * page, 0,
+                               0, page, page) for i in range(n))
+    eh = struct.pack("<4sBBBB8xHHIQQQIHHHHHH", b"\x7fELF", 2, 1, 1, 0, 4, 62, 1, 0, 64, 0,
+                     0, 64, 56, 0xffff if phnum >= 0xffff else phnum, 64, 0, 0)
+    if phnum >= 0xffff:  # PN_XNUM: the count is in section 0's sh_info
+        sh0 = struct.pack("<IIQQQQIIQQ", 0, 0, 0, 0, 0, 0, 0, phnum, 0, 0)
+        shoff = notes_off + len(notes)
+        eh = eh[:40] + struct.pack("<Q", shoff) + eh[48:60] + struct.pack("<H", 1) + eh[62:]
+        return eh + ph + notes + sh0
+    return eh + ph + notes
+
+
+def t_nt_file_paths(build, d, n):
+    """Bounded work: it finishes (the timing is bench/hostile.sh's); every
+    mapping is there with its path."""
+    path = os.path.join(d, "nt-file-%d.core" % n)
+    with open(path, "wb") as f:
+        f.write(nt_file_core(n))
+    empty = os.path.join(d, "empty-root")
+    os.makedirs(empty, exist_ok=True)
+    r = coroner(build, "maps", path, "--sysroot", empty, ok_codes=(0, 3), timeout=120)
+    lines = [l for l in r.text.splitlines() if "/hostile/nt-file/lib" in l]
+    check(len(lines) == n, "%d mappings with a path, wanted %d" % (len(lines), n))
+    check(lines[-1].endswith("/hostile/nt-file/lib%06d.so" % (n - 1)), "last: %r" % lines[-1])
+
+
 def main():
     build = build_dir()
     rep = Reporter()
@@ -162,6 +242,17 @@ def main():
     root = os.path.join(d, "root")
     f = fifo(root, rec.lstrip("/"))
     rep.run("hostile/fifo-sysroot", t_fifo_opt, build, core, f, "--sysroot", root)
+    text = os.path.join(d, "text.exe")
+    with open(text, "w") as f:
+        f.write("#!/bin/sh\necho this is not the program\n" * 100)
+    rep.run("hostile/exe-text-file", t_exe_not_program, build, core, text, "not an ELF file")
+    tiny = os.path.join(d, "tiny.exe")
+    with open(tiny, "wb") as f:
+        f.write(tiny_elf())
+    rep.run("hostile/exe-other-elf", t_exe_not_program, build, core, tiny, "no loadable segment")
+    rep.run("hostile/exe-no-build-id", t_exe_same_program, build, core, exe, d)
+    for n in (25000, 100000):
+        rep.run("hostile/nt-file-%d-paths" % n, t_nt_file_paths, build, d, n)
     rep.run("hostile/compressed-bombs", t_compressed_bombs, build, d, core, exe)
     rep.run("hostile/minidebuginfo-cap", t_minidebuginfo_cap, build, d, core, exe)
     rep.done()
