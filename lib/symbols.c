@@ -190,9 +190,9 @@ static bool seen_table(const struct elf_file *ef, const struct elf_shdr *sh)
 static void over_budget(const struct elf_file *ef, const struct elf_shdr *sh, const char *what,
 			uint64_t n, const struct symtab *st)
 {
-	warnings_add(ef->warn, COR_ERR_LIMIT, ef->path, "%s: section %s: %s (%" PRIu64 " bytes) "
-		     "does not fit in the memory budget (%" PRIu64 " of %" PRIu64 " bytes left): "
-		     "table skipped (see --max-memory)", ef->path, sh->name, what, n,
+	warnings_add(ef->warn, COR_ERR_LIMIT, ef->path, "%s: section %s: %" PRIu64 " bytes for %s "
+		     "do not fit in the memory budget (%" PRIu64 " of %" PRIu64 " bytes left): "
+		     "table skipped (see --max-memory)", ef->path, sh->name, n, what,
 		     budget_left(st->budget), ef->limits.max_memory);
 }
 

@@ -13,6 +13,7 @@ Cases (the core is crashme.c built PIE with 1 thread):
   NT_FILE with 25k and 100k distinct paths (core written here)
                                    opens (bounded work: a timeout, no timing;
                                    bench/hostile.sh measures)
+  --max-memory 4K: the symbol tables are skipped by name; bad sizes exit 2
   ten SHF_COMPRESSED sections declaring 1 GiB each; a 100 MiB .gnu_debugdata
                                    refused / stopped at the 64 MiB cap, by name
 """
@@ -210,6 +211,17 @@ def t_nt_file_paths(build, d, n):
     check(lines[-1].endswith("/hostile/nt-file/lib%06d.so" % (n - 1)), "last: %r" % lines[-1])
 
 
+def t_max_memory(build, core):
+    """--max-memory: a tiny budget skips the symbol tables, naming file and
+    section; a bad size is a usage error."""
+    r = coroner(build, "bt", core, "--max-memory", "4K", ok_codes=(3,), timeout=TIMEOUT)
+    check(any("memory budget" in l and ("section .symtab" in l or "section .dynsym" in l)
+              for l in r.err.splitlines()), "no budget warning: %s" % r.describe())
+    coroner(build, "bt", core, "--max-memory", "2G", ok_codes=(0, 3), timeout=TIMEOUT)
+    for bad in ("0", "x", "1T", "-5"):
+        coroner(build, "bt", core, "--max-memory", bad, ok_codes=(2,))
+
+
 def main():
     build = build_dir()
     rep = Reporter()
@@ -253,6 +265,7 @@ def main():
     rep.run("hostile/exe-no-build-id", t_exe_same_program, build, core, exe, d)
     for n in (25000, 100000):
         rep.run("hostile/nt-file-%d-paths" % n, t_nt_file_paths, build, d, n)
+    rep.run("hostile/max-memory", t_max_memory, build, core)
     rep.run("hostile/compressed-bombs", t_compressed_bombs, build, d, core, exe)
     rep.run("hostile/minidebuginfo-cap", t_minidebuginfo_cap, build, d, core, exe)
     rep.done()
