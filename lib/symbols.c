@@ -287,13 +287,13 @@ cor_error *symtab_add_elf(struct symtab *st, struct elf_file *ef)
 		const struct elf_shdr *sh = &ef->shdrs[i];
 		if (sh->type != SHT_SYMTAB && sh->type != SHT_DYNSYM)
 			continue;
-		if (tables >= MAX_TABLES) {
+		/* duplicates count too: each costs a scan of the headers before it */
+		if (tables++ >= MAX_TABLES) {
 			over++;
 			continue;
 		}
 		if (seen_table(ef, sh))
 			continue;
-		tables++;
 		cor_error *err = add_table(st, ef, sh);
 		if (err)
 			return err;
