@@ -39,6 +39,10 @@ struct sym_entry {
 	 * and its raw names (DWARF linkage name and name, ELF symbol) */
 	uint64_t fn_dwarf, fn_sym;
 	const char *fn_names[3];
+	/* as a caller's return address: the runtime entry of the function
+	 * its call site names (0: none or unknown), once looked up */
+	uint64_t call_target;
+	bool call_done;
 };
 
 void symbolizer_free(struct symbolizer *s)
@@ -209,7 +213,7 @@ static const struct sym_entry *lookup(struct symbolizer *c, uint64_t pc)
 	}
 	if (!sc_grow(sc))
 		return NULL;
-	struct sym_entry e;
+	struct sym_entry e = {0};
 	if (!resolve(c, sc, pc, &e))
 		return NULL;
 	struct sym_entry *dst = &sc->tab[slot(sc, pc)];
@@ -364,14 +368,22 @@ static bool tail_frames(struct bt_cb *b, const struct unwind_frame *uf,
 			const struct sym_entry *ce, const struct sym_entry *f)
 {
 	struct tail_search s = { .c = b->c, .goal = f, .budget = TAIL_BUDGET };
-	struct dwarf_call site;
-	bool complete;
 	if (!ce->mod || (!f->fn_dwarf && !f->fn_sym && !f->fn_names[2]))
 		return true;
-	if (!calls_at(b->c, ce->mod, uf->lookup_pc, uf->pc, &site, 1, &complete))
-		return true;
-	uint64_t t0 = target_of(&s, ce->mod, &site);
-	if (!t0 || is_goal(&s, &site, t0))
+	/* the call site's target, once per return address (threads parked in
+	 * the same places return to the same ones) */
+	struct symcache *sc = &b->c->cache;
+	struct sym_entry *ent = &sc->tab[slot(sc, uf->lookup_pc)];
+	uint64_t t0 = ent->call_target;
+	if (!ent->call_done) {
+		struct dwarf_call site;
+		bool complete;
+		t0 = calls_at(b->c, ce->mod, uf->lookup_pc, uf->pc, &site, 1, &complete) ?
+			target_of(&s, ce->mod, &site) : 0;
+		ent->call_target = t0;
+		ent->call_done = true;
+	}
+	if (!t0 || t0 == f->fn_dwarf || t0 == f->fn_sym)
 		return true;
 	tail_walk(&s, t0, 0);
 	if (s.found != 1 || s.unknown)
