@@ -162,12 +162,20 @@ static uint64_t find_r_debug(const struct modules *ms)
 			      .phentsize = p->elf->is64 ? 56 : 32 };
 	h.phnum = (uint16_t)(phnum > 256 ? 256 : phnum);
 	struct elf_image_src src = image_src(ms);
+	/* Cores from qemu-user do not dump the text pages that hold the
+	 * program headers: then the executable's file has them. */
+	const struct module *exe = find_by_addr(ms, phdr);
+	if (exe && (!exe->pub.is_executable || !exe->elf))
+		exe = NULL;
 	uint64_t bias = 0, dyn = 0;
 	bool have_bias = false;
 	for (unsigned i = 0; i < h.phnum; i++) {
 		struct elf_phdr ph;
-		if (!elf_image_phdr(&src, &h, phdr, i, &ph))
-			return 0;
+		if (!elf_image_phdr(&src, &h, phdr, i, &ph)) {
+			if (!exe || i >= exe->elf->phnum)
+				return 0;
+			ph = exe->elf->phdrs[i];
+		}
 		if (ph.type == PT_PHDR)
 			bias = phdr - ph.vaddr, have_bias = true;
 		else if (ph.type == PT_DYNAMIC)
@@ -726,9 +734,15 @@ cor_error *modules_build(struct modules *ms, const struct process *p, struct mem
 	size_t nlm = read_link_map(ms, &lms);
 	from_nt_file(ms, exec_at, lms, nlm);
 	add_vdso(ms);
+	add_executable(ms);
+	if (!nlm) {
+		/* qemu-user's cores hold none of the executable's program
+		 * headers: its file, placed now, has them */
+		free(lms);
+		nlm = read_link_map(ms, &lms);
+	}
 	from_link_map(ms, lms, nlm);
 	free(lms);
-	add_executable(ms);
 	if (ms->dropped)
 		warnings_add(warn, COR_ERR_LIMIT, NULL, "%zu loaded objects beyond the first %d ignored",
 			     ms->dropped, MAX_MODULES);
