@@ -37,34 +37,10 @@ import sys
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
 from coretest import (REPO, Elf, Fail, Reporter, Skip, build_dir, cache_dir, check,
-                      check_eq, eu_readelf_notes, hexval, readelf_loads, report,
-                      run_tool, need)
+                      check_eq, compare_registers, core_arch, eu_readelf_notes, hexval,
+                      readelf_loads, report, run_tool, need)
 
 CORPUS = os.path.join(os.path.dirname(REPO), "shared", "corpus")
-
-
-def aliases(arch, name):
-    """Names coroner may use for eu-readelf's register NAME."""
-    arch = {"x32": "x86_64", "ppc": "ppc64le", "s390": "s390x"}.get(arch, arch)
-    if arch == "x86_64":
-        return [{"rflags": "eflags", "fs.base": "fs_base", "gs.base": "gs_base"}.get(name, name)]
-    if arch == "ppc64le":
-        if name.startswith("r") and name[1:].isdigit():
-            return [name, "gpr" + name[1:]]
-        return {"nip": ["nip", "pc"], "lr": ["lr", "link"], "cr": ["cr", "ccr"],
-                "spr0": ["softe", "spr0"], "orig_gpr3": ["orig_gpr3", "orig_r3"]}.get(name, [name])
-    if arch == "s390x":
-        if name[0] in "ra" and name[1:].isdigit():
-            return [name, ("gpr" if name[0] == "r" else "acr") + name[1:]]
-        return {"orig_r2": ["orig_r2", "orig_gpr2"]}.get(name, [name])
-    return [name]
-
-
-def arch_of(elf):
-    if elf.cls == 32 and elf.machine in (62, 22):
-        return {62: "x32", 22: "s390"}[elf.machine]
-    return {62: "x86_64", 3: "i386", 183: "aarch64", 21: "ppc64le", 22: "s390x",
-            20: "ppc"}.get(elf.machine, str(elf.machine))
 
 
 def decompress(src, dst):
@@ -96,24 +72,7 @@ def t_threads(build, core, prs, out):
 
 def t_registers(build, core, prs, arch):
     doc, _ = report(build, core)
-    th = {t.get("tid"): t for t in doc.get("threads", [])}
-    errs = []
-    for p in prs:
-        t = th.get(p["pid"])
-        if t is None:
-            errs.append("no thread %d" % p["pid"])
-            continue
-        have = t.get("registers") or {}
-        for name, val in p["regs"].items():
-            al = [a for a in aliases(arch, name) if a in have]
-            if not al:
-                errs.append("tid %d: no register %s (tried %s; coroner has %s)"
-                            % (p["pid"], name, aliases(arch, name), sorted(have)[:40]))
-                continue
-            got = hexval(have[al[0]], al[0])
-            if got != val:
-                errs.append("tid %d: %s = 0x%x, eu-readelf %s = 0x%x"
-                            % (p["pid"], al[0], got, name, val))
+    _, errs = compare_registers(doc, prs, arch)
     check(not errs, "; ".join(errs[:8]) + (" ... (%d)" % len(errs) if len(errs) > 8 else ""))
 
 
@@ -166,14 +125,14 @@ def main():
         try:
             core = decompress(os.path.join(CORPUS, name + ".xz"), os.path.join(tmp, name))
             elf = Elf(core)
-            prs, files, out = eu_readelf_notes(core, 64 if arch_of(elf) == "x32" else None)
+            prs, files, out = eu_readelf_notes(core, 64 if core_arch(elf) == "x32" else None)
         except Exception as e:  # unreadable corpus file: a test problem
             rep.fail(pre + "setup", e)
             continue
         if not prs:
             rep.fail(pre + "setup", "eu-readelf shows no PRSTATUS:\n" + out[:400])
             continue
-        arch = arch_of(elf)
+        arch = core_arch(elf)
         rep.run(pre + "threads", t_threads, build, core, prs, out)
         rep.run(pre + "registers", t_registers, build, core, prs, arch)
         rep.run(pre + "mappings", t_mappings, build, core, files)

@@ -584,3 +584,59 @@ def eu_readelf_notes(core, bits=None):
             n = int(v, 16) if v.startswith("0x") else int(v)
             cur["regs"][k] = n & mask
     return prs, files, out
+
+
+# ---- registers: coroner's against eu-readelf's --------------------------------
+
+def core_arch(elf):
+    """The architecture of a core (an Elf): x86_64, i386, x32, aarch64,
+    ppc64le (ppc64 either byte order), ppc, s390x, s390, or the e_machine."""
+    if elf.cls == 32 and elf.machine in (62, 22):
+        return {62: "x32", 22: "s390"}[elf.machine]
+    return {62: "x86_64", 3: "i386", 183: "aarch64", 21: "ppc64le", 22: "s390x",
+            20: "ppc"}.get(elf.machine, str(elf.machine))
+
+
+def reg_aliases(arch, name):
+    """Names coroner may use for eu-readelf's register NAME (test_foreign.py's
+    docstring lists them)."""
+    arch = {"x32": "x86_64", "ppc": "ppc64le", "s390": "s390x"}.get(arch, arch)
+    if arch == "x86_64":
+        return [{"rflags": "eflags", "fs.base": "fs_base", "gs.base": "gs_base"}.get(name, name)]
+    if arch == "ppc64le":
+        if name.startswith("r") and name[1:].isdigit():
+            return [name, "gpr" + name[1:]]
+        return {"nip": ["nip", "pc"], "lr": ["lr", "link"], "cr": ["cr", "ccr"],
+                "spr0": ["softe", "spr0"], "orig_gpr3": ["orig_gpr3", "orig_r3"]}.get(name, [name])
+    if arch == "s390x":
+        if name[0] in "ra" and name[1:].isdigit():
+            return [name, ("gpr" if name[0] == "r" else "acr") + name[1:]]
+        return {"orig_r2": ["orig_r2", "orig_gpr2"]}.get(name, [name])
+    return [name]
+
+
+def compare_registers(doc, prs, arch):
+    """Every register eu-readelf printed (eu_readelf_notes' prstatus list)
+    against the thread with that tid in a report document. Returns (number
+    of registers equal, [what differs or is missing])."""
+    th = {t.get("tid"): t for t in doc.get("threads", [])}
+    same, errs = 0, []
+    for p in prs:
+        t = th.get(p["pid"])
+        if t is None:
+            errs.append("no thread %d" % p["pid"])
+            continue
+        have = t.get("registers") or {}
+        for name, val in p["regs"].items():
+            al = [a for a in reg_aliases(arch, name) if a in have]
+            if not al:
+                errs.append("tid %d: no register %s (tried %s; coroner has %s)"
+                            % (p["pid"], name, reg_aliases(arch, name), sorted(have)[:40]))
+                continue
+            got = hexval(have[al[0]], al[0])
+            if got != val:
+                errs.append("tid %d: %s = 0x%x, eu-readelf %s = 0x%x"
+                            % (p["pid"], al[0], got, name, val))
+            else:
+                same += 1
+    return same, errs
