@@ -1,0 +1,317 @@
+#!/usr/bin/env python3
+"""Cross-architecture harness (issue 13 item 1, issue 9 item 12): programs of
+ours cross-compiled for aarch64, ppc64le, s390x, i386 and 32-bit PowerPC,
+crashed under qemu-user, and their cores read with
+`coroner report CORE --json --sysroot /usr/TRIPLET --exe PROG`.
+
+Each architecture needs TRIPLET-gcc with its libc under /usr/TRIPLET
+(Debian's gcc-TRIPLET and libc6-dev-ARCH-cross; .ci/run installs them) and
+qemu-ARCH (qemu-user); without them its cases skip, saying which is missing.
+riscv64 is not here: Debian 12's qemu-riscv64 (7.2) writes no guest core.
+
+The cores: a guest run as `qemu-ARCH -L /usr/TRIPLET -E LD_LIBRARY_PATH=/lib
+PROG` (without LD_LIBRARY_PATH the i386 guest's ld.so reads the host's
+ld.so.cache) that dies of a signal with RLIMIT_CORE unlimited makes qemu
+write `qemu_PROG_DATE_PID.core` in its working directory. Those cores have
+NT_PRSTATUS (one per thread), NT_PRPSINFO and NT_AUXV, but no NT_FILE and no
+NT_SIGINFO, and qemu dumps no text pages (nor the executable's program
+headers): libraries are found only through the dynamic linker's link_map,
+their recorded paths (/lib/libc.so.6) looked up under --sysroot. qemu's own
+host core would follow; a directory named "core" in the working directory
+keeps the kernel from writing it (a 200 MB file per run otherwise).
+
+Programs, each built twice (dynamic: Debian's default PIE; static), with
+-g -O2 -fomit-frame-pointer -pthread:
+
+  bt_crash.c segv --threads  three threads blocked in libc, the main thread
+      faults in main -> run_mode -> level1 -> level2 -> level3.
+      bt: the thread ids the program recorded (4 threads); the crashed thread
+        is the main thread, signal 11; its first physical frames are level3,
+        level2, level1, run_mode, main, each starting where the program
+        recorded the function, each line the source line the test finds by
+        its text (the store in level3, then each call) and also the cross
+        addr2line's (TRIPLET-addr2line at module_offset, less 1 for a
+        caller); the chain goes on to __libc_start_main (dynamic: in the
+        libc found through link_map under --sysroot, item 12); each blocked
+        thread has a frame of its function (waiter_cond, waiter_sleep,
+        waiter_read) that starts where the program recorded it.
+      eu-stack: `eu-stack --core CORE -e PROG`'s pcs for the crashed thread
+        equal coroner's physical pcs up to main (dynamic builds). Beyond main
+        they may differ and are not compared: eu-stack has no --sysroot
+        (0.188), so it opens the host's /lib/libc.so.6 for the link_map
+        entry, rejects it and has no CFI for libc (on aarch64 it then repeats
+        a pc). In static builds eu-stack ignores -e and takes the executable
+        from the core's memory; where qemu dumped none of it (aarch64, s390x,
+        i386, ppc: "[exe]: invalid ELF file") it has no CFI or names and
+        stops after frame #0 (aarch64: guesses from x30), so only frame #0
+        is required to be equal. The figures line
+        says how many of eu-stack's frames equal coroner's.
+      registers: every register `eu-readelf -n` prints, in every thread,
+        equal coroner's (coretest.compare_registers).
+  crashme.c --threads 3
+      memory: `coroner read` returns exactly the bytes the program recorded
+        at its .data, .bss, heap, stack and thread-stack buffers (all dumped
+        by qemu); for file-backed bytes (.rodata, text, libc text, the ELF
+        header) it returns them exactly or fails with an error, never other
+        bytes: qemu does not dump them and there is no NT_FILE to say which
+        file is behind them (reading them from the link_map modules' files
+        is not implemented).
+      threads and registers as for bt_crash.
+
+Lines starting with "#" are the harness's figures per architecture (threads,
+frames equal to the known chain, registers equal to eu-readelf's, eu-stack's
+agreement, marker reads); tests/run.sh ignores them.
+
+Usage: python3 tests/e2e/test_cross.py BUILD_DIR
+"""
+import os
+import re
+import shutil
+import subprocess
+import sys
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
+import bttest as bt  # noqa: E402
+import coretest as ct  # noqa: E402
+from coretest import Fail, Skip, check, check_eq  # noqa: E402
+
+# name, GNU triplet, qemu-user binary
+ARCHES = [
+    ("aarch64", "aarch64-linux-gnu", "qemu-aarch64"),
+    ("ppc64le", "powerpc64le-linux-gnu", "qemu-ppc64le"),
+    ("s390x", "s390x-linux-gnu", "qemu-s390x"),
+    ("i386", "i686-linux-gnu", "qemu-i386"),
+    ("ppc", "powerpc-linux-gnu", "qemu-ppc"),
+]
+LINKS = {"dynamic": [], "static": ["-static"]}
+FLAGS = ["-g", "-O2", "-fomit-frame-pointer", "-pthread"]
+
+CHAIN = ["level3", "level2", "level1", "run_mode", "main"]
+# the source text on each chain frame's line: the fault, then each call
+CHAIN_TEXT = ["/* SIGSEGV at address 0 */", "int r = level3(x + 1);",
+              "int r = level2(x + 1);", "r = level1(1);", "int r = run_mode(mode);"]
+WAITER = {"cond": "waiter_cond", "sleep": "waiter_sleep", "read": "waiter_read"}
+DUMPED = re.compile(r"^(data|bss|heap|stack|tstack\d+)$")
+
+FIGURES = []
+
+
+class Arch:
+    def __init__(self, name, triplet, qemu):
+        self.name, self.triplet, self.qemu = name, triplet, qemu
+        self.sysroot = "/usr/" + triplet
+        self.cc = triplet + "-gcc"
+
+    def missing(self):
+        """Why this architecture cannot run here, or None."""
+        miss = [t for t in (self.cc, self.qemu) if not shutil.which(t)]
+        if not os.path.isfile(os.path.join(self.sysroot, "lib", "libc.so.6")):
+            miss.append("its libc (%s/lib/libc.so.6)" % self.sysroot)
+        return ("missing " + ", ".join(miss)) if miss else None
+
+
+def source_line(text):
+    with open(os.path.join(ct.PROGRAMS, "bt_crash.c")) as f:
+        for i, line in enumerate(f, 1):
+            if text in line:
+                return i
+    raise Fail("bt_crash.c has no line with %r" % text)
+
+
+def qemu_crash(arch, exe, args, name, timeout=120):
+    """Runs EXE ARGS under qemu-user in its own directory until the guest
+    dumps core. Returns (core path, oracle path); cached by exe and args."""
+    d = os.path.join(ct.cache_dir(), "qemu-%s-%s" % (name, ct._key(exe, arch.qemu, *args)))
+    done = os.path.join(d, "DONE")
+    if os.path.exists(done):
+        with open(done) as f:
+            core = f.read().strip()
+        return core, os.path.join(d, "oracle.txt")
+    shutil.rmtree(d, ignore_errors=True)
+    os.makedirs(d)
+    os.mkdir(os.path.join(d, "core"))  # no host core of qemu itself
+    cmd = [arch.qemu, "-L", arch.sysroot, "-E", "LD_LIBRARY_PATH=/lib", exe] + list(args)
+    p = subprocess.Popen(cmd, cwd=d, preexec_fn=ct._child_setup,
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    try:
+        _, err = p.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        p.kill()
+        p.communicate()
+        raise Skip("%s did not crash within %ds under %s" % (name, timeout, arch.qemu))
+    cores = [n for n in os.listdir(d) if n.startswith("qemu_") and n.endswith(".core")]
+    for n in os.listdir(d):
+        if n.startswith("core.") and n[5:].isdigit():
+            os.unlink(os.path.join(d, n))
+    if len(cores) != 1:
+        raise Skip("`%s` (exit %d) wrote %s guest cores: %s"
+                   % (" ".join(cmd), p.returncode, len(cores),
+                      err.decode("utf-8", "replace").strip()[-300:]))
+    core = os.path.join(d, cores[0])
+    oracle = os.path.join(d, "oracle.txt")
+    if not os.path.exists(oracle):
+        raise Skip("%s wrote no oracle" % name)
+    with open(done, "w") as f:
+        f.write(core)
+    return core, oracle
+
+
+def report(build, arch, core, exe):
+    doc, _ = ct.report(build, core, "--sysroot", arch.sysroot, "--exe", exe)
+    return doc
+
+
+def check_registers(doc, core, arch, fig):
+    try:
+        prs, _, out = ct.eu_readelf_notes(core)
+    except Skip as e:
+        fig.append("registers: %s" % e)
+        return
+    check(prs, "eu-readelf shows no PRSTATUS: %s" % out[:300])
+    same, errs = ct.compare_registers(doc, prs, arch.name)
+    total = sum(len(p["regs"]) for p in prs)
+    fig.append("%d/%d registers equal eu-readelf's" % (same, total))
+    check(not errs, "; ".join(errs[:8]) + (" ... (%d)" % len(errs) if len(errs) > 8 else ""))
+
+
+def addr2line(arch, exe, offset):
+    tool = arch.triplet + "-addr2line"
+    if not shutil.which(tool):
+        return None
+    out = ct.run_tool([tool, "-e", exe, "%#x" % offset]).strip().splitlines()
+    m = re.search(r":(\d+)", out[0]) if out else None
+    return int(m.group(1)) if m else None
+
+
+def t_bt(build, arch, link, fig):
+    exe = bt.build(["bt_crash.c"], "bt_crash-%s-%s" % (arch.name, link),
+                   FLAGS + LINKS[link], cc=arch.cc)
+    core, opath = qemu_crash(arch, exe, ["segv", "--threads"], "bt-%s-%s" % (arch.name, link))
+    o = bt.bt_oracle(opath)
+    doc = report(build, arch, core, exe)
+    threads = {t["tid"]: t for t in doc.get("threads") or []}
+    fig.append("%d threads (program: %d)" % (len(threads), len(o["tids"])))
+    check_eq(set(threads), set(o["tids"]), "thread ids (the program's record)")
+    check_eq(doc.get("crashed_tid"), o["main_tid"], "crashed thread (the main thread)")
+    check_eq((doc.get("signal") or {}).get("number"), 11, "signal number")
+    frames = threads[o["main_tid"]].get("frames") or []
+    for f in frames:
+        f["pcv"] = ct.hexval(f.get("pc"), "frame pc")
+    phys = bt.physical(frames)
+    names = [bt.norm_name(f.get("function")) for f in phys]
+    good = 0
+    for i, want in enumerate(CHAIN):
+        check(i < len(phys) and names[i] == want,
+              "physical frame #%d is %r, the chain wants %s: %s"
+              % (i, names[i] if i < len(names) else None, CHAIN, bt.fmt_frames(phys[:8])))
+        f = phys[i]
+        start = f["pcv"] - f["offset"] if f.get("offset") is not None else None
+        check_eq(start, o["funcs"][want], "start of %s (recorded by the program)" % want)
+        line = source_line(CHAIN_TEXT[i])
+        check_eq(f.get("line"), line, "line of frame #%d %s (bt_crash.c: %r)"
+                 % (i, want, CHAIN_TEXT[i]))
+        a2l = addr2line(arch, exe, ct.hexval(f.get("module_offset"), "module_offset") - (i > 0))
+        if a2l is not None:
+            check_eq(f.get("line"), a2l, "line of frame #%d %s (%s-addr2line)"
+                     % (i, want, arch.triplet))
+        good += 1
+    rest = names[len(CHAIN):]
+    check(any(n in ("__libc_start_main", "__libc_start_main_impl") for n in rest),
+          "the chain does not go on from main to __libc_start_main: %s"
+          % bt.fmt_frames(phys[len(CHAIN) - 1:]))
+    if link == "dynamic":
+        libc = [m for m in doc.get("modules") or [] if m.get("name") == "/lib/libc.so.6"]
+        check(libc and os.path.realpath(libc[0].get("path") or "") ==
+              os.path.realpath(os.path.join(arch.sysroot, "lib", "libc.so.6")),
+              "libc from link_map should be %s/lib/libc.so.6: %s"
+              % (arch.sysroot, doc.get("modules")))
+        after = phys[len(CHAIN)]
+        check_eq(after.get("module"), "/lib/libc.so.6", "module of main's caller")
+    fig.append("%d/%d frames of the known chain (%d physical frames, to %s)"
+               % (good, len(CHAIN), len(phys), names[-1]))
+    waiting = 0
+    for tid, role in sorted(o["tids"].items()):
+        if role not in WAITER:
+            continue
+        tf = bt.physical(threads[tid].get("frames") or [])
+        starts = [ct.hexval(f["pc"]) - f["offset"] for f in tf
+                  if bt.norm_name(f.get("function")) == WAITER[role] and f.get("offset") is not None]
+        check(starts == [o["funcs"][WAITER[role]]],
+              "thread %d (%s) should wait under %s (at %#x): %s"
+              % (tid, role, WAITER[role], o["funcs"][WAITER[role]],
+                 [(f.get("pc"), f.get("function")) for f in tf]))
+        waiting += 1
+    fig.append("%d/3 blocked threads under their function" % waiting)
+    check_registers(doc, core, arch, fig)
+
+    # eu-stack: the crashed thread's pcs, up to main
+    try:
+        eu, _ = bt.eu_stack(core, exe)
+    except Skip as e:
+        fig.append("eu-stack: %s" % e)
+        return
+    et = eu.get(o["main_tid"])
+    check(et is not None, "eu-stack shows no thread %d" % o["main_tid"])
+    epcs = [f["pc"] for f in et["frames"]]
+    mine = [f["pcv"] for f in phys]
+    n = 0
+    while n < min(len(epcs), len(mine)) and epcs[n] == mine[n]:
+        n += 1
+    fig.append("eu-stack: first %d of its %d frames equal (coroner %d)" % (n, len(epcs), len(mine)))
+    # static: eu-stack takes the executable from the core's memory, where
+    # qemu dumped none of it ("[exe]: invalid ELF file"), and ignores -e; it
+    # has no CFI and no names, so only its frame #0 (the pc) is compared.
+    want = len(CHAIN) if link == "dynamic" else 1
+    check(n >= want, "eu-stack's crashed-thread pcs differ from coroner's at #%d, "
+          "within the first %d: eu-stack %s (%s), coroner %s"
+          % (n, want, ["%#x %s" % (f["pc"], f["name"]) for f in et["frames"][:8]],
+             et.get("error"), bt.fmt_frames(phys[:8])))
+
+
+def t_memory(build, arch, link, fig):
+    exe = ct.build_program("crashme.c", "crashme", FLAGS + LINKS[link], cc=arch.cc)
+    core, opath = qemu_crash(arch, exe, ["--threads", "3"], "cm-%s-%s" % (arch.name, link))
+    o = ct.parse_oracle(opath)
+    doc = report(build, arch, core, exe)
+    tids = [t["tid"] for t in doc.get("threads") or []]
+    check_eq(sorted(tids), sorted(o["tids"]), "thread ids (the program's record)")
+    equal = errors = 0
+    for label, addr, data in o["bytes"]:
+        r = ct.coroner(build, "read", core, "%#x" % addr, str(len(data)), "--raw",
+                       "--sysroot", arch.sysroot, "--exe", exe)
+        if r.rc == 0 and r.out == data:
+            equal += 1
+            continue
+        check(not DUMPED.match(label), "read %#x %d (%s, dumped by qemu): %s, %d bytes, "
+              "want %s..." % (addr, len(data), label, r.describe(), len(r.out), data[:8].hex()))
+        check(r.rc != 0 and not r.out,
+              "read %#x %d (%s, file-backed, not dumped): other bytes than the program's "
+              "(exit %d, %s...)" % (addr, len(data), label, r.rc, r.out[:8].hex()))
+        errors += 1
+    fig.append("%d threads; %d/%d marker reads equal, %d file-backed ones fail with an error"
+               % (len(tids), equal, len(o["bytes"]), errors))
+    check_registers(doc, core, arch, fig)
+
+
+def main():
+    build = ct.build_dir()
+    rep = ct.Reporter()
+    for a in ARCHES:
+        arch = Arch(*a)
+        why = arch.missing()
+        for link in LINKS:
+            pre = "cross/%s-%s/" % (arch.name, link)
+            if why:
+                rep.skip(pre + "*", why)
+                continue
+            for what, fn in (("bt", t_bt), ("memory", t_memory)):
+                fig = []
+                rep.run(pre + what, fn, build, arch, link, fig)
+                FIGURES.append("# %s%s: %s" % (pre, what, "; ".join(fig)))
+    for line in FIGURES:
+        print(line)
+    rep.done()
+
+
+if __name__ == "__main__":
+    main()
