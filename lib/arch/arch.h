@@ -137,6 +137,9 @@ bool arch_word_before(const struct arch_mem *m, uint64_t addr, bool be, uint32_t
 const struct arch_info *arch_by_machine(uint16_t machine, bool is64, bool be);
 
 
+/* Shared signal steps. */
+int ppc_signal(const struct arch_info *a, struct frame_regs *r, const struct arch_mem *m);
+
 /* Shared after_call hooks. */
 bool ppc_after_call(const struct arch_info *a, const struct arch_mem *m, uint64_t ra);
 bool s390_after_call(const struct arch_info *a, const struct arch_mem *m, uint64_t ra);

@@ -36,5 +36,5 @@ const struct arch_info arch_ppc = {
 	.pr_reg_size = 48 * 4, .pc_name = "nip", .sp_name = "r1",
 	.dwarf_sp = 1, .dwarf_fp = 31, .dwarf_ra = 65, .dwarf_pc = -1,
 	.decode_note = note,
-	.leaf_ra = -1, .call_ra = 65, .after_call = ppc_after_call,
+	.signal_step = ppc_signal, .leaf_ra = -1, .call_ra = 65, .after_call = ppc_after_call,
 };

@@ -73,6 +73,48 @@ static bool back_chain(const struct arch_info *a, struct frame_regs *r,
 	return true;
 }
 
+/* At a signal trampoline, li r0,N; sc with N __NR_sigreturn (119) or
+ * __NR_rt_sigreturn (172) (qemu-user's trampoline page and ppc32's vDSO;
+ * the ppc64 vDSO's starts with an addi and is left to its CFI). r1 is
+ * __SIGNAL_FRAMESIZE (128; 64 on ppc32) below the frame, 16 more for an rt
+ * frame on ppc32 (and on ppc64 in qemu-user's cores, not the kernel's). The
+ * saved registers are 48 words in pt_regs order (r0-r31, nip, msr,
+ * orig_r3, ctr, lr, xer, cr), found through a pointer: ppc64 (rt only) the
+ * sigcontext's regs in the ucontext (offset 168 + 56), which points at the
+ * word after it; ppc32 the sigcontext's regs (offset 28) or the ucontext's
+ * uc_regs (48, after the 128-byte siginfo). Shared with 32-bit ppc. */
+int ppc_signal(const struct arch_info *a, struct frame_regs *r, const struct arch_mem *m)
+{
+	static const int8_t map[] = {
+		0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18,
+		19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30, 31,
+		-1, -1, -1, 66, 65, 76, 64 };
+	uint32_t li, sc;
+	uint64_t sp = r->v[1], regs;
+	(void)a;
+	if (!arch_word_before(m, r->pc + 4, m->be, &li) ||
+	    !arch_word_before(m, r->pc + 8, m->be, &sc) || sc != 0x44000002u ||
+	    (li != 0x38000077u && li != 0x380000acu))
+		return 0;
+	bool rt = li == 0x380000acu;
+	if (!r->ok[1])
+		return -1;
+	if (m->word == 4) {
+		if (!arch_read_word(m, rt ? sp + 64 + 16 + 128 + 48 : sp + 64 + 28, &regs))
+			return -1;
+		return arch_restore_context(r, m, regs, map, sizeof(map), 32) ? 1 : -1;
+	}
+	if (!rt)
+		return 0;
+	/* the sigcontext's regs points at gp_regs, the word after it */
+	for (uint64_t gap = 0; gap <= 16; gap += 16) {
+		uint64_t at = sp + 128 + gap + 168 + 56;
+		if (arch_read_word(m, at, &regs) && regs == at + 8)
+			return arch_restore_context(r, m, regs, map, sizeof(map), 32) ? 1 : -1;
+	}
+	return -1;
+}
+
 /* ra follows bl (primary opcode 18 with LK), bctrl or blrl; shared with
  * 32-bit ppc. Instructions have the data's byte order. */
 bool ppc_after_call(const struct arch_info *a, const struct arch_mem *m, uint64_t ra)
@@ -90,7 +132,7 @@ const struct arch_info arch_ppc64le = {
 	.pr_reg_size = 48 * 8, .pc_name = "nip", .sp_name = "r1",
 	.dwarf_sp = 1, .dwarf_fp = 31, .dwarf_ra = 65, .dwarf_pc = -1,
 	.decode_note = note,
-	.fallback_step = back_chain, .leaf_ra = -1,
+	.signal_step = ppc_signal, .fallback_step = back_chain, .leaf_ra = -1,
 	.call_ra = 65, .after_call = ppc_after_call,
 };
 
@@ -100,6 +142,6 @@ const struct arch_info arch_ppc64 = {
 	.pr_reg_size = 48 * 8, .pc_name = "nip", .sp_name = "r1",
 	.dwarf_sp = 1, .dwarf_fp = 31, .dwarf_ra = 65, .dwarf_pc = -1,
 	.decode_note = note,
-	.fallback_step = back_chain, .leaf_ra = -1,
+	.signal_step = ppc_signal, .fallback_step = back_chain, .leaf_ra = -1,
 	.call_ra = 65, .after_call = ppc_after_call,
 };

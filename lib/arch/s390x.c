@@ -45,11 +45,36 @@ bool s390_after_call(const struct arch_info *a, const struct arch_mem *m, uint64
 	       b[4] == 0x0d;
 }
 
+/* At a signal trampoline, svc 119 (sigreturn) or svc 173 (rt_sigreturn)
+ * (the vDSO's, or qemu-user's trampoline page): r15 points at the frame,
+ * whose first 160 bytes are the save area of the handler's callee. The
+ * saved PSW and r0-r15 (_sigregs) are, for sigreturn, where the
+ * sigcontext's sregs points (after oldmask: offset 160 + 8); for
+ * rt_sigreturn, the ucontext's uc_mcontext (after the svc's 8 bytes, the
+ * 128-byte siginfo and uc_flags, uc_link, uc_stack: 160 + 8 + 128 + 40). */
+static int signal(const struct arch_info *a, struct frame_regs *r, const struct arch_mem *m)
+{
+	static const int8_t map[] = { 64, 65, 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15 };
+	uint8_t b[2];
+	uint64_t regs;
+	(void)a;
+	if (!arch_read_before(m, r->pc + 2, b, 2) || b[0] != 0x0a || (b[1] != 119 && b[1] != 173))
+		return 0;
+	if (!r->ok[15])
+		return -1;
+	if (b[1] == 173)
+		regs = r->v[15] + 160 + 8 + 128 + 40;
+	else if (!arch_read_word(m, r->v[15] + 160 + 8, &regs))
+		return -1;
+	return arch_restore_context(r, m, regs, map, sizeof(map), 1) ? 1 : -1;
+}
+
 const struct arch_info arch_s390x = {
 	.arch = COR_ARCH_S390X, .name = "s390x", .machine = 22, .is64 = true, .be = true,
 	.gregs = gregs, .ngregs = COR_ARRAY_SIZE(gregs),
 	.pr_reg_size = 216, .pc_name = "pswa", .sp_name = "r15",
 	.dwarf_sp = 15, .dwarf_fp = 11, .dwarf_ra = 14, .dwarf_pc = 65,
 	.decode_note = note,
-	.sp_from_cfa = -160, .leaf_ra = -1, .call_ra = 14, .after_call = s390_after_call,
+	.signal_step = signal, .sp_from_cfa = -160, .leaf_ra = -1, .call_ra = 14,
+	.after_call = s390_after_call,
 };
