@@ -48,19 +48,19 @@ Programs, each built twice (dynamic: Debian's default PIE; static), with
         says how many of eu-stack's frames equal coroner's.
       registers: every register `eu-readelf -n` prints, in every thread,
         equal coroner's (coretest.compare_registers).
-  bt_crash.c usr1  raise(SIGUSR1) in main -> run_mode -> raise_usr1; the
-      handler calls handler_fault, which faults.
-      signal: the crashed thread's physical frames are handler_fault,
-        handler, the signal trampoline (signal_frame true, its caller
-        restored from the signal frame), at most three libc frames (raise),
-        raise_usr1, run_mode, main (test_backtrace.check_path). On ppc64le,
-        s390x and ppc qemu's trampoline is not unwound as a signal frame:
-        those architectures have no signal-frame step in coroner (on the
-        kernel's cores the vDSO's CFI covers its trampoline; qemu's
-        trampoline page has none). s390x and ppc stop there; ppc64le's back
-        chain goes on through a bogus frame (a data symbol, [fp]) to raise.
-        The case then skips, saying so; it checks the whole path once the
-        trampoline is a signal frame.
+  bt_crash.c usr1, usr2  raise(SIGUSR1) in main -> run_mode -> raise_usr1,
+      whose handler calls handler_fault, which faults (a sigreturn frame on
+      s390x and ppc); usr2 the same through raise_usr2 and handler_info,
+      installed with SA_SIGINFO (an rt_sigreturn frame everywhere).
+      signal, signal-siginfo: the crashed thread's physical frames are
+        handler_fault, the handler, the signal trampoline (signal_frame true,
+        its caller restored from the signal frame), at most three libc frames
+        (raise), the raiser, run_mode, main (test_backtrace.check_path), each
+        starting where the program recorded it. qemu's trampolines have no
+        CFI (the kernel's are in the vDSO, which has it): these cases check
+        the architectures' signal-frame steps (lib/arch). If the unwind does
+        not take the trampoline as a signal frame, the case skips, saying
+        so.
   crashme.c --threads 3
       memory: `coroner read` returns exactly the bytes the program recorded
         at its .data, .bss, heap, stack and thread-stack buffers (all dumped
@@ -102,8 +102,11 @@ LINKS = {"dynamic": [], "static": ["-static"]}
 FLAGS = ["-g", "-O2", "-fomit-frame-pointer", "-pthread"]
 
 CHAIN = ["level3", "level2", "level1", "run_mode", "main"]
-# usr1: the handler's fault, the trampoline (None), up to three libc frames
-SIGNAL_PATH = ["handler_fault", "handler", None, "raise_usr1", "run_mode", "main"]
+# the handler's fault, the trampoline (None), up to three libc frames (raise)
+SIGNAL_PATHS = {
+    "usr1": ["handler_fault", "handler", None, "raise_usr1", "run_mode", "main"],
+    "usr2": ["handler_fault", "handler_info", None, "raise_usr2", "run_mode", "main"],
+}
 # the source text on each chain frame's line: the fault, then each call
 CHAIN_TEXT = ["/* SIGSEGV at address 0 */", "int r = level3(x + 1);",
               "int r = level2(x + 1);", "r = level1(1);", "int r = run_mode(mode);"]
@@ -285,10 +288,11 @@ def t_bt(build, arch, link, fig):
              et.get("error"), bt.fmt_frames(phys[:8])))
 
 
-def t_signal(build, arch, link, fig):
+def t_signal(build, arch, link, fig, mode="usr1"):
     exe = bt.build(["bt_crash.c"], "bt_crash-%s-%s" % (arch.name, link),
                    FLAGS + LINKS[link], cc=arch.cc)
-    core, opath = qemu_crash(arch, exe, ["usr1"], "sig-%s-%s" % (arch.name, link))
+    core, opath = qemu_crash(arch, exe, [mode], "%s-%s-%s" % (mode, arch.name, link))
+    path = SIGNAL_PATHS[mode]
     o = bt.bt_oracle(opath)
     doc = report(build, arch, core, exe)
     threads = {t["tid"]: t for t in doc.get("threads") or []}
@@ -298,7 +302,7 @@ def t_signal(build, arch, link, fig):
         f["pcv"] = ct.hexval(f.get("pc"), "frame pc")
     phys = bt.physical(frames)
     names = [bt.norm_name(f.get("function")) for f in phys]
-    if names[:2] == SIGNAL_PATH[:2] and not any(f.get("signal_frame") for f in phys):
+    if names[:2] == path[:2] and not any(f.get("signal_frame") for f in phys):
         after = bt.fmt_frames(phys[3:6]) + " ..." if len(phys) > 3 else "none"
         fig.append("qemu's trampoline not taken as a signal frame; frames after it: %s"
                    % after)
@@ -307,9 +311,13 @@ def t_signal(build, arch, link, fig):
                    "CFI; qemu's trampoline page has none); frames after it: %s; %s"
                    % (phys[2]["pc"] if len(phys) > 2 else "?", arch.name, after,
                       threads[o["main_tid"]].get("stop_reason")))
-    tb.check_path(o["main_tid"], frames, SIGNAL_PATH, o["funcs"])
+    tb.check_path(o["main_tid"], frames, path, o["funcs"])
     fig.append("%d/%d frames of the known chain through the signal frame"
-               % (len(SIGNAL_PATH), len(SIGNAL_PATH)))
+               % (len(path), len(path)))
+
+
+def t_siginfo(build, arch, link, fig):
+    t_signal(build, arch, link, fig, "usr2")
 
 
 def t_memory(build, arch, link, fig):
@@ -348,7 +356,8 @@ def main():
             if why:
                 rep.skip(pre + "*", why)
                 continue
-            for what, fn in (("bt", t_bt), ("signal", t_signal), ("memory", t_memory)):
+            for what, fn in (("bt", t_bt), ("signal", t_signal), ("signal-siginfo", t_siginfo),
+                             ("memory", t_memory)):
                 fig = []
                 rep.run(pre + what, fn, build, arch, link, fig)
                 FIGURES.append("# %s%s: %s" % (pre, what, "; ".join(fig)))

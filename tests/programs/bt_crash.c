@@ -15,6 +15,9 @@
  *              (SIGSEGV inside a signal handler)
  *   alrm       main -> run_mode -> level1 -> spin (busy loop); an interval
  *              timer's SIGALRM runs the handler, which faults as for usr1
+ *   usr2       main -> run_mode -> raise_usr2 -> raise(SIGUSR2); its handler,
+ *              handler_info, installed with SA_SIGINFO (an rt signal frame
+ *              where usr1's is not), calls handler_fault
  *
  * --threads adds three threads that block in libc before the crash:
  *   waiter_cond  -> pthread_cond_wait
@@ -91,6 +94,7 @@ static void block_async(void)
 	sigset_t set;
 	sigemptyset(&set);
 	sigaddset(&set, SIGUSR1);
+	sigaddset(&set, SIGUSR2);
 	sigaddset(&set, SIGALRM);
 	pthread_sigmask(SIG_BLOCK, &set, NULL);
 }
@@ -230,6 +234,19 @@ NOINLINE static void handler(int sig)
 	KEEP();
 }
 
+NOINLINE static void handler_info(int sig, siginfo_t *si, void *uc)
+{
+	sink = handler_fault(sig) + (si != NULL) + (uc != NULL);
+	KEEP();
+}
+
+NOINLINE static int raise_usr2(int x)
+{
+	raise(SIGUSR2);
+	KEEP();
+	return x + 1;
+}
+
 NOINLINE static int raise_usr1(int x)
 {
 	raise(SIGUSR1);
@@ -256,6 +273,8 @@ NOINLINE static int run_mode(const char *mode)
 		r = assert_path(1);
 	else if (!strcmp(mode, "usr1"))
 		r = raise_usr1(1);
+	else if (!strcmp(mode, "usr2"))
+		r = raise_usr2(1);
 	else if (!strcmp(mode, "alrm")) {
 		struct itimerval it = { { 0, 20000 }, { 0, 20000 } };
 		setitimer(ITIMER_REAL, &it, NULL);
@@ -283,9 +302,14 @@ int main(int argc, char **argv)
 	sa.sa_handler = handler;
 	sigaction(SIGUSR1, &sa, NULL);
 	sigaction(SIGALRM, &sa, NULL);
+	sa.sa_handler = NULL;
+	sa.sa_sigaction = handler_info;
+	sa.sa_flags = SA_SIGINFO;
+	sigaction(SIGUSR2, &sa, NULL);
 	sigset_t set;
 	sigemptyset(&set);
 	sigaddset(&set, SIGUSR1);
+	sigaddset(&set, SIGUSR2);
 	sigaddset(&set, SIGALRM);
 	sigaddset(&set, SIGSEGV);
 	sigaddset(&set, SIGABRT);
@@ -303,6 +327,7 @@ int main(int argc, char **argv)
 	FUNC(main); FUNC(run_mode); FUNC(level1); FUNC(level2); FUNC(level3);
 	FUNC(recurse); FUNC(check_value); FUNC(assert_path); FUNC(handler);
 	FUNC(handler_fault); FUNC(raise_usr1); FUNC(spin);
+	FUNC(handler_info); FUNC(raise_usr2);
 	FUNC(waiter_cond); FUNC(waiter_sleep); FUNC(waiter_read);
 	put("depth "); putdec(depth_target); put("\n");
 	put("end\n");
