@@ -61,6 +61,14 @@ Programs, each built twice (dynamic: Debian's default PIE; static), with
         the architectures' signal-frame steps (lib/arch). If the unwind does
         not take the trampoline as a signal frame, the case skips, saying
         so.
+  bt_inline.c  main -> driver, in which level_a, level_b, level_c and
+      hdr_store (from bt_inline.h) are inlined, stores through NULL; a
+      thread blocks in read through wait_pipe (inline in waiter), another in
+      nanosleep through nap (inline in sleeper).
+      inline: each thread's frames hold its chain in order, the inline ones
+        marked inline, the physical one starting where the program recorded
+        it; the names are TRIPLET-addr2line -f -i's at its pc (less 1 for a
+        caller).
   crashme.c --threads 3
       memory: `coroner read` returns exactly the bytes the program recorded
         at its .data, .bss, heap, stack and thread-stack buffers (all dumped
@@ -110,6 +118,10 @@ SIGNAL_PATHS = {
 # the source text on each chain frame's line: the fault, then each call
 CHAIN_TEXT = ["/* SIGSEGV at address 0 */", "int r = level3(x + 1);",
               "int r = level2(x + 1);", "r = level1(1);", "int r = run_mode(mode);"]
+# bt_inline.c: per thread role, inline frames innermost first, then the
+# physical frame they are in
+INLINE_CHAINS = {"main": ["hdr_store", "level_c", "level_b", "level_a", "driver"],
+                 "read": ["wait_pipe", "waiter"], "sleep": ["nap", "sleeper"]}
 WAITER = {"cond": "waiter_cond", "sleep": "waiter_sleep", "read": "waiter_read"}
 DUMPED = re.compile(r"^(data|bss|heap|stack|tstack\d+)$")
 
@@ -320,6 +332,53 @@ def t_siginfo(build, arch, link, fig):
     t_signal(build, arch, link, fig, "usr2")
 
 
+def addr2line_inlines(arch, exe, offset):
+    """[function names] of TRIPLET-addr2line -f -i at offset, innermost
+    first, or None without the tool."""
+    tool = arch.triplet + "-addr2line"
+    if not shutil.which(tool):
+        return None
+    out = ct.run_tool([tool, "-f", "-i", "-e", exe, "%#x" % offset]).strip().splitlines()
+    return out[0::2]
+
+
+def t_inline(build, arch, link, fig):
+    exe = bt.build(["bt_inline.c"], "bt_inline-%s-%s" % (arch.name, link),
+                   ["-g", "-O2", "-fomit-frame-pointer", "-pthread"] + LINKS[link], cc=arch.cc)
+    core, opath = qemu_crash(arch, exe, [], "inline-%s-%s" % (arch.name, link))
+    o = bt.bt_oracle(opath)
+    doc = report(build, arch, core, exe)
+    threads = {t["tid"]: t for t in doc.get("threads") or []}
+    check_eq(set(threads), set(o["tids"]), "thread ids (the program's record)")
+    check_eq(doc.get("crashed_tid"), o["main_tid"], "crashed thread (the main thread)")
+    good = total = 0
+    for tid, role in sorted(o["tids"].items()):
+        chain = INLINE_CHAINS[role]
+        frames = threads[tid].get("frames") or []
+        names = [bt.norm_name(f.get("function")) for f in frames]
+        check(chain[0] in names, "tid %d (%s): no frame %s: %s"
+              % (tid, role, chain[0], [(f.get("pc"), f.get("function"), f.get("inline"))
+                                       for f in frames]))
+        i = names.index(chain[0])
+        got = frames[i:i + len(chain)]
+        check_eq([bt.norm_name(f.get("function")) for f in got], chain,
+                 "tid %d (%s): the inline chain" % (tid, role))
+        check_eq([bool(f.get("inline")) for f in got], [True] * (len(chain) - 1) + [False],
+                 "tid %d (%s): inline flags of %s" % (tid, role, chain))
+        outer = got[-1]
+        check_eq(ct.hexval(outer["pc"]) - outer["offset"], o["funcs"][chain[-1]],
+                 "start of %s (recorded by the program)" % chain[-1])
+        # a caller's pc is a return address: its call is the byte before
+        off = ct.hexval(outer.get("module_offset"), "module_offset")
+        a2l = addr2line_inlines(arch, exe, off if outer.get("how") == "context" else off - 1)
+        if a2l is not None:
+            check_eq(a2l[:len(chain)], chain, "tid %d (%s): %s-addr2line -f -i"
+                     % (tid, role, arch.triplet))
+        good += len(chain)
+        total += len(chain)
+    fig.append("%d/%d frames of the known inline chains (3 threads)" % (good, total))
+
+
 def t_memory(build, arch, link, fig):
     exe = ct.build_program("crashme.c", "crashme", FLAGS + LINKS[link], cc=arch.cc)
     core, opath = qemu_crash(arch, exe, ["--threads", "3"], "cm-%s-%s" % (arch.name, link))
@@ -357,7 +416,7 @@ def main():
                 rep.skip(pre + "*", why)
                 continue
             for what, fn in (("bt", t_bt), ("signal", t_signal), ("signal-siginfo", t_siginfo),
-                             ("memory", t_memory)):
+                             ("inline", t_inline), ("memory", t_memory)):
                 fig = []
                 rep.run(pre + what, fn, build, arch, link, fig)
                 FIGURES.append("# %s%s: %s" % (pre, what, "; ".join(fig)))
