@@ -61,6 +61,12 @@ Programs, each built twice (dynamic: Debian's default PIE; static), with
         the architectures' signal-frame steps (lib/arch). If the unwind does
         not take the trampoline as a signal frame, the case skips, saying
         so.
+  bt_crash.c lib  main -> run_mode -> in_lib -> strlen of an unmapped
+      address.
+      libc-crash: frame #0 is in libc (dynamic: /lib/libc.so.6 under
+        --sysroot; named strlen or a variant, or unnamed in a dynamic libc,
+        whose local symbols Debian strips), its caller in_lib, then in_lib,
+        run_mode, main as the program recorded them.
   bt_inline.c  main -> driver, in which level_a, level_b, level_c and
       hdr_store (from bt_inline.h) are inlined, stores through NULL; a
       thread blocks in read through wait_pipe (inline in waiter), another in
@@ -118,6 +124,8 @@ SIGNAL_PATHS = {
 # the source text on each chain frame's line: the fault, then each call
 CHAIN_TEXT = ["/* SIGSEGV at address 0 */", "int r = level3(x + 1);",
               "int r = level2(x + 1);", "r = level1(1);", "int r = run_mode(mode);"]
+# lib: strlen(NULL) in libc, called from in_lib
+LIB_PATH = ["in_lib", "run_mode", "main"]
 # bt_inline.c: per thread role, inline frames innermost first, then the
 # physical frame they are in
 INLINE_CHAINS = {"main": ["hdr_store", "level_c", "level_b", "level_a", "driver"],
@@ -300,11 +308,13 @@ def t_bt(build, arch, link, fig):
              et.get("error"), bt.fmt_frames(phys[:8])))
 
 
-def t_signal(build, arch, link, fig, mode="usr1"):
+def crashed_main(build, arch, link, mode):
+    """bt_crash MODE under qemu: (oracle, report's threads by tid, the main
+    thread's frames with "pcv", its physical frames); the main thread must be
+    the crashed one."""
     exe = bt.build(["bt_crash.c"], "bt_crash-%s-%s" % (arch.name, link),
                    FLAGS + LINKS[link], cc=arch.cc)
     core, opath = qemu_crash(arch, exe, [mode], "%s-%s-%s" % (mode, arch.name, link))
-    path = SIGNAL_PATHS[mode]
     o = bt.bt_oracle(opath)
     doc = report(build, arch, core, exe)
     threads = {t["tid"]: t for t in doc.get("threads") or []}
@@ -312,7 +322,12 @@ def t_signal(build, arch, link, fig, mode="usr1"):
     frames = threads[o["main_tid"]].get("frames") or []
     for f in frames:
         f["pcv"] = ct.hexval(f.get("pc"), "frame pc")
-    phys = bt.physical(frames)
+    return o, threads, frames, bt.physical(frames)
+
+
+def t_signal(build, arch, link, fig, mode="usr1"):
+    path = SIGNAL_PATHS[mode]
+    o, threads, frames, phys = crashed_main(build, arch, link, mode)
     names = [bt.norm_name(f.get("function")) for f in phys]
     if names[:2] == path[:2] and not any(f.get("signal_frame") for f in phys):
         after = bt.fmt_frames(phys[3:6]) + " ..." if len(phys) > 3 else "none"
@@ -330,6 +345,23 @@ def t_signal(build, arch, link, fig, mode="usr1"):
 
 def t_siginfo(build, arch, link, fig):
     t_signal(build, arch, link, fig, "usr2")
+
+
+def t_libcrash(build, arch, link, fig):
+    o, _, frames, phys = crashed_main(build, arch, link, "lib")
+    # Debian's cross libc has only .dynsym: the strlen variant the ifunc
+    # chose (__strlen_asimd ...) is a local symbol, so it has no name there
+    name = phys[0].get("function") if phys else None
+    check(phys and ("strlen" in name if name else link == "dynamic"),
+          "frame #0 should be libc's strlen (or one of its variants): %s" % bt.fmt_frames(phys[:4]))
+    if link == "dynamic":
+        check_eq(phys[0].get("module"), "/lib/libc.so.6", "module of frame #0")
+    check_eq(bt.norm_name(phys[1].get("function")) if len(phys) > 1 else None, "in_lib",
+             "caller of %s" % phys[0].get("function"))
+    tb.check_path(o["main_tid"], frames, LIB_PATH, o["funcs"])
+    fig.append("%s in %s, then %d/%d frames of the known chain"
+               % (phys[0].get("function"), os.path.basename(phys[0].get("module") or "?"),
+                  len(LIB_PATH), len(LIB_PATH)))
 
 
 def addr2line_inlines(arch, exe, offset):
@@ -416,7 +448,8 @@ def main():
                 rep.skip(pre + "*", why)
                 continue
             for what, fn in (("bt", t_bt), ("signal", t_signal), ("signal-siginfo", t_siginfo),
-                             ("inline", t_inline), ("memory", t_memory)):
+                             ("libc-crash", t_libcrash), ("inline", t_inline),
+                             ("memory", t_memory)):
                 fig = []
                 rep.run(pre + what, fn, build, arch, link, fig)
                 FIGURES.append("# %s%s: %s" % (pre, what, "; ".join(fig)))

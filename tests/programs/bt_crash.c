@@ -15,6 +15,8 @@
  *              (SIGSEGV inside a signal handler)
  *   alrm       main -> run_mode -> level1 -> spin (busy loop); an interval
  *              timer's SIGALRM runs the handler, which faults as for usr1
+ *   lib        main -> run_mode -> in_lib -> strlen of an unmapped address:
+ *              SIGSEGV inside libc
  *   usr2       main -> run_mode -> raise_usr2 -> raise(SIGUSR2); its handler,
  *              handler_info, installed with SA_SIGINFO (an rt signal frame
  *              where usr1's is not), calls handler_fault
@@ -207,6 +209,19 @@ NOINLINE static int recurse(int n)
 	return r + 1;
 }
 
+/* The last page of the address space: unmapped everywhere (qemu-s390x
+ * guests can read page 0). */
+static const char *volatile bad_str = (const char *)(uintptr_t)-4096;
+/* called through a pointer: gcc expands strlen inline on s390x */
+static size_t (*volatile strlen_fn)(const char *) = strlen;
+
+NOINLINE static int in_lib(int x)
+{
+	int r = (int)strlen_fn(bad_str);	/* SIGSEGV in libc */
+	KEEP();
+	return r + x;
+}
+
 NOINLINE static int check_value(int x)
 {
 	assert(value == 42 && "value must be 42");
@@ -275,6 +290,8 @@ NOINLINE static int run_mode(const char *mode)
 		r = raise_usr1(1);
 	else if (!strcmp(mode, "usr2"))
 		r = raise_usr2(1);
+	else if (!strcmp(mode, "lib"))
+		r = in_lib(1);
 	else if (!strcmp(mode, "alrm")) {
 		struct itimerval it = { { 0, 20000 }, { 0, 20000 } };
 		setitimer(ITIMER_REAL, &it, NULL);
@@ -327,7 +344,7 @@ int main(int argc, char **argv)
 	FUNC(main); FUNC(run_mode); FUNC(level1); FUNC(level2); FUNC(level3);
 	FUNC(recurse); FUNC(check_value); FUNC(assert_path); FUNC(handler);
 	FUNC(handler_fault); FUNC(raise_usr1); FUNC(spin);
-	FUNC(handler_info); FUNC(raise_usr2);
+	FUNC(handler_info); FUNC(raise_usr2); FUNC(in_lib);
 	FUNC(waiter_cond); FUNC(waiter_sleep); FUNC(waiter_read);
 	put("depth "); putdec(depth_target); put("\n");
 	put("end\n");
