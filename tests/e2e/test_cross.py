@@ -44,13 +44,13 @@ Programs, each built twice (dynamic: Debian's default PIE; static), with
         from the core's memory; where qemu dumped none of it (aarch64, s390x,
         i386, ppc: "[exe]: invalid ELF file") it has no CFI or names and
         stops after frame #0 (aarch64: guesses from x30), so only frame #0
-        is required to be equal. The figures line
-        says how many of eu-stack's frames equal coroner's.
+        is required to be equal. The figures line says how many of
+        eu-stack's frames equal coroner's.
       registers: every register `eu-readelf -n` prints, in every thread,
         equal coroner's (coretest.compare_registers).
   bt_crash.c usr1, usr2  raise(SIGUSR1) in main -> run_mode -> raise_usr1,
-      whose handler calls handler_fault, which faults (a sigreturn frame on
-      s390x and ppc); usr2 the same through raise_usr2 and handler_info,
+      whose handler calls handler_fault, which faults (a non-rt frame where
+      the architecture has them: i386, s390x, ppc); usr2 the same through raise_usr2 and handler_info,
       installed with SA_SIGINFO (an rt_sigreturn frame everywhere).
       signal, signal-siginfo: the crashed thread's physical frames are
         handler_fault, the handler, the signal trampoline (signal_frame true,
@@ -65,8 +65,8 @@ Programs, each built twice (dynamic: Debian's default PIE; static), with
       address.
       libc-crash: frame #0 is in libc (dynamic: /lib/libc.so.6 under
         --sysroot; named strlen or a variant, or unnamed in a dynamic libc,
-        whose local symbols Debian strips), its caller in_lib, then in_lib,
-        run_mode, main as the program recorded them.
+        whose local symbols Debian strips); frame #1 is in_lib, and in_lib,
+        run_mode, main follow as the program recorded them.
   bt_inline.c  main -> driver, in which level_a, level_b, level_c and
       hdr_store (from bt_inline.h) are inlined, stores through NULL; a
       thread blocks in read through wait_pipe (inline in waiter), another in
