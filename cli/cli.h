@@ -40,10 +40,12 @@ int cmd_auxv(struct cli *cli);
 int cmd_read(struct cli *cli);
 int cmd_report(struct cli *cli);
 int cmd_bt(struct cli *cli);
+int cmd_diagnose(struct cli *cli);
 
 /* output.c */
 void print_json_report(struct cli *cli, bool with_frames);
 void print_info(struct cli *cli, FILE *f);
+void print_diagnosis(struct cli *cli, FILE *f);
 const char *tid_text(const struct cor_thread *t, char *buf, size_t n);
 void print_threads(struct cli *cli, FILE *f, bool regs);
 void print_maps(struct cli *cli, FILE *f);

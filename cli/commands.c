@@ -17,6 +17,7 @@ static int json_or(struct cli *cli, void (*text)(struct cli *, FILE *))
 }
 
 int cmd_info(struct cli *cli) { return json_or(cli, print_info); }
+int cmd_diagnose(struct cli *cli) { return json_or(cli, print_diagnosis); }
 int cmd_maps(struct cli *cli) { return json_or(cli, print_maps); }
 int cmd_notes(struct cli *cli) { return json_or(cli, print_notes); }
 int cmd_auxv(struct cli *cli) { return json_or(cli, print_auxv); }
@@ -52,6 +53,8 @@ int cmd_report(struct cli *cli)
 		print_json_report(cli, true);
 		return finish(cli);
 	}
+	print_diagnosis(cli, stdout);
+	putchar('\n');
 	print_info(cli, stdout);
 	int rc = print_backtraces(cli, stdout, true);
 	printf("\nmappings:\n");

@@ -137,6 +137,106 @@ static void json_modules(const struct cor_report *rep, struct json *j)
 	json_arr_end(j);
 }
 
+static void json_bytes(struct json *j, const struct cor_insn *in)
+{
+	json_hex_begin(j);
+	json_hex_more(j, in->bytes, in->size);
+	json_hex_end(j);
+}
+
+static void json_insn(struct json *j, const struct cor_insn *in)
+{
+	json_obj(j);
+	json_key(j, "address"); json_hex(j, in->address);
+	json_key(j, "bytes"); json_bytes(j, in);
+	json_key(j, "text"); json_str(j, in->text);
+	json_obj_end(j);
+}
+
+static void json_diagnosis(const struct cor_report *rep, struct json *j)
+{
+	const struct cor_diagnosis *d = rep->diagnosis;
+	json_key(j, "diagnosis");
+	if (!d) {
+		json_null(j);
+		return;
+	}
+	json_obj(j);
+	json_key(j, "class"); json_str(j, d->class_name);
+	json_key(j, "severity"); json_str(j, d->severity);
+	json_key(j, "summary"); json_str(j, d->summary);
+	json_key(j, "fault");
+	if (d->have_fault) {
+		json_obj(j);
+		json_key(j, "address"); json_hex(j, d->fault_address);
+		json_key(j, "access"); json_str(j, d->fault_access);
+		json_key(j, "region"); json_str(j, d->fault_region);
+		json_key(j, "near_null"); json_bool(j, d->near_null);
+		json_obj_end(j);
+	} else {
+		json_null(j);
+	}
+	json_key(j, "instruction");
+	if (d->instruction) {
+		json_obj(j);
+		json_key(j, "address"); json_hex(j, d->instruction->address);
+		json_key(j, "bytes"); json_bytes(j, d->instruction);
+		json_key(j, "text"); json_str(j, d->instruction->text);
+		json_key(j, "before");
+		json_arr(j);
+		for (size_t i = 0; i < d->before_count; i++)
+			json_insn(j, &d->before[i]);
+		json_arr_end(j);
+		json_obj_end(j);
+	} else {
+		json_null(j);
+	}
+	json_key(j, "message"); json_str(j, d->message);
+	json_key(j, "exception");
+	if (d->exception_type) {
+		json_obj(j);
+		json_key(j, "type"); json_str(j, d->exception_type);
+		json_key(j, "what"); json_str(j, d->exception_what);
+		json_obj_end(j);
+	} else {
+		json_null(j);
+	}
+	json_key(j, "stack_overflow");
+	if (d->stack_overflow) {
+		json_obj(j);
+		json_key(j, "tid"); json_int(j, d->overflow_tid);
+		json_key(j, "depth");
+		if (d->overflow_depth) json_int(j, (int64_t)d->overflow_depth); else json_null(j);
+		json_key(j, "cycle");
+		if (d->cycle_count) {
+			json_arr(j);
+			for (size_t i = 0; i < d->cycle_count; i++)
+				json_str(j, d->cycle[i]);
+			json_arr_end(j);
+		} else {
+			json_null(j);
+		}
+		json_obj_end(j);
+	} else {
+		json_null(j);
+	}
+	json_key(j, "crash_frame");
+	if (d->crash_frame >= 0) json_int(j, d->crash_frame); else json_null(j);
+	json_key(j, "crash_line"); json_str(j, d->crash_line);
+	json_key(j, "signature"); json_str(j, d->signature);
+	json_key(j, "signature_hash");
+	if (d->have_signature_hash) {
+		char h[24];
+		snprintf(h, sizeof(h), "%016" PRIx64, d->signature_hash);
+		json_str(j, h);
+	} else {
+		json_null(j);
+	}
+	json_key(j, "sender_pid");
+	if (d->have_sender) json_int(j, d->sender_pid); else json_null(j);
+	json_obj_end(j);
+}
+
 void print_json_report(struct cli *cli, bool with_frames)
 {
 	const struct cor_report *rep = cli->rep;
@@ -185,6 +285,8 @@ void print_json_report(struct cli *cli, bool with_frames)
 		json_key(&j, "sender_uid"); json_int(&j, s->sender_uid);
 	}
 	json_obj_end(&j);
+
+	json_diagnosis(rep, &j);
 
 	json_key(&j, "crashed_tid");
 	if (rep->crashed && rep->crashed->have_tid) json_int(&j, rep->crashed->tid); else json_null(&j);
@@ -252,6 +354,66 @@ void print_json_report(struct cli *cli, bool with_frames)
 }
 
 /* ---- text ---- */
+
+static void print_insn_line(FILE *f, const char *mark, const struct cor_insn *in)
+{
+	fprintf(f, "  %s 0x%016" PRIx64 "  ", mark, in->address);
+	for (size_t i = 0; i < 10; i++) {
+		if (i < in->size)
+			fprintf(f, "%02x", in->bytes[i]);
+		else
+			fputs("  ", f);
+	}
+	fprintf(f, "%s  %s\n", in->size > 10 ? ".." : "  ", in->text ? in->text : "(not decoded)");
+}
+
+/* Why it died: a cause line, then the details. */
+void print_diagnosis(struct cli *cli, FILE *f)
+{
+	const struct cor_diagnosis *d = cli->rep->diagnosis;
+	if (!d)
+		return;
+	fprintf(f, "cause:      %s (%s): %s\n", d->class_name, d->severity, d->summary);
+	if (d->have_fault)
+		fprintf(f, "fault:      0x%" PRIx64 " %s, %s%s\n", d->fault_address,
+			d->fault_access ? d->fault_access : "(access unknown)",
+			d->fault_region ? d->fault_region : "?", d->near_null ? " (near null)" : "");
+	if (d->have_sender)
+		fprintf(f, "sender:     pid %d\n", d->sender_pid);
+	if (d->message) {
+		size_t n = strlen(d->message);
+		while (n && d->message[n - 1] == '\n')
+			n--;
+		fprintf(f, "message:    %.*s\n", (int)n, d->message);
+	}
+	if (d->exception_type) {
+		fprintf(f, "exception:  %s\n", d->exception_type);
+		if (d->exception_what)
+			fprintf(f, "what():     %s\n", d->exception_what);
+	}
+	if (d->stack_overflow) {
+		fprintf(f, "overflow:   thread %d", d->overflow_tid);
+		if (d->overflow_depth)
+			fprintf(f, ", %zu frames", d->overflow_depth);
+		for (size_t i = 0; i < d->cycle_count; i++)
+			fprintf(f, "%s%s", i ? " -> " : ", cycle ", d->cycle[i]);
+		fputc('\n', f);
+	}
+	if (d->crash_frame >= 0) {
+		fprintf(f, "look at:    frame #%ld", d->crash_frame);
+		if (d->crash_line)
+			fprintf(f, " %s", d->crash_line);
+		fputc('\n', f);
+	}
+	if (d->signature)
+		fprintf(f, "signature:  %s [%016" PRIx64 "]\n", d->signature, d->signature_hash);
+	if (d->instruction) {
+		fputs("instruction:\n", f);
+		for (size_t i = 0; i < d->before_count; i++)
+			print_insn_line(f, "  ", &d->before[i]);
+		print_insn_line(f, "=>", d->instruction);
+	}
+}
 
 /* "42", or "?" when the tid was not decoded */
 const char *tid_text(const struct cor_thread *t, char *buf, size_t n)

@@ -369,6 +369,64 @@ void cor_backtrace_free(cor_backtrace *bt);
 
 const char *cor_frame_how_name(enum cor_frame_how how);
 
+/* ---- the diagnosis -------------------------------------------------------
+ * Why it died, as part of the report: a severity class (CASR's names, from
+ * the gdb "exploitable" plugin), the fault, the faulting instruction, the
+ * program's last words (glibc's __abort_msg, an uncaught C++ exception), a
+ * stack overflow, where to look first and a crash signature. A fact that
+ * could not be established is NULL / false / -1, never guessed. */
+
+struct cor_insn {
+	uint64_t address;
+	size_t size;                /* bytes in bytes (up to 16 at the pc) */
+	const uint8_t *bytes;
+	const char *text;           /* "mov dword ptr [rax], 1", NULL without a
+				     * disassembler (capstone) or when undecodable */
+};
+
+struct cor_diagnosis {
+	const char *class_name;     /* "SourceAvNearNull", "StackOverflow", ... */
+	const char *severity;       /* "EXPLOITABLE", "PROBABLY_EXPLOITABLE",
+				     * "NOT_EXPLOITABLE", "UNDEFINED" */
+	const char *summary;        /* one line: the cause, in words */
+	/* the fault (SIGSEGV, SIGBUS, SIGILL, SIGFPE from an instruction) */
+	bool have_fault;
+	uint64_t fault_address;
+	const char *fault_access;   /* "read", "write", "execute", "call", "jump",
+				     * "return", or NULL when unknown */
+	const char *fault_region;   /* "null page", "unmapped", "guard page",
+				     * "[stack]", "[heap]", a path, "anonymous", or NULL */
+	bool near_null;             /* fault address below 64 KiB */
+	/* the instruction at the crashed thread's pc, NULL if unreadable */
+	const struct cor_insn *instruction;
+	size_t before_count;        /* the instructions just before it (up to 2) */
+	const struct cor_insn *before;
+	/* the program's last words */
+	const char *message;        /* glibc's __abort_msg->msg, exactly, or NULL */
+	const char *exception_type; /* uncaught C++ exception, demangled, or NULL */
+	const char *exception_what; /* its what() for std exceptions keeping a message */
+	/* stack overflow */
+	bool stack_overflow;
+	int32_t overflow_tid;
+	size_t overflow_depth;      /* frames on that thread, without the frame limit */
+	size_t cycle_count;         /* the repeating function sequence, or 0 */
+	const char *const *cycle;
+	/* where to look first: the crashed thread's first frame in the
+	 * program's own code (not libc, libstdc++, the Go runtime or the abort
+	 * machinery); -1 if none */
+	long crash_frame;
+	const char *crash_line;     /* that frame's "file:line", or NULL */
+	/* stable across ASLR, rebuilds and pids: at most 5 function names */
+	const char *signature;      /* "f | g | main", or NULL without frames */
+	bool have_signature_hash;
+	uint64_t signature_hash;    /* FNV-1a 64 of signature */
+	int32_t sender_pid;         /* ExternalSignal: who sent it, else 0 */
+	bool have_sender;
+};
+
+/* Whether coroner was built with a disassembler (capstone). */
+bool cor_have_disassembler(void);
+
 /* ---- the report ----------------------------------------------------------
  * Everything the coroner CLI prints, built once: the process, the signal,
  * every thread (the crashed one first) with its backtrace, the modules,
@@ -409,6 +467,8 @@ struct cor_report {
 	uint64_t notes_omitted;
 	size_t warning_count;           /* every warning, those of the backtraces too */
 	const struct cor_warning *warnings;
+	/* why it died; NULL only when out of memory */
+	const struct cor_diagnosis *diagnosis;
 };
 
 /* Builds the report. opts may be NULL (backtraces of every thread). A

@@ -359,6 +359,7 @@ cor_error *cor_core_report(cor_core *c, const struct cor_report_options *opts,
 	struct report_parts p = {
 		.core_path = c->elf->path, .proc = &c->proc, .mem = &c->mem,
 		.modules = &c->modules, .unwinder = &c->unwinder, .sym = &c->sym, .warn = &c->warn,
+		.arena = &c->arena,
 	};
 	return report_build(&p, opts, out);
 }

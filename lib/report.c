@@ -44,6 +44,7 @@ void cor_report_free(const struct cor_report *pub)
 	free(r->threads);
 	free(r->modules);
 	free(r->warnings);
+	diagnose_free(r->pub.diagnosis);
 	free(r);
 }
 
@@ -90,6 +91,15 @@ cor_error *report_build(const struct report_parts *p, const struct cor_report_op
 	pub->note_count = pr->nnotes;
 	pub->notes = pr->notes;
 	pub->notes_omitted = pr->notes_omitted;
+	/* the diagnosis, on the crashed thread's backtrace if it was made */
+	struct diagnose_parts dp = { pr, p->mem, p->modules, p->unwinder, p->sym, p->arena,
+				     pub->thread_count && pub->crashed && r->threads[0].thread == pub->crashed
+				     ? r->threads[0].backtrace : NULL };
+	cor_error *err = diagnose_build(&dp, &pub->diagnosis);
+	if (err) {
+		cor_report_free(pub);
+		return err;
+	}
 	/* last: what the backtraces found is in */
 	const struct warnings *w = p->warn;
 	size_t nw = w->n + (w->dropped > 0);

@@ -9,16 +9,18 @@
 #include "modules.h"
 #include "unwind.h"
 #include "backtrace.h"
+#include "diagnose.h"
 
 /* What a report is built from. */
 struct report_parts {
 	const char *core_path;
 	const struct process *proc;
-	const struct memory *mem;
+	struct memory *mem;
 	const struct modules *modules;
 	struct unwinder *unwinder;
 	struct symbolizer *sym;
 	const struct warnings *warn;
+	struct arena *arena;            /* the diagnosis's strings */
 };
 
 cor_error *report_build(const struct report_parts *p, const struct cor_report_options *opts,

@@ -466,6 +466,28 @@ static char *demangle_one(const char *name)
 }
 #endif
 
+#ifdef HAVE_LIBIBERTY
+static char *demangle_type(const char *name)
+{
+	struct strbuf sb = {0};
+	if (cplus_demangle_v3_callback(name, DMGL_PARAMS | DMGL_ANSI | DMGL_TYPES, dm_put, &sb))
+		return sb_take(&sb);
+	sb_free(&sb);
+	return NULL;
+}
+#elif defined(HAVE_CXA_DEMANGLE)
+static char *demangle_type(const char *name) { return demangle_one(name); }
+#else
+static char *demangle_type(const char *name) { (void)name; return NULL; }
+#endif
+
+char *cor_demangle_type(const char *name)
+{
+	if (!name || !*name || strlen(name) > DEMANGLE_MAX)
+		return NULL;
+	return demangle_type(name);
+}
+
 /* A version suffix (foo@VER, foo@@VER) is kept as is after the name. */
 bool cor_have_demangler(void)
 {

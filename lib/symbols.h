@@ -35,6 +35,9 @@ bool symtab_find_name(struct symtab *st, const char *name, uint64_t *value);
 /* Demangled copy of a C++ / Rust name, or NULL if not mangled (or no
  * demangler was built in). Caller frees. */
 char *cor_demangle(const char *name);
+/* Demangled copy of a mangled type name as std::type_info::name() holds
+ * it ("St13runtime_error" -> "std::runtime_error"), or NULL. */
+char *cor_demangle_type(const char *name);
 /* false when built without libiberty and libstdc++: names stay mangled. */
 bool cor_have_demangler(void);
 

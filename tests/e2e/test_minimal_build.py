@@ -1,9 +1,12 @@
 #!/usr/bin/env python3
 """A build without the optional libraries (COR_WITHOUT="zlib zstd lzma
-libdeflate libiberty cxa", as on a machine that lacks them) still builds and
-works, and says what it cannot do: zlib-compressed debug sections,
+libdeflate libiberty cxa capstone", as on a machine that lacks them) still
+builds and works, and says what it cannot do: zlib-compressed debug sections,
 MiniDebugInfo (xz) and demangling each give a warning naming the missing
-library, and the frames still come from what needs none of them.
+library, and the frames still come from what needs none of them; without a
+disassembler the diagnosis has the instruction's bytes but no text, and a
+NULL write is an AccessViolation whose summary says the instruction was not
+decoded.
 
 Usage: python3 tests/e2e/test_minimal_build.py BUILD_DIR
 """
@@ -17,7 +20,7 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."
 import coretest as ct  # noqa: E402
 from coretest import Fail, Skip, check, check_eq  # noqa: E402
 
-WITHOUT = "zlib zstd lzma libdeflate libiberty cxa"
+WITHOUT = "zlib zstd lzma libdeflate libiberty cxa capstone"
 
 
 def minimal_build(build):
@@ -61,6 +64,12 @@ def t_minimal(build):
     check_eq(frames[0]["file"], None, "file:line from compressed DWARF without zlib")
     check(any("built without zlib" in w for w in doc["warnings"]),
           "no warning about zlib: %r" % doc["warnings"])
+    dg = doc["diagnosis"]
+    check_eq(dg["class"], "AccessViolation", "class of a write to 16 without capstone")
+    check("capstone" in dg["summary"], "summary says why: %r" % dg["summary"])
+    check(dg["instruction"] and dg["instruction"]["text"] is None and dg["instruction"]["bytes"],
+          "instruction bytes without text: %r" % dg["instruction"])
+    check_eq(dg["fault"]["address"], "0x10", "fault address")
     # MiniDebugInfo needs xz
     exe2 = os.path.join(d, "mdbg")
     sh("gcc", "-g", "-O1", "-fno-pie", "-no-pie", "-o", exe2, src)
