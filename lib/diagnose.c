@@ -38,6 +38,8 @@
 #define SIG_BUS 7
 #define SIG_FPE 8
 #define SIG_SEGV 11
+#define SIG_CONT 18         /* to SIG_TTOU: SIGSTOP, SIGTSTP, SIGTTIN */
+#define SIG_TTOU 22
 #define SIG_SYS 31
 #define SI_KERNEL_CODE 0x80
 #define SIG_MAX_FRAMES 5
@@ -898,10 +900,13 @@ cor_error *diagnose_build(const struct diagnose_parts *p, const struct cor_diagn
 	struct cor_diagnosis *pd = &d->pub;
 	pd->crash_frame = -1;
 	const struct process *pr = p->proc;
-	if (pr->crashed < 0 || (!pr->sig.number && !pr->sig.have_siginfo)) {
+	int sn = pr->sig.number;
+	/* no signal, or one that stops the process (gcore, SIGSTOP) */
+	if (pr->crashed < 0 || sn == 0 || (sn >= SIG_CONT && sn <= SIG_TTOU)) {
 		pd->class_name = "NoCrash";
 		pd->severity = "UNDEFINED";
-		pd->summary = "no fatal signal: a snapshot (gcore) or a dump requested without a crash";
+		pd->summary = sn ? "no fatal signal: the process was stopped (a snapshot, gcore)"
+			: "no fatal signal: a snapshot (gcore) or a dump requested without a crash";
 		*out = pd;
 		return NULL;
 	}

@@ -175,7 +175,8 @@ def sh(*cmd, cwd=None):
 def crash_program(exe, args, name, timeout=120):
     """Runs EXE ARGS in its own directory until it dumps core.
 
-    Returns (dir, core path, oracle path). Cached by exe and args. Uses the
+    Returns (dir, core path, oracle path); the program's stdout and stderr
+    are in dir/stdout.txt, dir/stderr.txt. Cached by exe and args. Uses the
     kernel's core (core_pattern "core" / "core.PID") or, failing that, gdb's
     gcore (the oracle's fault is then the one gdb stopped at). Skips when
     neither works."""
@@ -202,6 +203,10 @@ def crash_program(exe, args, name, timeout=120):
             p.kill()
             p.communicate()
             raise Skip("%s did not crash within %ds" % (name, timeout))
+        # what the C library printed before it died: an oracle of its own
+        for n, data in (("stdout.txt", out), ("stderr.txt", err)):
+            with open(os.path.join(d, n), "wb") as f:
+                f.write(data)
         core = _find_core(d, p.pid)
         if core is None:
             why = ("no core from the kernel (exit %d, core_pattern %r)"
