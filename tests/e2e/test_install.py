@@ -19,7 +19,7 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."
 import coretest as ct  # noqa: E402
 from coretest import Fail, Skip, check, check_eq  # noqa: E402
 
-COMMANDS = ["report", "info", "threads", "bt", "maps", "notes", "auxv", "read"]
+COMMANDS = ["report", "diagnose", "info", "threads", "bt", "maps", "notes", "auxv", "read"]
 
 
 def run(cmd, env=None, cwd=None):
