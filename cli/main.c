@@ -7,7 +7,7 @@
 
 static const struct command commands[] = {
 	{ "report", cmd_report, 0, 0, true, "",
-	  "The whole story: process, signal, every thread's backtrace, mappings, warnings." },
+	  "The whole story: why it died, process, signal, every thread's backtrace, mappings, warnings." },
 	{ "diagnose", cmd_diagnose, 0, 0, false, "",
 	  "Why it died: severity class, fault, instruction, last words (assert, heap, exception), signature." },
 	{ "info", cmd_info, 0, 0, false, "", "Who the process was and which signal killed it." },

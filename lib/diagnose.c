@@ -838,8 +838,8 @@ static void classify(struct ctx *c)
 			cls = "StackOverflow";
 			pd->stack_overflow = true;
 			pd->overflow_tid = c->t->tid;
-			pd->fault_access = "write";
-			instruction(c, NULL);
+			const char *icls = NULL;   /* only for the access */
+			instruction(c, &icls);
 			overflow_facts(c);
 			sum = keep(c, cor_asprintf("stack overflow in thread %d: access at 0x%" PRIx64
 						   " (%s), sp 0x%" PRIx64, c->t->tid, a,

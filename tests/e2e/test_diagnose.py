@@ -33,7 +33,7 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."
 import coretest as ct  # noqa: E402
 from coretest import Skip, check, check_eq  # noqa: E402
 
-FLAGS = ["-O2", "-g", "-D_FORTIFY_SOURCE=2", "-fstack-protector-strong",
+FLAGS = ["-O2", "-g", "-pthread", "-D_FORTIFY_SOURCE=2", "-fstack-protector-strong",
          "-fno-omit-frame-pointer", "-fPIE", "-pie"]
 X86_64 = platform.machine() == "x86_64"
 
@@ -142,10 +142,13 @@ def t_fault(build, mode, cls, access, check_target=True, m32=False):
     return dg
 
 
-def t_overflow(build):
-    exe, core, _, _ = crash("overflow")
+def t_overflow(build, mode="overflow"):
+    exe, core, _, _ = crash(mode)
     doc, dg = full(build, core)
     want_class(dg, "StackOverflow")
+    if mode == "overflowthread":
+        check_eq(dg["fault"]["region"], "guard page", "region of a thread's overflow")
+        check(doc["crashed_tid"] != doc["process"]["pid"], "the thread crashed, not main")
     so = dg["stack_overflow"]
     check(so is not None, "no stack_overflow")
     check_eq(so["tid"], doc["crashed_tid"], "tid")
@@ -331,6 +334,7 @@ def main():
                 False)
     rep.run("diagnose/jump-to-data", t_fault, build, "jumpdata", "SegFaultOnPc", "execute")
     rep.run("diagnose/stack-overflow", t_overflow, build)
+    rep.run("diagnose/stack-overflow-thread", t_overflow, build, "overflowthread")
     rep.run("diagnose/assert", t_abort, build, "assert", "AbortSignal", r"Assertion `.*' failed\.$")
     rep.run("diagnose/double-free", t_abort, build, "doublefree", "HeapError", r"double free")
     rep.run("diagnose/stack-smashing", t_abort, build, "smash", "StackGuard",

@@ -12,6 +12,7 @@
  *   callmem      x86: call *(reg) with reg NULL (CallAvNearNull)
  *   jumpdata     calls into a page mapped read/write (SegFaultOnPc)
  *   overflow     recursion f -> g -> f until the stack ends (StackOverflow)
+ *   overflowthread the same in a thread, into its guard page (StackOverflow)
  *   assert       a failing assert (AbortSignal, glibc's message)
  *   doublefree   frees a block twice (HeapError)
  *   smash        overwrites a buffer past the canary (StackGuard)
@@ -27,6 +28,7 @@
  */
 #define _GNU_SOURCE
 #include <assert.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -151,6 +153,12 @@ NOINLINE static int rec_g(int n)
 	return r + buf[5];
 }
 
+static void *overflow_thread(void *arg)
+{
+	sink = rec_f((int)(long)arg);
+	return NULL;
+}
+
 NOINLINE static void do_assert(int n)
 {
 	assert(n == 99 && "diag wants 99");
@@ -209,6 +217,12 @@ int main(int argc, char **argv)
 	else if (!strcmp(m, "overflow")) {
 		oracle(NULL);
 		sink = rec_f(argc);
+	} else if (!strcmp(m, "overflowthread")) {
+		pthread_t th;
+		oracle(NULL);
+		if (pthread_create(&th, NULL, overflow_thread, (void *)1L))
+			return 1;
+		pthread_join(th, NULL);
 	} else if (!strcmp(m, "assert")) {
 		oracle(NULL);
 		do_assert(argc);
