@@ -13,7 +13,9 @@
  * outside its stack), a fault at the pc (SegFaultOnPc), else the faulting
  * instruction's operand (capstone): the target of a call / jmp / ret
  * (CallAv, BranchAv, ReturnAv), a write (DestAv) or a read (SourceAv);
- * NearNull variants below 64 KiB.
+ * NearNull variants below 64 KiB; on x86 a faulting read whose value then
+ * becomes a call or jmp target or a store's address is CallAvTainted,
+ * BranchAvTainted or DestAvTainted.
  *
  * The uncaught C++ exception: libstdc++'s __cxa_throw keeps a pointer to
  * the exception's _Unwind_Exception on the stack while it calls
@@ -377,6 +379,97 @@ static bool op_address(struct ctx *c, csh h, const cs_insn *in, const cs_x86_op 
 	return true;
 }
 
+/* The 16 general registers, each with its narrower names. */
+static int x86_family(unsigned reg)
+{
+	static const unsigned fam[16][5] = {
+		{ X86_REG_RAX, X86_REG_EAX, X86_REG_AX, X86_REG_AL, X86_REG_AH },
+		{ X86_REG_RBX, X86_REG_EBX, X86_REG_BX, X86_REG_BL, X86_REG_BH },
+		{ X86_REG_RCX, X86_REG_ECX, X86_REG_CX, X86_REG_CL, X86_REG_CH },
+		{ X86_REG_RDX, X86_REG_EDX, X86_REG_DX, X86_REG_DL, X86_REG_DH },
+		{ X86_REG_RSI, X86_REG_ESI, X86_REG_SI, X86_REG_SIL, 0 },
+		{ X86_REG_RDI, X86_REG_EDI, X86_REG_DI, X86_REG_DIL, 0 },
+		{ X86_REG_RBP, X86_REG_EBP, X86_REG_BP, X86_REG_BPL, 0 },
+		{ X86_REG_RSP, X86_REG_ESP, X86_REG_SP, X86_REG_SPL, 0 },
+		{ X86_REG_R8, X86_REG_R8D, X86_REG_R8W, X86_REG_R8B, 0 },
+		{ X86_REG_R9, X86_REG_R9D, X86_REG_R9W, X86_REG_R9B, 0 },
+		{ X86_REG_R10, X86_REG_R10D, X86_REG_R10W, X86_REG_R10B, 0 },
+		{ X86_REG_R11, X86_REG_R11D, X86_REG_R11W, X86_REG_R11B, 0 },
+		{ X86_REG_R12, X86_REG_R12D, X86_REG_R12W, X86_REG_R12B, 0 },
+		{ X86_REG_R13, X86_REG_R13D, X86_REG_R13W, X86_REG_R13B, 0 },
+		{ X86_REG_R14, X86_REG_R14D, X86_REG_R14W, X86_REG_R14B, 0 },
+		{ X86_REG_R15, X86_REG_R15D, X86_REG_R15W, X86_REG_R15B, 0 },
+	};
+	for (int i = 0; reg != X86_REG_INVALID && i < 16; i++)
+		for (int k = 0; k < 5; k++)
+			if (fam[i][k] == reg)
+				return i;
+	return -1;
+}
+
+static uint32_t x86_bit(unsigned reg)
+{
+	int f = x86_family(reg);
+	return f < 0 ? 0 : 1u << f;
+}
+
+#define TAINT_INSNS 8
+
+/* The faulting read's destination, followed through the next few
+ * instructions (straight-line, moves and arithmetic): the target of a
+ * call or jmp, or the address of a store, made from it gives the Tainted
+ * class; NULL if it reaches none. */
+static const char *x86_taint(struct ctx *c, csh h, const cs_insn *in)
+{
+	const cs_x86 *x = &in->detail->x86;
+	uint32_t taint = 0;
+	for (int i = 0; i < x->op_count; i++)
+		if (x->operands[i].type == X86_OP_REG && (x->operands[i].access & CS_AC_WRITE))
+			taint |= x86_bit(x->operands[i].reg);
+	uint8_t code[TAINT_INSNS * 15];
+	size_t got = 0;
+	uint64_t addr = in->address + in->size;
+	cor_error_free(memory_read(c->p->mem, addr, code, sizeof(code), &got));
+	cs_insn *it = taint && got ? cs_malloc(h) : NULL;
+	const uint8_t *cp = code;
+	const char *cls = NULL;
+	for (int n = 0; it && !cls && taint && n < TAINT_INSNS && cs_disasm_iter(h, &cp, &got, &addr, it); n++) {
+		const cs_x86 *y = &it->detail->x86;
+		uint32_t reads = 0, writes = 0;
+		bool mem_tainted = false, mem_write = false;
+		for (int i = 0; i < y->op_count; i++) {
+			const cs_x86_op *op = &y->operands[i];
+			if (op->type == X86_OP_REG) {
+				if (op->access & CS_AC_READ)
+					reads |= x86_bit(op->reg);
+				if (op->access & CS_AC_WRITE)
+					writes |= x86_bit(op->reg);
+			} else if (op->type == X86_OP_MEM) {
+				bool t = (x86_bit(op->mem.base) | x86_bit(op->mem.index)) & taint;
+				mem_tainted |= t;
+				if (t && (op->access & CS_AC_WRITE))
+					mem_write = true;
+				if (t)
+					reads |= taint;     /* a load through it: its value too */
+			}
+		}
+		bool uses = (reads & taint) || mem_tainted;
+		if (cs_insn_group(h, it, CS_GRP_CALL))
+			cls = uses ? "CallAvTainted" : NULL;
+		else if (it->id == X86_INS_JMP && uses)
+			cls = "BranchAvTainted";
+		else if (mem_write)
+			cls = "DestAvTainted";
+		if (cls || cs_insn_group(h, it, CS_GRP_CALL) || cs_insn_group(h, it, CS_GRP_JUMP) ||
+		    cs_insn_group(h, it, CS_GRP_RET) || cs_insn_group(h, it, CS_GRP_INT))
+			break;
+		taint = uses ? taint | writes : taint & ~writes;
+	}
+	if (it)
+		cs_free(it, 1);
+	return cls;
+}
+
 /* Which operand of the x86 instruction in faulted, and how; false if it
  * cannot tell. */
 static bool x86_access(struct ctx *c, csh h, const cs_insn *in, const char **cls)
@@ -442,6 +535,15 @@ static bool x86_access(struct ctx *c, csh h, const cs_insn *in, const char **cls
 	*cls = write ? "DestAv" : "SourceAv";
 	pd->fault_access = write ? "write" : "read";
 	c->what_faulted = write ? "a write" : "a read";
+	const char *tainted = write || pd->near_null ? NULL : x86_taint(c, h, in);
+	if (tainted) {
+		*cls = tainted;
+		c->what_faulted = !strcmp(tainted, "CallAvTainted")
+			? "a read whose value a call then uses as its target"
+			: !strcmp(tainted, "BranchAvTainted")
+			? "a read whose value a jump then uses as its target"
+			: "a read whose value a store then uses as its address";
+	}
 	return true;
 }
 #endif

@@ -44,7 +44,8 @@ SEVERITY = {
     "CallAvNearNull": "PROBABLY_EXPLOITABLE", "StackOverflow": "NOT_EXPLOITABLE",
     "AbortSignal": "NOT_EXPLOITABLE", "HeapError": "PROBABLY_EXPLOITABLE",
     "StackGuard": "PROBABLY_EXPLOITABLE", "SafeFunctionCheck": "NOT_EXPLOITABLE",
-    "FPE": "NOT_EXPLOITABLE", "ExternalSignal": "NOT_EXPLOITABLE", "NoCrash": "UNDEFINED",
+    "FPE": "NOT_EXPLOITABLE", "CallAvTainted": "EXPLOITABLE", "BranchAvTainted": "EXPLOITABLE",
+    "DestAvTainted": "EXPLOITABLE", "ExternalSignal": "NOT_EXPLOITABLE", "NoCrash": "UNDEFINED",
 }
 
 
@@ -332,6 +333,10 @@ def main():
     if X86_64:
         rep.run("diagnose/call-through-null", t_fault, build, "callmem", "CallAvNearNull", "call",
                 False)
+    if X86_64:
+        for how, cls in (("call", "CallAvTainted"), ("jump", "BranchAvTainted"),
+                         ("store", "DestAvTainted")):
+            rep.run("diagnose/tainted-" + how, t_fault, build, "taint" + how, cls, "read")
     rep.run("diagnose/jump-to-data", t_fault, build, "jumpdata", "SegFaultOnPc", "execute")
     rep.run("diagnose/stack-overflow", t_overflow, build)
     rep.run("diagnose/stack-overflow-thread", t_overflow, build, "overflowthread")

@@ -11,6 +11,9 @@
  *   nullcall     calls through a NULL function pointer (SegFaultOnPcNearNull)
  *   callmem      x86: call *(reg) with reg NULL (CallAvNearNull)
  *   jumpdata     calls into a page mapped read/write (SegFaultOnPc)
+ *   taintcall    x86_64: loads from an unmapped page into rax, then call *%rax
+ *                (CallAvTainted); taintjump: jmp *%rax (BranchAvTainted);
+ *                taintstore: a store through rax (DestAvTainted)
  *   overflow     recursion f -> g -> f until the stack ends (StackOverflow)
  *   overflowthread the same in a thread, into its guard page (StackOverflow)
  *   assert       a failing assert (AbortSignal, glibc's message)
@@ -123,6 +126,28 @@ NOINLINE static void call_mem(void)
 	sink++;
 }
 
+NOINLINE static void tainted(const char *how)
+{
+	long *p = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (p == MAP_FAILED)
+		exit(1);
+	munmap(p, 4096);
+	oracle(p + 2);
+#if defined(__x86_64__)
+	if (!strcmp(how, "call"))
+		__asm__ volatile("mov (%0), %%rax\n\tadd $8, %%rax\n\tcall *%%rax"
+				 :: "r"(p + 2) : "rax", "memory");
+	else if (!strcmp(how, "jump"))
+		__asm__ volatile("mov (%0), %%rax\n\tjmp *%%rax" :: "r"(p + 2) : "rax", "memory");
+	else
+		__asm__ volatile("mov (%0), %%rax\n\tmov %%rsi, 8(%%rax)" :: "r"(p + 2)
+				 : "rax", "memory");
+#else
+	(void)how;
+#endif
+	sink++;
+}
+
 NOINLINE static void call_data(void)
 {
 	unsigned char *p = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
@@ -212,6 +237,8 @@ int main(int argc, char **argv)
 		call_null();
 	else if (!strcmp(m, "callmem"))
 		call_mem();
+	else if (!strncmp(m, "taint", 5))
+		tainted(m + 5);
 	else if (!strcmp(m, "jumpdata"))
 		call_data();
 	else if (!strcmp(m, "overflow")) {
