@@ -10,22 +10,38 @@
 #define STACK 0x7ffc0000ull
 #define TEXT 0x400000ull
 
-/* Three threads 10, 11, 12 (the first took SIGSEGV); each pc is in
- * unmapped text, so each backtrace is one frame. */
-static uint8_t *three_threads(struct cw *w, uint16_t machine, size_t *n)
+#define NT_SIGINFO_TYPE 0x53494749
+
+/* Three threads 10, 11, 12 (the first took signal sig); each pc is in
+ * unmapped text, so each backtrace is one frame. sender > 0: an NT_SIGINFO
+ * of a SIGSEGV sent by that pid (SI_USER). */
+static uint8_t *threads_sig(struct cw *w, uint16_t machine, int sig, int32_t sender, size_t *n)
 {
 	cw_init(w, true, false, ET_CORE, machine);
 	unsigned notes = cw_seg(w, PT_NOTE, 0, 0, 0);
 	for (int i = 0; i < 3; i++) {
 		uint8_t pr[CW_X86_64_PRSTATUS_SIZE];
-		cw_prstatus_x86_64(pr, 10 + i, i == 0 ? 11 : 0, TEXT + 0x10 * (i + 1),
+		cw_prstatus_x86_64(pr, 10 + i, i == 0 ? sig : 0, TEXT + 0x10 * (i + 1),
 				   STACK + 0x100 * (i + 1), 0);
 		cw_note(w, notes, "CORE", NT_PRSTATUS, pr, sizeof(pr));
+	}
+	if (sender > 0) {
+		uint8_t si[128] = {0};
+		cw_store(si, 4, 11, false);          /* si_signo */
+		cw_store(si + 8, 4, 0, false);       /* si_code: SI_USER */
+		cw_store(si + 16, 4, (uint32_t)sender, false);
+		cw_store(si + 20, 4, 1000, false);   /* uid */
+		cw_note(w, notes, "CORE", NT_SIGINFO_TYPE, si, sizeof(si));
 	}
 	unsigned stack = cw_seg(w, PT_LOAD, 6, STACK, 0x1000);
 	uint8_t st[0x400] = {0};
 	cw_seg_data(w, stack, st, sizeof(st));
 	return cw_finish(w, n);
+}
+
+static uint8_t *three_threads(struct cw *w, uint16_t machine, size_t *n)
+{
+	return threads_sig(w, machine, 11, 0, n);
 }
 
 static cor_core *open_core(const uint8_t *p, size_t n)
@@ -152,8 +168,57 @@ static void test_warning_codes(void)
 	cw_free(&w);
 }
 
+/* The diagnosis is in every report: a SIGSEGV at a pc in no memory and no
+ * fault address is an AccessViolation that says why; no signal is NoCrash;
+ * a signal sent by another process is ExternalSignal with its pid. */
+static void test_diagnosis(void)
+{
+	static const struct { int sig; int32_t sender; const char *cls, *sev; } cases[] = {
+		{ 11, 0, "AccessViolation", "NOT_EXPLOITABLE" },
+		{ 0, 0, "NoCrash", "UNDEFINED" },
+		{ 11, 4242, "ExternalSignal", "NOT_EXPLOITABLE" },
+		{ 8, 0, "FPE", "NOT_EXPLOITABLE" },
+	};
+	for (size_t k = 0; k < sizeof(cases) / sizeof(cases[0]); k++) {
+		struct cw w;
+		size_t n;
+		uint8_t *p = threads_sig(&w, EM_X86_64, cases[k].sig, cases[k].sender, &n);
+		cor_core *c = open_core(p, n);
+		if (!c)
+			continue;
+		struct cor_report_options o = COR_REPORT_OPTIONS_INIT;
+		o.backtraces = false;   /* the diagnosis unwinds the crashed thread itself */
+		const struct cor_report *r;
+		CHECK(cor_core_report(c, &o, &r) == NULL);
+		const struct cor_diagnosis *d = r->diagnosis;
+		CHECK(d != NULL);
+		if (d) {
+			CHECK_STR(d->class_name, cases[k].cls);
+			CHECK_STR(d->severity, cases[k].sev);
+			CHECK(d->summary != NULL);
+			CHECK(d->instruction == NULL);  /* the pc is in no memory */
+			CHECK(!d->message && !d->exception_type && !d->stack_overflow);
+			CHECK_EQ(d->have_sender, cases[k].sender > 0);
+			if (cases[k].sender)
+				CHECK_EQ(d->sender_pid, cases[k].sender);
+			if (cases[k].sig) {
+				CHECK_STR(d->signature, "??");
+				CHECK(d->have_signature_hash && d->crash_frame == -1);
+			} else {
+				CHECK(d->signature == NULL && !d->have_signature_hash);
+			}
+			if (!strcmp(cases[k].cls, "AccessViolation"))
+				CHECK(strstr(d->summary, cor_have_disassembler() ? "unreadable" : "capstone"));
+		}
+		cor_report_free(r);
+		cor_core_free(c);
+		cw_free(&w);
+	}
+}
+
 int main(void)
 {
+	test_diagnosis();
 	test_threads();
 	test_unsupported();
 	test_warning_codes();
