@@ -22,7 +22,7 @@
  * std::terminate. The crashed thread's stack is scanned upward from sp for a
  * word pointing at an _Unwind_Exception whose exception_class is
  * "GNUCC++\0"; the __cxa_exception header ends with it (its exceptionType is
- * 80 bytes before on LP64) and the thrown object follows it. Only done when
+ * 80 bytes before on LP64, 48 on ILP32) and the thrown object follows it. Only done when
  * the frames show std::terminate or __cxa_throw, so a caught exception's
  * leftovers are not taken for it. */
 #include <stdlib.h>
@@ -107,20 +107,31 @@ static bool ends(const char *s, const char *suffix)
 
 /* ---- memory ---- */
 
-static bool read_word(struct ctx *c, uint64_t addr, uint64_t *v)
+/* n bytes at b in the target's byte order */
+static uint64_t decode(const struct ctx *c, const uint8_t *b, int n)
+{
+	uint64_t x = 0;
+	bool be = c->p->proc->info.big_endian;
+	for (int i = 0; i < n; i++)
+		x |= (uint64_t)b[be ? i : n - 1 - i] << (8 * (n - 1 - i));
+	return x;
+}
+
+static bool read_uint(struct ctx *c, uint64_t addr, int n, uint64_t *v)
 {
 	uint8_t b[8];
-	cor_error *err = memory_read(c->p->mem, addr, b, (size_t)c->addr_size, NULL);
+	cor_error *err = memory_read(c->p->mem, addr, b, (size_t)n, NULL);
 	if (err) {
 		cor_error_free(err);
 		return false;
 	}
-	uint64_t x = 0;
-	bool be = c->p->proc->info.big_endian;
-	for (int i = 0; i < c->addr_size; i++)
-		x |= (uint64_t)b[be ? i : c->addr_size - 1 - i] << (8 * (c->addr_size - 1 - i));
-	*v = x;
+	*v = decode(c, b, n);
 	return true;
+}
+
+static bool read_word(struct ctx *c, uint64_t addr, uint64_t *v)
+{
+	return read_uint(c, addr, c->addr_size, v);
 }
 
 /* The bytes of a NUL-terminated string at addr, as they are (the JSON and
@@ -202,7 +213,8 @@ static bool machinery(const struct cor_frame *f)
 		"__assert", "__stack_chk_fail", "__stack_chk_fail_local", "__fortify_fail",
 		"__fortify_fail_abort", "__chk_fail", "malloc_printerr", "__malloc_assert",
 		"__cxa_throw", "__cxa_rethrow", "__cxa_call_terminate", "__cxa_call_unexpected",
-		"__restore_rt", "<signal trampoline>", "free", "malloc", "realloc", "calloc" };
+		"__restore_rt", "<signal trampoline>", "__kernel_vsyscall", "free", "malloc", "realloc",
+		"calloc" };
 	static const char *const prefix[] = { "__pthread_kill", "__GI_", "__libc_message",
 		"__libc_fatal", "__libc_free", "__libc_malloc", "__libc_realloc", "__libc_calloc",
 		"_int_", "std::terminate", "__cxxabiv1::__terminate", "__cxxabiv1::__unexpected",
@@ -764,13 +776,17 @@ static bool std_with_message(struct ctx *c, uint64_t ti)
 static void cxx_exception(struct ctx *c)
 {
 	const uint64_t gnu_cxx = 0x474e5543432b2b00ull;   /* "GNUCC++\0" */
-	if (c->addr_size != 8 || c->p->proc->info.big_endian)
+	/* the generic (Itanium) layout: 5 pointers, 2 ints, 4 pointers, then
+	 * the 16-aligned _Unwind_Exception (a u64 and 3 words, 32 bytes) */
+	uint64_t ptr = (uint64_t)c->addr_size;
+	uint64_t hdr = (9 * ptr + 8 + 15) & ~15ull, ue_size = (8 + 3 * ptr + 15) & ~15ull;
+	if (c->p->proc->info.arch == COR_ARCH_UNKNOWN)
 		return;
 	if (!has_frame(c, "std::terminate*") && !has_frame(c, "__cxa_throw") &&
 	    !has_frame(c, "__cxa_rethrow") && !has_frame(c, "__cxxabiv1::__terminate*"))
 		return;
 	struct memory *mem = c->p->mem;
-	uint64_t sp = c->t->sp & ~7ull;
+	uint64_t sp = c->t->sp & ~(ptr - 1);
 	const struct cor_mapping *ms = memory_mapping_at(mem, sp);
 	if (!ms)
 		return;
@@ -779,21 +795,21 @@ static void cxx_exception(struct ctx *c)
 	for (uint64_t at = sp; at < end; at += sizeof(buf)) {
 		size_t n = end - at < sizeof(buf) ? (size_t)(end - at) : sizeof(buf), done = 0;
 		cor_error_free(memory_read(mem, at, buf, n, &done));
-		for (size_t k = 0; k + 8 <= done; k += 8) {
-			uint64_t v;
-			memcpy(&v, buf + k, 8);
+		for (size_t k = 0; k + ptr <= done; k += ptr) {
+			uint64_t v = decode(c, buf + k, c->addr_size);
 			const struct cor_mapping *m;
 			uint64_t cls, ti;
 			const char *name;
 			if (v & 15 || v < 4096 || !(m = memory_mapping_at(mem, v)) || !m->write ||
-			    !read_word(c, v, &cls) || cls != gnu_cxx ||
-			    !read_word(c, v - 80, &ti) || !type_name_at(c, ti, &name))
+			    !read_uint(c, v, 8, &cls) || cls != gnu_cxx ||
+			    !read_word(c, v - hdr, &ti) || !type_name_at(c, ti, &name))
 				continue;
 			const char *raw = name[0] == '*' ? name + 1 : name;
 			const char *dm = keep(c, cor_demangle_type(raw));
 			c->d->pub.exception_type = dm ? dm : raw;
 			uint64_t what;
-			if (std_with_message(c, ti) && read_word(c, v + 32 + 8, &what) && what)
+			/* the object: a vtable pointer, then the message's */
+			if (std_with_message(c, ti) && read_word(c, v + ue_size + ptr, &what) && what)
 				c->d->pub.exception_what = read_cstr(c, what, 8192);
 			return;
 		}

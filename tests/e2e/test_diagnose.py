@@ -178,8 +178,8 @@ def gdb_abort_msg(exe, core):
     return m.group(1).encode().decode("unicode_escape")
 
 
-def t_abort(build, mode, cls, pattern):
-    exe, core, err, _ = crash(mode)
+def t_abort(build, mode, cls, pattern, m32=False):
+    exe, core, err, _ = crash(mode, m32=m32)
     doc, dg = full(build, core)
     want_class(dg, cls)
     if pattern is None:
@@ -194,7 +194,7 @@ def t_abort(build, mode, cls, pattern):
     check(dg["crash_frame"] is not None, "no crash_frame")
     crashed = [t for t in doc["threads"] if t["crashed"]][0]["frames"]
     f = crashed[dg["crash_frame"]]
-    check((f["module"] or "").endswith("/diag") and (f["file"] or "").endswith("diag.c"),
+    check(os.path.basename(f["module"] or "").startswith("diag") and (f["file"] or "").endswith("diag.c"),
           "crash frame %r is in the program" % f)
     sig = dg["signature"]
     for bad in ("abort", "raise", "__assert", "pthread_kill", "malloc_printerr", "__stack_chk"):
@@ -268,9 +268,10 @@ def t_nocrash(build):
     check_eq(dg["signature"], None, "no signature without a crash")
 
 
-def t_exception(build):
-    exe = ct.build_program("bt_throw.cpp", "bt_throw", ["-g", "-O1", "-pthread"], cc="g++")
-    d, core, _ = ct.crash_program(exe, [], "diag-throw")
+def t_exception(build, m32=False):
+    exe = ct.build_program("bt_throw.cpp", "bt_throw-m32" if m32 else "bt_throw",
+                           ["-g", "-O1", "-pthread"] + (["-m32"] if m32 else []), cc="g++")
+    d, core, _ = ct.crash_program(exe, [], "diag-throw" + ("-m32" if m32 else ""))
     with open(os.path.join(d, "stderr.txt")) as f:
         err = f.read()
     m = re.search(r"terminate called after throwing an instance of '(.*)'", err)
@@ -356,6 +357,11 @@ def main():
     if X86_64:
         rep.run("diagnose/m32-null-write", t_fault, build, "nullwrite", "DestAvNearNull", "write",
                 True, True)
+        rep.run("diagnose/m32-assert", t_abort, build, "assert", "AbortSignal",
+                r"Assertion `.*' failed\.$", True)
+        rep.run("diagnose/m32-cxx-exception", t_exception, build, True)
+        rep.run("diagnose/m32-double-free", t_abort, build, "doublefree", "HeapError",
+                r"double free", True)
     return rep.done()
 
 
