@@ -11,7 +11,7 @@ Environment (all optional):
                       except the big heap core, which is always deleted)
   COR_BENCH_RUNS      measured runs per command after one warm-up run (5)
   COR_BENCH_SLOW      a peer whose first run takes longer (s) is run once (5)
-  COR_BENCH_ONLY      comma list of workloads: small,threads,heap,bigbin,libc
+  COR_BENCH_ONLY      comma list of workloads: small,threads,heap,bigbin,libc,diagnose
   COR_BENCH_THREADS   threads in the "threads" workload (2000)
   COR_BENCH_HEAP_MIB  heap of the "heap" workload (4096)
   COR_BENCH_BIGBIN    "UNITS,FUNCS,CHAIN" of the "bigbin" workload (300,100,220)
@@ -53,7 +53,7 @@ TIMEOUT = {"coroner": env_int("COR_BENCH_TIMEOUT_CORONER", 60),
            "eu-stack": env_int("COR_BENCH_TIMEOUT_EUSTACK", 300),
            "gdb": env_int("COR_BENCH_TIMEOUT_GDB", 120),
            "drgn": env_int("COR_BENCH_TIMEOUT_DRGN", 120)}
-ALL_WORKLOADS = ["small", "threads", "heap", "bigbin", "libc"]
+ALL_WORKLOADS = ["small", "threads", "heap", "bigbin", "libc", "diagnose"]
 ONLY = [w for w in (os.environ.get("COR_BENCH_ONLY") or ",".join(ALL_WORKLOADS)).split(",") if w]
 CC = os.environ.get("CC") or "cc"
 T0 = time.monotonic()
@@ -199,11 +199,12 @@ def check(row, out_path, err_path):
 # ---------------------------------------------------------------- workloads
 
 def compile_prog(src, exe, extra=()):
-    cmd = [CC, "-O2", "-g", "-pthread", *extra, "-o", exe, os.path.join(PROGS, src)]
+    cmd = [CC, "-O2", "-g", "-pthread", *extra, "-o", exe,
+           src if os.path.isabs(src) else os.path.join(PROGS, src)]
     subprocess.run(cmd, check=True)
 
 
-def make_core(argv, cwd):
+def make_core(argv, cwd, sig=signal.SIGSEGV):
     """Runs argv in cwd with an unlimited core limit; returns the core's path."""
     os.makedirs(cwd, exist_ok=True)
     for f in os.listdir(cwd):
@@ -215,8 +216,9 @@ def make_core(argv, cwd):
     p = subprocess.Popen(argv, cwd=cwd, preexec_fn=unlimit,
                          stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     err = p.communicate()[1]
-    if p.returncode != -signal.SIGSEGV:
-        raise RuntimeError(f"{argv[0]} exited {p.returncode}, not SIGSEGV: {err.decode()[-300:]}")
+    if p.returncode != -sig:
+        raise RuntimeError(f"{argv[0]} exited {p.returncode}, not signal {int(sig)}: "
+                           f"{err.decode()[-300:]}")
     for name in ("core", f"core.{p.pid}"):
         if os.path.exists(os.path.join(cwd, name)):
             return os.path.join(cwd, name)
@@ -367,8 +369,32 @@ def w_libc():
                  core=core, exe=exe, rows=rows)]
 
 
+def w_diagnose():
+    """coroner diagnose against gdb running what a person types for the same
+    answers: bt, x/3i $pc, info registers, p __abort_msg->msg."""
+    d = os.path.join(WORK, "diagnose")
+    os.makedirs(d, exist_ok=True)
+    exe = os.path.join(d, "diag")
+    compile_prog(os.path.join(ROOT, "tests", "programs", "diag.c"), exe,
+                 ["-D_FORTIFY_SOURCE=2", "-fstack-protector-strong", "-fno-omit-frame-pointer"])
+    cases = []
+    for mode, sig, cls, gexp in (("assert", signal.SIGABRT, rb"AbortSignal", rb"Assertion `"),
+                                 ("nullwrite", signal.SIGSEGV, rb"DestAvNearNull", rb"mov")):
+        cd = os.path.join(d, mode)
+        core = make_core([exe, mode], cd, sig)
+        g = ["gdb", "-nx", "-batch", "-iex", "set debuginfod enabled off", "-ex", "bt",
+             "-ex", "x/3i $pc", "-ex", "info registers", "-ex", "p __abort_msg->msg", exe, core]
+        rows = [Row("coroner diagnose", "coroner", [CORONER, "diagnose", core], (cls,)),
+                Row("gdb bt, x/i, info registers, p __abort_msg", "gdb", g, (gexp,),
+                    vs="coroner diagnose")]
+        cases.append(dict(name="diagnose-" + mode,
+                          title=f"diagnose: tests/programs/diag.c {mode} (the crash diagnosis)",
+                          core=core, exe=exe, rows=rows))
+    return cases
+
+
 WORKLOADS = {"small": w_small, "threads": w_threads, "heap": w_heap,
-             "bigbin": w_bigbin, "libc": w_libc}
+             "bigbin": w_bigbin, "libc": w_libc, "diagnose": w_diagnose}
 
 
 # ---------------------------------------------------------------- output
