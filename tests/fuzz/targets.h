@@ -145,6 +145,40 @@ static void fz_report(cor_core *c)
 		fz_touch(cor_backtrace_stop_reason(bt));
 		cor_backtrace_free(bt);
 	}
+	/* the diagnosis (the report without its backtraces: it unwinds the
+	 * crashed thread itself) */
+	struct cor_report_options ro = COR_REPORT_OPTIONS_INIT;
+	ro.backtraces = false;
+	const struct cor_report *rep;
+	cor_error *rerr = cor_core_report(c, &ro, &rep);
+	if (rerr) {
+		fz_touch(cor_error_message(rerr));
+		cor_error_free(rerr);
+	} else {
+		const struct cor_diagnosis *d = rep->diagnosis;
+		if (d) {
+			fz_touch(d->class_name);
+			fz_touch(d->severity);
+			fz_touch(d->summary);
+			fz_touch(d->fault_access);
+			fz_touch(d->fault_region);
+			fz_touch(d->message);
+			fz_touch(d->exception_type);
+			fz_touch(d->exception_what);
+			fz_touch(d->crash_line);
+			fz_touch(d->signature);
+			for (size_t i = 0; i < d->cycle_count; i++)
+				fz_touch(d->cycle[i]);
+			for (size_t i = 0; i < d->before_count + 1; i++) {
+				const struct cor_insn *ins = i ? &d->before[i - 1] : d->instruction;
+				if (!ins)
+					continue;
+				fz_touch(ins->text);
+				fz_touch_bytes(ins->bytes, ins->size);
+			}
+		}
+		cor_report_free(rep);
+	}
 	/* a few reads: around the first thread's stack and pc, each mapping */
 	uint8_t buf[256];
 	size_t done;
