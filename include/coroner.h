@@ -378,7 +378,8 @@ const char *cor_frame_how_name(enum cor_frame_how how);
 
 struct cor_insn {
 	uint64_t address;
-	size_t size;                /* bytes in bytes (up to 16 at the pc) */
+	size_t size;                /* bytes: the instruction's when decoded,
+				     * else up to 16 read at the pc */
 	const uint8_t *bytes;
 	const char *text;           /* "mov dword ptr [rax], 1", NULL without a
 				     * disassembler (capstone) or when undecodable */
