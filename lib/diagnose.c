@@ -854,8 +854,10 @@ static void signature(struct ctx *c)
 	struct cor_diagnosis *pd = &c->d->pub;
 	struct strbuf sb = {0};
 	size_t i = 0, k = 0;
-	/* the machinery on top, and nameless frames of the runtime among it */
+	/* the machinery on top, nameless frames of the runtime among it, the
+	 * Go runtime's (runtime.raise, runtime.fatalpanic, runtime.sigpanic) */
 	while (i < c->nframes && (machinery(frame(c, i)) ||
+				  starts(frame(c, i)->function, "runtime.") ||
 				  (!frame(c, i)->function && runtime_module(frame(c, i)->module))))
 		i++;
 	if (i == c->nframes)
@@ -935,6 +937,10 @@ static void classify(struct ctx *c)
 		} else if (pd->exception_type) {
 			cls = "AbortSignal";
 			sum = keep(c, cor_asprintf("uncaught C++ exception %s", pd->exception_type));
+		} else if (has_frame(c, "runtime.fatalpanic") || has_frame(c, "runtime.fatalthrow") ||
+			   has_frame(c, "runtime.crash")) {
+			cls = "AbortSignal";
+			sum = "the Go runtime died of a fatal panic or throw (GOTRACEBACK=crash)";
 		} else {
 			cls = "AbortSignal";
 			sum = s->number == SIG_ABRT ? "the program called abort()"

@@ -159,10 +159,29 @@ def test_sigpanic(build):
                      "pc and offset of %s (coroner vs Go)" % f["function"])
 
 
+def test_diagnosis(build):
+    """Where to look first is Go's faulting frame, not the runtime; the
+    signature starts there too."""
+    d, core, err = build_and_crash()
+    want_all, _ = go_traceback(err)
+    _, want = from_main(want_all)
+    doc, _ = ct.report(build, core, "--exe", os.path.join(d, "src", "prog"))
+    dg = doc["diagnosis"]
+    frames = [t for t in doc["threads"] if t["crashed"]][0]["frames"]
+    check(dg["crash_frame"] is not None, "no crash_frame: %r" % dg)
+    f = frames[dg["crash_frame"]]
+    check_eq((f["function"], f["file"], f["line"]), want[0], "crash frame (Go's traceback)")
+    check_eq(dg["crash_line"], "%s:%d" % (want[0][1], want[0][2]), "crash_line")
+    check_eq(dg["signature"].split(" | ")[:len(want)], [w[0] for w in want],
+             "signature from Go's faulting function")
+    check("Go runtime" in dg["summary"], "summary %r" % dg["summary"])
+
+
 def main():
     build = ct.build_dir()
     rep = ct.Reporter()
     rep.run("go-sigpanic", test_sigpanic, build)
+    rep.run("go-diagnosis", test_diagnosis, build)
     return rep.done()
 
 
