@@ -11,7 +11,8 @@
  * HeapError); SIGFPE -> FPE; SIGILL -> BadInstruction; SIGSEGV / SIGBUS ->
  * a stack overflow (the fault in a guard page or just below a stack, or sp
  * outside its stack), a fault at the pc (SegFaultOnPc), else the faulting
- * instruction's operand (capstone): the target of a call / jmp / ret
+ * instruction's operand (capstone; x86 by its operands, aarch64 by its
+ * mnemonic): the target of a call / jmp / ret
  * (CallAv, BranchAv, ReturnAv), a write (DestAv) or a read (SourceAv);
  * NearNull variants below 64 KiB; on x86 a faulting read whose value then
  * becomes a call or jmp target or a store's address is CallAvTainted,
@@ -558,6 +559,26 @@ static bool x86_access(struct ctx *c, csh h, const cs_insn *in, const char **cls
 	}
 	return true;
 }
+
+/* aarch64 by mnemonic: loads (ld*, prfm) read, stores (st*) and the
+ * atomics that read and write (ld<op>, swp, cas) write; the data
+ * operand is the only memory one. */
+static bool a64_access(struct ctx *c, const cs_insn *in, const char **cls)
+{
+	static const char *const rmw[] = { "ldadd", "ldclr", "ldeor", "ldset", "ldsmax", "ldsmin",
+		"ldumax", "ldumin", "swp", "cas" };
+	struct cor_diagnosis *pd = &c->d->pub;
+	const char *m = in->mnemonic;
+	bool write = starts(m, "st");
+	for (size_t i = 0; i < COR_ARRAY_SIZE(rmw); i++)
+		write |= starts(m, rmw[i]);
+	if (!write && !starts(m, "ld") && !starts(m, "prfm"))
+		return false;
+	*cls = write ? "DestAv" : "SourceAv";
+	pd->fault_access = write ? "write" : "read";
+	c->what_faulted = write ? "a write" : "a read";
+	return true;
+}
 #endif
 
 /* The bytes at the pc and, with capstone, their text, the two
@@ -587,6 +608,8 @@ static void instruction(struct ctx *c, const char **cls)
 		d->insn.size = in->size;
 		if (arch == CS_ARCH_X86 && cls)
 			x86_access(c, h, in, cls);
+		else if (arch == CS_ARCH_ARM64 && cls)
+			a64_access(c, in, cls);
 	}
 	if (in)
 		cs_free(in, 1);
