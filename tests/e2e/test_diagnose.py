@@ -143,8 +143,8 @@ def t_fault(build, mode, cls, access, check_target=True, m32=False):
     return dg
 
 
-def t_overflow(build, mode="overflow"):
-    exe, core, _, _ = crash(mode)
+def t_overflow(build, mode="overflow", m32=False):
+    exe, core, _, _ = crash(mode, m32=m32)
     doc, dg = full(build, core)
     want_class(dg, "StackOverflow")
     if mode == "overflowthread":
@@ -357,6 +357,11 @@ def main():
     if X86_64:
         rep.run("diagnose/m32-null-write", t_fault, build, "nullwrite", "DestAvNearNull", "write",
                 True, True)
+        rep.run("diagnose/m32-null-read", t_fault, build, "nullread", "SourceAvNearNull", "read",
+                True, True)
+        rep.run("diagnose/m32-call-through-null", t_fault, build, "callmem", "CallAvNearNull",
+                "call", False, True)
+        rep.run("diagnose/m32-stack-overflow", t_overflow, build, "overflow", True)
         rep.run("diagnose/m32-assert", t_abort, build, "assert", "AbortSignal",
                 r"Assertion `.*' failed\.$", True)
         rep.run("diagnose/m32-cxx-exception", t_exception, build, True)
