@@ -287,6 +287,8 @@ int main(int argc, char **argv)
 	ro.backtraces = c->frames;
 	ro.have_tid = cli.have_tid;
 	ro.tid = (int32_t)cli.tid;
+	/* the text of the commands that do not print it: no need to unwind */
+	ro.skip_diagnosis = !cli.json && c->fn != cmd_report && c->fn != cmd_diagnose;
 	if (c->fn != cmd_read && (err = cor_core_report(cli.core, &ro, &cli.rep))) {
 		fprintf(stderr, "coroner: %s\n", cor_error_message(err));
 		cor_error_free(err);

@@ -439,8 +439,10 @@ struct cor_report_options {
 	bool backtraces;            /* unwind every thread (reported) */
 	bool have_tid;              /* only the thread with this tid */
 	int32_t tid;
+	bool skip_diagnosis;        /* no diagnosis (it unwinds the crashed
+				     * thread and reads its libraries' symbols) */
 };
-#define COR_REPORT_OPTIONS_INIT { sizeof(struct cor_report_options), true, false, 0 }
+#define COR_REPORT_OPTIONS_INIT { sizeof(struct cor_report_options), true, false, 0, false }
 
 struct cor_report_thread {
 	const struct cor_thread *thread;
@@ -468,7 +470,7 @@ struct cor_report {
 	uint64_t notes_omitted;
 	size_t warning_count;           /* every warning, those of the backtraces too */
 	const struct cor_warning *warnings;
-	/* why it died; NULL only when out of memory */
+	/* why it died; NULL only with skip_diagnosis */
 	const struct cor_diagnosis *diagnosis;
 };
 

@@ -95,7 +95,7 @@ cor_error *report_build(const struct report_parts *p, const struct cor_report_op
 	struct diagnose_parts dp = { pr, p->mem, p->modules, p->unwinder, p->sym, p->arena,
 				     pub->thread_count && pub->crashed && r->threads[0].thread == pub->crashed
 				     ? r->threads[0].backtrace : NULL };
-	cor_error *err = diagnose_build(&dp, &pub->diagnosis);
+	cor_error *err = opts.skip_diagnosis ? NULL : diagnose_build(&dp, &pub->diagnosis);
 	if (err) {
 		cor_report_free(pub);
 		return err;

@@ -211,6 +211,10 @@ static void test_diagnosis(void)
 				CHECK(strstr(d->summary, cor_have_disassembler() ? "unreadable" : "capstone"));
 		}
 		cor_report_free(r);
+		o.skip_diagnosis = true;
+		CHECK(cor_core_report(c, &o, &r) == NULL);
+		CHECK(r->diagnosis == NULL);
+		cor_report_free(r);
 		cor_core_free(c);
 		cw_free(&w);
 	}
