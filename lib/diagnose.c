@@ -214,8 +214,9 @@ static bool machinery(const struct cor_frame *f)
 		"__assert", "__stack_chk_fail", "__stack_chk_fail_local", "__fortify_fail",
 		"__fortify_fail_abort", "__chk_fail", "malloc_printerr", "__malloc_assert",
 		"__cxa_throw", "__cxa_rethrow", "__cxa_call_terminate", "__cxa_call_unexpected",
-		"__restore_rt", "<signal trampoline>", "__kernel_vsyscall", "free", "malloc", "realloc",
-		"calloc" };
+		"__restore_rt", "<signal trampoline>", "__kernel_vsyscall", "_dl_sysinfo_int80",
+		"free", "__free", "cfree", "malloc", "__malloc", "realloc", "__realloc", "calloc",
+		"__calloc" };
 	static const char *const prefix[] = { "__pthread_kill", "__GI_", "__libc_message",
 		"__libc_fatal", "__libc_free", "__libc_malloc", "__libc_realloc", "__libc_calloc",
 		"_int_", "std::terminate", "__cxxabiv1::__terminate", "__cxxabiv1::__unexpected",
@@ -881,13 +882,16 @@ static void signature(struct ctx *c)
 	 * Go runtime's (runtime.raise, runtime.fatalpanic, runtime.sigpanic) */
 	while (i < c->nframes && (machinery(frame(c, i)) ||
 				  starts(frame(c, i)->function, "runtime.") ||
-				  (!frame(c, i)->function && runtime_module(frame(c, i)->module))))
+				  (!frame(c, i)->function && frame(c, i)->module &&
+				   runtime_module(frame(c, i)->module))))
 		i++;
 	if (i == c->nframes)
 		i = 0;
 	for (; i < c->nframes && k < SIG_MAX_FRAMES; i++) {
 		const struct cor_frame *f = frame(c, i);
-		if (startup(f) || f->signal_frame)
+		/* nor the startup code, nor nameless frames of a stripped libc */
+		if (startup(f) || f->signal_frame ||
+		    (!f->function && f->module && runtime_module(f->module)))
 			continue;
 		if (k++)
 			sb_puts(&sb, " | ");
@@ -897,6 +901,8 @@ static void signature(struct ctx *c)
 			sb_printf(&sb, "%s+0x%" PRIx64, base_name(f->module), f->module_offset);
 		else
 			sb_puts(&sb, "??");
+		if (f->function && !strcmp(f->function, "main"))
+			break;          /* what calls main is the C library's */
 	}
 	if (!k) {
 		sb_free(&sb);

@@ -20,6 +20,12 @@ their recorded paths (/lib/libc.so.6) looked up under --sysroot. qemu's own
 host core would follow; a directory named "core" in the working directory
 keeps the kernel from writing it (a 200 MB file per run otherwise).
 
+diag.c assert, doublefree: the diagnosis's class (AbortSignal, HeapError),
+  its message (glibc's __abort_msg, read through the libc found under
+  --sysroot or the static executable's symbols, both byte orders and word
+  sizes) = the line the guest's glibc printed on stderr (qemu_crash keeps it
+  in stderr.txt), the signature from do_assert / double_free to main.
+
 Programs, each built twice (dynamic: Debian's default PIE; static), with
 -g -O2 -fomit-frame-pointer -pthread:
 
@@ -179,6 +185,8 @@ def qemu_crash(arch, exe, args, name, timeout=120):
         p.kill()
         p.communicate()
         raise Skip("%s did not crash within %ds under %s" % (name, timeout, arch.qemu))
+    with open(os.path.join(d, "stderr.txt"), "wb") as f:  # what the guest's libc printed
+        f.write(err)
     cores = [n for n in os.listdir(d) if n.startswith("qemu_") and n.endswith(".core")]
     for n in os.listdir(d):
         if n.startswith("core.") and n[5:].isdigit():
@@ -436,6 +444,28 @@ def t_memory(build, arch, link, fig):
     check_registers(doc, core, arch, fig)
 
 
+def t_diagnose(build, arch, link, fig):
+    """The diagnosis of tests/programs/diag.c's assert and double free: the
+    class, and glibc's message (__abort_msg, read through the libc found
+    under --sysroot, or the static executable's symbols) = the line the
+    guest's glibc printed on stderr."""
+    exe = bt.build(["diag.c"], "diag-%s-%s" % (arch.name, link), FLAGS + LINKS[link], cc=arch.cc)
+    for mode, cls, pat in (("assert", "AbortSignal", r"Assertion `.*' failed\.$"),
+                           ("doublefree", "HeapError", r"double free")):
+        core, _ = qemu_crash(arch, exe, [mode], "diag-%s-%s-%s" % (mode, arch.name, link))
+        with open(os.path.join(os.path.dirname(core), "stderr.txt"), "rb") as f:
+            err = f.read().decode("utf-8", "replace")
+        line = next((l for l in err.splitlines() if re.search(pat, l)), None)
+        if line is None:
+            raise Skip("the guest's glibc printed no line matching %r: %r" % (pat, err[-300:]))
+        dg = report(build, arch, core, exe)["diagnosis"]
+        check_eq(dg["class"], cls, "%s: class (summary %r)" % (mode, dg["summary"]))
+        check_eq((dg["message"] or "").rstrip("\n"), line, "%s: message (the guest's stderr)" % mode)
+        check(dg["signature"] and "do_assert" in dg["signature"] if mode == "assert" else True,
+              "signature %r" % dg["signature"])
+        fig.append("%s: %s" % (mode, dg["signature"]))
+
+
 def main():
     build = ct.build_dir()
     rep = ct.Reporter()
@@ -449,7 +479,7 @@ def main():
                 continue
             for what, fn in (("bt", t_bt), ("signal", t_signal), ("signal-siginfo", t_siginfo),
                              ("libc-crash", t_libcrash), ("inline", t_inline),
-                             ("memory", t_memory)):
+                             ("memory", t_memory), ("diagnose", t_diagnose)):
                 fig = []
                 rep.run(pre + what, fn, build, arch, link, fig)
                 FIGURES.append("# %s%s: %s" % (pre, what, "; ".join(fig)))
