@@ -873,6 +873,22 @@ static void crash_frame(struct ctx *c)
 	}
 }
 
+/* The length of a function's name without the suffixes of gcc's clones
+ * and split parts (sum.constprop.0, f.isra.0, check.part.0, check.cold),
+ * which change with the optimizer, not with the crash site. */
+static size_t stable_len(const char *fn)
+{
+	static const char *const sfx[] = { ".constprop.", ".isra.", ".part.", ".cold",
+		".lto_priv.", ".localalias", ".llvm." };
+	size_t n = strlen(fn);
+	for (size_t i = 0; i < COR_ARRAY_SIZE(sfx); i++) {
+		const char *at = strstr(fn, sfx[i]);
+		if (at && (size_t)(at - fn) < n && at != fn)
+			n = (size_t)(at - fn);
+	}
+	return n;
+}
+
 static void signature(struct ctx *c)
 {
 	struct cor_diagnosis *pd = &c->d->pub;
@@ -896,7 +912,7 @@ static void signature(struct ctx *c)
 		if (k++)
 			sb_puts(&sb, " | ");
 		if (f->function)
-			sb_puts(&sb, f->function);
+			sb_add(&sb, f->function, stable_len(f->function));
 		else if (f->module)
 			sb_printf(&sb, "%s+0x%" PRIx64, base_name(f->module), f->module_offset);
 		else

@@ -49,15 +49,17 @@ SEVERITY = {
 }
 
 
-def diag_exe(m32=False):
-    flags = FLAGS + (["-m32"] if m32 else [])
-    return ct.build_program("diag.c", "diag-m32" if m32 else "diag", flags)
+def diag_exe(m32=False, moved=False):
+    flags = FLAGS + (["-m32"] if m32 else []) + (["-falign-functions=256"] if moved else [])
+    return ct.build_program("diag.c", "diag-m32" if m32 else "diag-moved" if moved else "diag",
+                            flags)
 
 
-def crash(mode, *extra, m32=False):
-    exe = diag_exe(m32)
+def crash(mode, *extra, m32=False, moved=False):
+    exe = diag_exe(m32, moved)
     d, core, oracle = ct.crash_program(exe, [mode] + list(extra),
-                                       "diag-%s%s" % (mode, "-m32" if m32 else ""))
+                                       "diag-%s%s%s" % (mode, "-m32" if m32 else "",
+                                                        "-moved" if moved else ""))
     with open(os.path.join(d, "stderr.txt"), "rb") as f:
         err = f.read().decode("utf-8", "replace")
     target = None
@@ -304,6 +306,20 @@ def t_signature(build):
     check(re.fullmatch(r"[0-9a-f]{16}", d1["signature_hash"]), "hash %r" % d1["signature_hash"])
     check(d1["signature"].startswith("store_null | main"), "signature %r" % d1["signature"])
     check(not re.search(r"0x[0-9a-f]{6,}", d1["signature"]), "addresses in %r" % d1["signature"])
+    # a rebuild that moves the code: the same signature
+    _, c4, _, _ = crash("nullwrite", moved=True)
+    doc1, _ = ct.report(build, c1)
+    doc4, d4 = full(build, c4)
+    off = [[t for t in doc["threads"] if t["crashed"]][0]["frames"][0]["module_offset"]
+           for doc in (doc1, doc4)]
+    check(off[0] != off[1], "the rebuild did not move the code: %r" % off)
+    check_eq(d4["signature_hash"], d1["signature_hash"], "hash after a rebuild that moves code")
+    # no optimizer suffixes (check.cold, f.constprop.0) in any signature
+    for mode in ("nullwrite", "overflow", "assert", "smash", "fortify", "doublefree"):
+        _, c, _, _ = crash(mode)
+        _, dg = diagnosis(build, c)
+        check(not re.search(r"\.(constprop|isra|part|cold)\b", dg["signature"]),
+              "%s: optimizer suffix in %r" % (mode, dg["signature"]))
 
 
 def t_outputs(build):
