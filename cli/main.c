@@ -1,8 +1,10 @@
 /* coroner: git-style subcommands over libcoroner. */
 #include <errno.h>
+#include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 #include "cli.h"
 
 static const struct command commands[] = {
@@ -54,11 +56,31 @@ static void usage_cmd(FILE *f, const struct command *c)
 		"                     (bytes, or with K, M, G; default 1G)\n"
 		"  --raw-names        do not demangle C++/Rust names\n"
 		"  --no-inline        no inline frames\n"
-		"  --no-tailcalls     no frames put back for tail calls (marked [tail])\n");
+		"  --no-tailcalls     no frames put back for tail calls (marked [tail])\n"
+		"  --no-debuginfod    do not fetch missing executables and debug info from the\n"
+		"                     debuginfod servers DEBUGINFOD_URLS names\n");
 	if (!strcmp(c->name, "read"))
 		fprintf(f, "  --raw              write the bytes themselves to stdout\n");
-	fprintf(f, "\nAn option that matches nothing (--file, --debug-dir, --exe) is a warning.\n"
+	fprintf(f, "\nWith DEBUGINFOD_URLS set, a file missing on disk is fetched by build-id into\n"
+		"libdebuginfod's cache (DEBUGINFOD_CACHE_PATH; DEBUGINFOD_TIMEOUT bounds a fetch).\n"
+		"An option that matches nothing (--file, --debug-dir, --exe) is a warning.\n"
 		"exit status: 0 ok, 1 error, 2 usage, 3 partial result (warnings)\n");
+}
+
+/* The library's progress of a debuginfod fetch, on stderr (a terminal):
+ * one line, rewritten; cleared when the fetch ends. */
+static int print_progress(void *arg, const char *what, uint64_t done, uint64_t total)
+{
+	(void)arg;
+	if (!what)
+		fputs("\r\033[K", stderr);
+	else if (total)
+		fprintf(stderr, "\r\033[Kcoroner: %s: %" PRIu64 " of %" PRIu64 " KiB", what,
+			done >> 10, total >> 10);
+	else
+		fprintf(stderr, "\r\033[Kcoroner: %s: %" PRIu64 " KiB", what, done >> 10);
+	fflush(stderr);
+	return 0;
 }
 
 /* A byte count: N, or N with K, M or G (powers of 1024). */
@@ -171,6 +193,8 @@ static int parse_args(struct cli *cli, const struct command *c, int argc, char *
 			cli->opts.no_inline = true;
 		} else if (!strcmp(a, "--no-tailcalls")) {
 			cli->opts.no_tailcalls = true;
+		} else if (!strcmp(a, "--no-debuginfod")) {
+			cli->opts.no_debuginfod = true;
 		} else if (!strcmp(a, "-c") || !strcmp(a, "--core")) {
 			NEEDVAL();
 			if (core_opt) {
@@ -277,6 +301,8 @@ int main(int argc, char **argv)
 		cli.opts.debug_dirs = cli.debug_dirs;
 	if (cli.nfiles)
 		cli.opts.files = cli.files;
+	if (isatty(2))
+		cli.opts.progress = print_progress;
 	cor_error *err = cor_core_open(cli.core_path, &cli.opts, &cli.core);
 	if (err) {
 		fprintf(stderr, "coroner: %s\n", cor_error_message(err));

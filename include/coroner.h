@@ -97,8 +97,20 @@ struct cor_options {
 	bool no_inline;              /* no inline frame expansion */
 	struct cor_limits limits;
 	bool no_tailcalls;           /* no frames reconstructed from tail calls */
+	/* With DEBUGINFOD_URLS set, a module whose executable or debug info is
+	 * not found on disk is fetched by build-id from those debuginfod
+	 * servers (into libdebuginfod's cache, DEBUGINFOD_CACHE_PATH; each
+	 * fetch bounded by DEBUGINFOD_TIMEOUT and DEBUGINFOD_MAXTIME). true:
+	 * never. A build without libdebuginfod warns instead. */
+	bool no_debuginfod;
+	/* Called during long steps of cor_core_open (a debuginfod download):
+	 * what names the step, done and total bytes so far (total 0: not
+	 * known); once more with what NULL when the step ends. Nonzero from
+	 * it cancels the step. NULL: no calls. The library never prints. */
+	int (*progress)(void *arg, const char *what, uint64_t done, uint64_t total);
+	void *progress_arg;
 };
-#define COR_OPTIONS_INIT { sizeof(struct cor_options), 0, 0, 0, 0, 0, 0, {0}, 0 }
+#define COR_OPTIONS_INIT { sizeof(struct cor_options), 0, 0, 0, 0, 0, 0, {0}, 0, 0, 0, 0 }
 
 /* Opens a core. opts may be NULL; a NULL path or out is COR_ERR_INVALID.
  * On a partial result (truncated core ...)

@@ -50,6 +50,9 @@ static bool copy_options(struct cor_core *c, const struct cor_options *o)
 	c->raw_names = opts.raw_names;
 	c->no_inline = opts.no_inline;
 	c->no_tailcalls = opts.no_tailcalls;
+	c->no_debuginfod = opts.no_debuginfod;
+	c->progress = opts.progress;
+	c->progress_arg = opts.progress_arg;
 	c->exe = cor_strdup(opts.exe);
 	c->sysroot = cor_strdup(opts.sysroot);
 	c->debug_dirs = dup_strv(opts.debug_dirs);
@@ -138,6 +141,8 @@ static cor_error *core_load(struct cor_core *c)
 		.exe = c->exe, .sysroot = c->sysroot,
 		.debug_dirs = (const char *const *)c->debug_dirs,
 		.files = (const char *const *)c->files_opt,
+		.no_debuginfod = c->no_debuginfod,
+		.progress = c->progress, .progress_arg = c->progress_arg,
 	};
 	if ((err = files_init(&c->files, &fo, &c->proc, &c->mem, &c->limits, &c->warn)))
 		return err;

@@ -23,7 +23,9 @@ struct cor_core {
 	char *exe, *sysroot;
 	char **debug_dirs;
 	char **files_opt;           /* "recorded=path" or "path" */
-	bool raw_names, no_inline, no_tailcalls;
+	bool raw_names, no_inline, no_tailcalls, no_debuginfod;
+	int (*progress)(void *arg, const char *what, uint64_t done, uint64_t total);
+	void *progress_arg;
 	int fd;                     /* the core on disk, or -1 */
 
 	struct process proc;

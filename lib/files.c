@@ -297,6 +297,41 @@ static bool same_build_id(struct files *f, struct mapped_entry *e)
 	return ok;
 }
 
+/* The build-id (hex, malloc'd) in the core's copy of e's ELF header, or
+ * NULL. */
+static char *core_build_id(const struct files *f, const struct mapped_entry *e)
+{
+	struct elf_image_src core = { memory_read_core_cb, f->mem };
+	FOR_MAPS(f, e, i) {
+		const struct file_map *fm = &f->proc->fmaps[i];
+		uint8_t id[64];
+		size_t len;
+		if (fm->pgoff == 0 && elf_image_build_id(&core, fm->start, id, &len) && len)
+			return cor_hex(id, len);
+	}
+	return NULL;
+}
+
+/* e's file is not on disk: the one with the core's build-id from
+ * debuginfod, mapped (e->opened then names it in the cache). false if
+ * none. */
+static bool fetch_mapped(struct files *f, struct mapped_entry *e, struct cached_file **cf)
+{
+	char *hex = core_build_id(f, e);
+	char *path = hex ? dbgd_fetch(f->dbgd, DBGD_EXECUTABLE, hex, e->pub.recorded) : NULL;
+	free(hex);
+	cor_error *err = path ? cache_map(f->cache, path, cf) : NULL;
+	if (path && !err) {
+		free(e->opened);
+		e->opened = path;
+		return true;
+	}
+	if (err)
+		warnings_error(f->warn, e->pub.recorded, err);
+	free(path);
+	return false;
+}
+
 static void open_mapped(struct files *f, struct mapped_entry *e)
 {
 	e->opened = files_resolve(f, e->pub.recorded);
@@ -304,6 +339,10 @@ static void open_mapped(struct files *f, struct mapped_entry *e)
 		return;
 	struct cached_file *cf;
 	cor_error *err = cache_map(f->cache, e->opened, &cf);
+	if (err && fetch_mapped(f, e, &cf)) {
+		cor_error_free(err);
+		err = NULL;
+	}
 	if (err) {
 		/* "PATH: cannot open: No such file ..." */
 		e->why = cor_strdup(cor_error_message(err));
@@ -373,6 +412,7 @@ cor_error *files_init(struct files *f, const struct files_options *o, const stru
 	f->limits = limits;
 	f->warn = warn;
 	check_options(f);
+	f->dbgd = dbgd_new(o->no_debuginfod, o->progress, o->progress_arg, warn);
 	if (!(f->cache = cor_calloc(1, sizeof(*f->cache))))
 		return &cor_enomem;
 	if (!p->nfmaps)
@@ -446,6 +486,7 @@ void files_free(struct files *f)
 		free(e->why);
 	}
 	cache_free(f->cache);
+	dbgd_free(f->dbgd);
 	free(f->mapped);
 	free(f->index);
 	free(f->next_map);
@@ -541,6 +582,20 @@ struct elf_file *files_debug_by_link(const struct files *f, struct elf_file *ef,
 	return dbg;
 }
 
+struct elf_file *files_debug_fetch(const struct files *f, const char *hex, const char *subject,
+				   struct elf_file *ef, char **found)
+{
+	if (ef && elf_section_by_name(ef, ".debug_info"))
+		return NULL;
+	char *p = dbgd_fetch(f->dbgd, DBGD_DEBUGINFO, hex, subject);
+	struct elf_file *dbg = p ? try_debug(f, p, false, 0) : NULL;
+	if (dbg)
+		*found = p;
+	else
+		free(p);
+	return dbg;
+}
+
 struct elf_file *files_dwz_alt(const struct files *f, struct elf_file *ef)
 {
 	const struct elf_shdr *sh = elf_section_by_name(ef, ".gnu_debugaltlink");
@@ -559,6 +614,8 @@ struct elf_file *files_dwz_alt(const struct files *f, struct elf_file *ef)
 	char *hex = reader_left(&r) && reader_left(&r) <= 64 ? cor_hex(r.pos, reader_left(&r)) : NULL;
 	char *found = NULL;
 	struct elf_file *alt = files_debug_by_build_id(f, hex, &found);
+	if (!alt)
+		alt = files_debug_fetch(f, hex, ef->path, NULL, &found);
 	free(found);
 	free(hex);
 	if (!alt) {

@@ -1,7 +1,8 @@
 /* Every lookup of a file on disk: the files the core names (NT_FILE and
  * link_map paths, under --sysroot, replaced by --file and --exe), the
  * executable, separate debug files (by build-id and .gnu_debuglink) and
- * dwz supplementary files; and the check that a file is the one the core
+ * dwz supplementary files, and what debuginfod fetches when they are not
+ * on disk; and the check that a file is the one the core
  * had (its build-id against the core's copy of its ELF header). */
 #ifndef COR_FILES_H
 #define COR_FILES_H
@@ -9,6 +10,7 @@
 #include "internal.h"
 #include "elf.h"
 #include "memory.h"
+#include "debuginfod.h"
 
 struct process;
 
@@ -17,6 +19,9 @@ struct files_options {
 	const char *sysroot;        /* prefix of recorded paths */
 	const char *const *debug_dirs;  /* NULL: {"/usr/lib/debug"} */
 	const char *const *files;   /* "recorded=path" or "path" */
+	bool no_debuginfod;         /* never fetch from DEBUGINFOD_URLS */
+	dbgd_progress_fn progress;  /* of debuginfod fetches, or NULL */
+	void *progress_arg;
 };
 
 struct mapped_entry;
@@ -35,10 +40,12 @@ struct files {
 	size_t *next_map;           /* per NT_FILE entry: the next of its path, or SIZE_MAX */
 	struct file_cache *cache;   /* one mapping per (device, inode) */
 	bool exe_unusable;          /* --exe missing or not the core's: not used */
+	struct dbgd *dbgd;          /* debuginfod, for files not on disk */
 };
 
-/* Opens every file the core's NT_FILE names, checked against the core.
- * o's strings must outlive f. */
+/* Opens every file the core's NT_FILE names, checked against the core; one
+ * not on disk is fetched from debuginfod by the build-id the core has for
+ * it. o's strings must outlive f. */
 cor_error *files_init(struct files *f, const struct files_options *o, const struct process *p,
 		      struct memory *mem, const struct limits *limits, struct warnings *warn);
 void files_free(struct files *f);
@@ -69,6 +76,12 @@ const char *files_executable(const struct files *f);
 struct elf_file *files_debug_by_build_id(const struct files *f, const char *hex, char **found);
 struct elf_file *files_debug_by_link(const struct files *f, struct elf_file *ef, const char *path,
 				     char **found);
+/* The debug file of build-id hex fetched from debuginfod (lib/debuginfod.h)
+ * for the module subject whose object is ef (NULL: none found), unless ef
+ * has DWARF of its own. *found gets the path in libdebuginfod's cache
+ * (malloc'd). NULL if none (with a warning when a server was asked). */
+struct elf_file *files_debug_fetch(const struct files *f, const char *hex, const char *subject,
+				   struct elf_file *ef, char **found);
 /* The dwz supplementary file .gnu_debugaltlink of ef names (by build-id,
  * else by path); NULL with a warning if not found. */
 struct elf_file *files_dwz_alt(const struct files *f, struct elf_file *ef);

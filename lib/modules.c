@@ -700,8 +700,8 @@ static void load_minidebuginfo(const struct modules *ms, struct module *m)
 		warnings_error(ms->warn, m->pub.name, err);
 }
 
-/* The separate debug file (by build-id, then .gnu_debuglink) and
- * MiniDebugInfo. */
+/* The separate debug file (by build-id, then .gnu_debuglink, then from
+ * debuginfod) and MiniDebugInfo. */
 static void module_debug(const struct modules *ms, struct module *m)
 {
 	if (m->pub.is_vdso)
@@ -710,6 +710,8 @@ static void module_debug(const struct modules *ms, struct module *m)
 	m->debug = files_debug_by_build_id(ms->files, m->pub.build_id, &found);
 	if (!m->debug)
 		m->debug = files_debug_by_link(ms->files, m->elf, m->pub.path, &found);
+	if (!m->debug)
+		m->debug = files_debug_fetch(ms->files, m->pub.build_id, m->pub.name, m->elf, &found);
 	if (m->debug)
 		m->pub.debug_file = arena_strdup(ms->arena, found);
 	free(found);

@@ -6,7 +6,7 @@ h=$out/config.h
 mk=$out/config.mk
 libs=""
 : > "$h.tmp"
-# COR_WITHOUT="zlib zstd lzma libdeflate libiberty cxa capstone" leaves those out
+# COR_WITHOUT="zlib zstd lzma libdeflate debuginfod libiberty cxa capstone" leaves those out
 # (to build and test what a machine without them gets).
 without() {
 	case " ${COR_WITHOUT:-} " in *" $1 "*) return 0 ;; esac
@@ -44,6 +44,9 @@ probe HAVE_LZMA lzma.h -llzma
 probe HAVE_LIBDEFLATE libdeflate.h -ldeflate
 # capstone: decodes the faulting instruction for the crash diagnosis
 probe HAVE_CAPSTONE capstone/capstone.h -lcapstone
+# libdebuginfod: fetching missing executables and debug info by build-id
+# (it has no static archive: with it, the CLI links dynamically)
+probe HAVE_DEBUGINFOD elfutils/debuginfod.h -ldebuginfod
 # Demangler: libiberty (C++ and Rust, callback API: no xmalloc), else
 # libstdc++'s __cxa_demangle (C++ only). libiberty's symbols stay private.
 if ! probe_so HAVE_LIBIBERTY "-liberty -Wl,--exclude-libs,libiberty.a" <<'EOF'
