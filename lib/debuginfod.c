@@ -101,8 +101,6 @@ char *dbgd_fetch(struct dbgd *d, enum dbgd_kind kind, const char *hex, const cha
 		     "%s: DEBUGINFOD_URLS is set, but coroner was built without libdebuginfod: "
 		     "%s of build-id %s not fetched (nor anything else)", subject, kind_name(kind), hex);
 	d->off = true;
-	(void)d->what;
-	(void)d->reported;
 	return NULL;
 #else
 	if (!start(d))

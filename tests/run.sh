@@ -20,6 +20,11 @@ case $build in /*) ;; *) build=$repo/$build ;; esac
 
 P=0 F=0 S=0
 
+# No test asks a debuginfod server but the one test_debuginfod.py starts
+# (at 127.0.0.1 in its own network namespace), whatever the user's
+# environment says (Debian's /etc/profile.d sets DEBUGINFOD_URLS).
+unset DEBUGINFOD_URLS DEBUGINFOD_PROGRESS DEBUGINFOD_VERBOSE
+
 mkdir -p "$repo/tests/tmp"
 if [ -z "${COR_TEST_CACHE:-}" ]; then
 	COR_TEST_CACHE=$(mktemp -d "$repo/tests/tmp/run.XXXXXX") || exit 1

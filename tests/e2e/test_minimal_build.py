@@ -1,12 +1,13 @@
 #!/usr/bin/env python3
 """A build without the optional libraries (COR_WITHOUT="zlib zstd lzma
-libdeflate libiberty cxa capstone", as on a machine that lacks them) still
-builds and works, and says what it cannot do: zlib-compressed debug sections,
-MiniDebugInfo (xz) and demangling each give a warning naming the missing
-library, and the frames still come from what needs none of them; without a
-disassembler the diagnosis has the instruction's bytes but no text, and a
-NULL write is an AccessViolation whose summary says the instruction was not
-decoded.
+libdeflate debuginfod libiberty cxa capstone", as on a machine that lacks
+them) still builds and works, and says what it cannot do: zlib-compressed
+debug sections, MiniDebugInfo (xz), demangling and debuginfod
+(DEBUGINFOD_URLS set for a stripped program) each give a warning naming the
+missing library, and the frames still come from what needs none of them;
+without a disassembler the diagnosis has the instruction's bytes but no
+text, and a NULL write is an AccessViolation whose summary says the
+instruction was not decoded.
 
 Usage: python3 tests/e2e/test_minimal_build.py BUILD_DIR
 """
@@ -20,7 +21,7 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."
 import coretest as ct  # noqa: E402
 from coretest import Fail, Skip, check, check_eq  # noqa: E402
 
-WITHOUT = "zlib zstd lzma libdeflate libiberty cxa capstone"
+WITHOUT = "zlib zstd lzma libdeflate debuginfod libiberty cxa capstone"
 
 
 def minimal_build(build):
@@ -85,6 +86,16 @@ def t_minimal(build):
     doc2, _ = ct.report(mini, core2, "--debug-dir", os.path.join(d, "none"))
     check(any("built without xz" in w for w in doc2["warnings"]),
           "no warning about xz: %r" % doc2["warnings"])
+    # no debug info on disk, DEBUGINFOD_URLS set: no client to fetch it
+    # (nothing listens at that address, and nothing is sent there)
+    os.environ["DEBUGINFOD_URLS"] = "http://127.0.0.1:1"
+    try:
+        doc2, _ = ct.report(mini, core2, "--debug-dir", os.path.join(d, "none"))
+    finally:
+        del os.environ["DEBUGINFOD_URLS"]
+    check(any("built without libdebuginfod" in w and "DEBUGINFOD_URLS" in w
+              for w in doc2["warnings"]),
+          "no warning about libdebuginfod: %r" % doc2["warnings"])
     # C++ names stay mangled, with a warning
     exe3 = os.path.join(d, "cxx")
     with open(os.path.join(d, "cxx.cpp"), "w") as f:
