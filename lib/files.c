@@ -258,9 +258,11 @@ static bool same_shape(struct files *f, struct mapped_entry *e, struct elf_file 
 
 /* The file's build-id against the one in the core's copy of its ELF
  * header (the mapping of offset 0 of the same path); without one on either
- * side, the file's shape against the mappings (same_shape). */
-static bool same_build_id(struct files *f, struct mapped_entry *e)
+ * side, the file's shape against the mappings (same_shape). *differs: the
+ * build-ids differ. */
+static bool same_build_id(struct files *f, struct mapped_entry *e, bool *differs)
 {
+	*differs = false;
 	struct elf_file *ef;
 	cor_error *err = elf_open_mem(e->data, e->size, e->opened, f->limits, NULL, &ef);
 	if (err) {
@@ -286,6 +288,7 @@ static bool same_build_id(struct files *f, struct mapped_entry *e)
 			free(h1);
 			free(h2);
 			ok = false;
+			*differs = true;
 		} else {
 			e->pub.verified = true;
 		}
@@ -332,8 +335,44 @@ static bool fetch_mapped(struct files *f, struct mapped_entry *e, struct cached_
 	return false;
 }
 
+/* Whether --exe or a --file names e's file (then a file with another
+ * build-id is not replaced by debuginfod's). */
+static bool user_given(const struct files *f, const struct mapped_entry *e)
+{
+	for (size_t i = 0; f->o.files && f->o.files[i]; i++)
+		if (file_opt_matches(f->o.files[i], e->pub.recorded))
+			return true;
+	return f->o.exe && e->opened && !strcmp(e->opened, f->o.exe);
+}
+
+/* e's file has another build-id than the core's (rebuilt since the crash,
+ * or another machine's): the core's from debuginfod, if it has it, is used
+ * instead, with a warning. */
+static bool refetch(struct files *f, struct mapped_entry *e)
+{
+	struct cached_file *cf;
+	if (user_given(f, e) || !fetch_mapped(f, e, &cf))
+		return false;
+	char *why = e->why;
+	bool differs;
+	e->why = NULL;
+	e->data = cf->data;
+	e->size = cf->size;
+	bool ok = e->size && same_build_id(f, e, &differs);
+	if (ok) {
+		warnings_add(f->warn, COR_ERR_NOT_FOUND, e->pub.recorded,
+			     "%s: not used; the core's fetched from debuginfod: %s", why, e->opened);
+		free(why);
+	} else {
+		free(e->why);
+		e->why = why;
+	}
+	return ok;
+}
+
 static void open_mapped(struct files *f, struct mapped_entry *e)
 {
+	bool differs;
 	e->opened = files_resolve(f, e->pub.recorded);
 	if (!e->opened)
 		return;
@@ -351,7 +390,7 @@ static void open_mapped(struct files *f, struct mapped_entry *e)
 	} else if (e->data = cf->data, e->size = cf->size, !e->size) {
 		e->why = cor_asprintf("%s: empty file", e->opened);
 		e->data = NULL;
-	} else if (!same_build_id(f, e)) {
+	} else if (!same_build_id(f, e, &differs) && !(differs && refetch(f, e))) {
 		e->pub.rejected = true;
 		warnings_add(f->warn, COR_ERR_NOT_FOUND, e->pub.recorded, "%s: not used", e->why);
 	} else {

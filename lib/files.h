@@ -44,8 +44,9 @@ struct files {
 };
 
 /* Opens every file the core's NT_FILE names, checked against the core; one
- * not on disk is fetched from debuginfod by the build-id the core has for
- * it. o's strings must outlive f. */
+ * not on disk, or with another build-id (and not named by --exe or --file),
+ * is fetched from debuginfod by the build-id the core has for it. o's
+ * strings must outlive f. */
 cor_error *files_init(struct files *f, const struct files_options *o, const struct process *p,
 		      struct memory *mem, const struct limits *limits, struct warnings *warn);
 void files_free(struct files *f);

@@ -12,6 +12,9 @@ programs and their .debug files, nothing else.
 - deleted-exe: a program whose executable is gone after the crash: the
   executable is fetched by the core's build-id (debuginfod_find_executable)
   and its debug info too;
+- rebuilt-exe: a program rebuilt since the crash (another build-id at the
+  recorded path): the core's executable is fetched by build-id instead,
+  with a warning naming both build-ids;
 - no-debuginfod: --no-debuginfod gives no lines, no debug_file, no fetch;
 - unreachable: a server URL nobody listens on gives, quickly, a warning
   naming the build-id and the server.
@@ -38,7 +41,7 @@ from coretest import Fail, Skip, check, check_eq  # noqa: E402
 INSIDE = "COR_DEBUGINFOD_NETNS"
 PORT = 8002
 URL = "http://127.0.0.1:%d" % PORT
-TESTS = ["stripped", "deleted-exe", "no-debuginfod", "unreachable"]
+TESTS = ["stripped", "deleted-exe", "rebuilt-exe", "no-debuginfod", "unreachable"]
 
 # line numbers are checked against this text: POKE_LINE, OUTER_LINE, MAIN_LINE
 SOURCE = r"""#include <stdio.h>
@@ -182,6 +185,23 @@ def t_deleted_exe(build, progs):
     in_cache(m.get("debug_file"), cache, prog.build_id, "debug_file")
 
 
+def t_rebuilt_exe(build, progs):
+    prog = progs["rebuilt"]
+    ct.sh("gcc", "-g", "-O2", "-DVARIANT=4", "-o", prog.exe, prog.src)
+    new = build_id_of(prog.exe)
+    check(new != prog.build_id, "the rebuild has the same build-id")
+    cache = tempfile.mkdtemp(prefix="cache-", dir=progs["tmp"])
+    doc, _ = run(build, prog.core, env_with(URL, cache))
+    check_symbolized(prog, doc, "the core's executable through debuginfod")
+    m = module_of(doc, "rebuilt")
+    in_cache(m.get("path"), cache, prog.build_id, "the module's path")
+    hits = [w for w in doc["warnings"] if prog.build_id in w and new in w and "debuginfod" in w]
+    check(hits, "no warning naming both build-ids and debuginfod: %r" % doc["warnings"])
+    # --exe names the rebuilt file: it is not replaced
+    doc, _ = run(build, prog.core, env_with(URL, cache), "--exe", prog.exe)
+    check_eq(module_of(doc, "rebuilt").get("path"), None, "the module's path with --exe")
+
+
 def t_no_debuginfod(build, progs):
     prog = progs["stripped"]
     cache = tempfile.mkdtemp(prefix="cache-", dir=progs["tmp"])
@@ -245,6 +265,7 @@ def inside(build):
     try:
         progs["stripped"] = Program("stripped", 1, served)
         progs["deleted"] = Program("deleted", 2, served, exe_to_server=True)
+        progs["rebuilt"] = Program("rebuilt", 3, served)
     except (Skip, Fail) as e:
         for t in TESTS:
             (rep.skip if isinstance(e, Skip) else rep.fail)(t, e)
@@ -255,8 +276,9 @@ def inside(build):
                                    "-d", os.path.join(tmp, "debuginfod.sqlite")],
                                   stdout=lf, stderr=subprocess.STDOUT, preexec_fn=die_with_parent)
     try:
-        wait_served([progs["stripped"].build_id, progs["deleted"].build_id], server, log)
+        wait_served([progs[p].build_id for p in ("stripped", "deleted", "rebuilt")], server, log)
         for name, fn in [("stripped", t_stripped), ("deleted-exe", t_deleted_exe),
+                         ("rebuilt-exe", t_rebuilt_exe),
                          ("no-debuginfod", t_no_debuginfod), ("unreachable", t_unreachable)]:
             rep.run(name, fn, build, progs)
     except (Skip, Fail) as e:
