@@ -105,7 +105,10 @@ char *dbgd_fetch(struct dbgd *d, enum dbgd_kind kind, const char *hex, const cha
 #else
 	if (!start(d))
 		return NULL;
-	char *what = cor_asprintf("debuginfod: %s of %s (build-id %s)", kind_name(kind), subject, hex);
+	/* a progress line: the module's base name, the build-id's start */
+	const char *base = strrchr(subject, '/');
+	char *what = cor_asprintf("debuginfod: %s of %s (%.8s...)", kind_name(kind),
+				  base && base[1] ? base + 1 : subject, hex);
 	d->what = what;
 	d->reported = false;
 	char *path = NULL;

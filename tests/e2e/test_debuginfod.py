@@ -9,6 +9,8 @@ programs and their .debug files, nothing else.
 - stripped: a -O2 program stripped to a .gnu_debuglink whose .debug file is
   only on the server: file:line of each frame and the inline frame come
   through it, the module's debug_file is in DEBUGINFOD_CACHE_PATH;
+- progress: on a terminal (script(1)), stderr shows the download's
+  progress, and nothing when it is not one;
 - deleted-exe: a program whose executable is gone after the crash: the
   executable is fetched by the core's build-id (debuginfod_find_executable)
   and its debug info too;
@@ -41,7 +43,7 @@ from coretest import Fail, Skip, check, check_eq  # noqa: E402
 INSIDE = "COR_DEBUGINFOD_NETNS"
 PORT = 8002
 URL = "http://127.0.0.1:%d" % PORT
-TESTS = ["stripped", "deleted-exe", "rebuilt-exe", "no-debuginfod", "unreachable"]
+TESTS = ["stripped", "progress", "deleted-exe", "rebuilt-exe", "no-debuginfod", "unreachable"]
 
 # line numbers are checked against this text: POKE_LINE, OUTER_LINE, MAIN_LINE
 SOURCE = r"""#include <stdio.h>
@@ -174,6 +176,27 @@ def t_stripped(build, progs):
     check_symbolized(prog, doc, "from libdebuginfod's cache")
 
 
+def t_progress(build, progs):
+    prog = progs["stripped"]
+    if not shutil.which("script"):
+        raise Skip("no script(1) for a terminal")
+    line = "coroner: debuginfod: debug info of stripped (%s..." % prog.build_id[:8]
+    cache = tempfile.mkdtemp(prefix="cache-", dir=progs["tmp"])
+    cmd = "%s bt %s >/dev/null" % (ct.coroner_path(build), prog.core)
+    p = subprocess.run(["script", "-qec", cmd, "/dev/null"], stdout=subprocess.PIPE,
+                       stderr=subprocess.STDOUT, env=env_with(URL, cache), timeout=60)
+    out = p.stdout.decode("utf-8", "replace")
+    check_eq(p.returncode, 0, "exit status on a terminal (%r)" % out[-300:])
+    check(line in out, "no %r on the terminal: %r" % (line, out[-300:]))
+    check(out.rstrip("\r\n").endswith("\r\033[K"), "the progress line is not cleared: %r"
+          % out[-80:])
+    cache = tempfile.mkdtemp(prefix="cache-", dir=progs["tmp"])
+    p = subprocess.run([ct.coroner_path(build), "bt", prog.core], stdout=subprocess.DEVNULL,
+                       stderr=subprocess.PIPE, env=env_with(URL, cache), timeout=60)
+    err = p.stderr.decode("utf-8", "replace")
+    check("debuginfod" not in err, "progress on a stderr that is no terminal: %r" % err[-300:])
+
+
 def t_deleted_exe(build, progs):
     prog = progs["deleted"]
     check(not os.path.exists(prog.exe), "the executable is still there")
@@ -277,7 +300,8 @@ def inside(build):
                                   stdout=lf, stderr=subprocess.STDOUT, preexec_fn=die_with_parent)
     try:
         wait_served([progs[p].build_id for p in ("stripped", "deleted", "rebuilt")], server, log)
-        for name, fn in [("stripped", t_stripped), ("deleted-exe", t_deleted_exe),
+        for name, fn in [("stripped", t_stripped), ("progress", t_progress),
+                         ("deleted-exe", t_deleted_exe),
                          ("rebuilt-exe", t_rebuilt_exe),
                          ("no-debuginfod", t_no_debuginfod), ("unreachable", t_unreachable)]:
             rep.run(name, fn, build, progs)
