@@ -28,7 +28,7 @@ setup() {
 	SAN="-fsanitize=address,undefined -fno-sanitize-recover=undefined"
 	CFLAGS="-std=gnu11 -g -O1 -fno-omit-frame-pointer -D_GNU_SOURCE $SAN -Wall -Wno-unused-function -Wno-unused-parameter"
 	INC="-Iinclude -Ilib -I$out"
-	targets="fuzz_core fuzz_elf fuzz_cfi fuzz_line fuzz_memory"
+	targets="fuzz_core fuzz_elf fuzz_cfi fuzz_line fuzz_memory fuzz_exe fuzz_debug"
 	mkdir -p "$out/obj" "$out/seeds"
 	# optional libraries, detected again when the probe script changes
 	if [ ! -f "$out/config.mk" ] || [ scripts/configure.sh -nt "$out/config.mk" ]; then
@@ -106,6 +106,23 @@ EOF
 		python3 tests/fuzz/seeds.py line "$b" "$seeds/fuzz_line" || true
 	done
 
+	# fuzz_exe / fuzz_debug: tests/fuzz/prog.c laid out as targets.h's
+	# fixed core expects, with DWARF 5/4, .eh_frame or .debug_frame,
+	# compressed debug sections; the debug files by objcopy --only-keep-debug
+	prog prog-g5 -gdwarf-5
+	prog prog-g4 -gdwarf-4
+	prog prog-dframe -gdwarf-4 -fno-asynchronous-unwind-tables
+	prog prog-g2 -gdwarf-2
+	for b in prog-g5 prog-dframe; do
+		[ -f "$tmp/$b" ] || continue
+		objcopy --compress-debug-sections=zlib "$tmp/$b" "$seeds/fuzz_exe/$b.zlib" 2>/dev/null || true
+		objcopy --only-keep-debug --compress-debug-sections=zlib "$tmp/$b" \
+			"$seeds/fuzz_debug/$b.zlib.debug" 2>/dev/null || true
+	done
+	if [ -f "$tmp/prog-g5" ]; then
+		strip -g -o "$seeds/fuzz_exe/prog-symtab" "$tmp/prog-g5" || true
+	fi
+
 	# real cores: the tiny programs crashed here, and any the e2e tests cached
 	(cd "$tmp" && ulimit -c unlimited && for b in tiny-g5 tiny-static tiny-g2; do
 		[ -x "$b" ] || continue
@@ -128,6 +145,20 @@ EOF
 	for t in $targets; do
 		echo "seeds $t: $(ls "$seeds/$t" | wc -l) files, $(du -sk "$seeds/$t" | cut -f1) KiB"
 	done
+}
+
+# prog.c: ET_EXEC, one R+X PT_LOAD at 0x400000 from offset 0, .text at
+# 0x400200, build-id c0de... (what fz_prog_core in targets.h maps)
+prog() { # name flags...
+	name=$1
+	shift
+	bid=0x$(printf 'c0de%.0s' 1 2 3 4 5 6 7 8 9 10)
+	if cc -g -O0 "$@" -fcf-protection=none -fno-pie -no-pie -nostdlib -static \
+		-fno-stack-protector -Wl,-z,noseparate-code -Wl,--build-id="$bid" \
+		-Wl,-Ttext=0x400200 -o "$tmp/$name" tests/fuzz/prog.c 2>/dev/null; then
+		cp "$tmp/$name" "$seeds/fuzz_exe/"
+		objcopy --only-keep-debug "$tmp/$name" "$seeds/fuzz_debug/$name.debug" || true
+	fi
 }
 
 tiny() { # name flags...

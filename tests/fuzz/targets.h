@@ -18,13 +18,25 @@
  *   fuzz_memory  nseg:u8, nseg * (page:u16 memsz:u16 filesz:u16 flags:u8),
  *                cut:u16, then read ops (off:u16 len:u16) on a core built
  *                from those segments, whose file is cut short by cut bytes
+ *   fuzz_exe     the bytes are the executable /fuzz/prog of a fixed x86_64
+ *                core (fz_prog_core) that maps it at 0x400000 and does not
+ *                dump its text: the program's symbols, CFI and DWARF give the
+ *                frames (seed: tests/fuzz/prog.c)
+ *   fuzz_debug   the bytes are the separate debug file, found by build-id,
+ *                of a fixed /fuzz/prog (fz_prog_image) beside the same core
+ *                (seed: prog.c's objcopy --only-keep-debug)
  */
 #ifndef COR_FUZZ_TARGETS_H
 #define COR_FUZZ_TARGETS_H
 
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 #include "coroner.h"
 #include "internal.h"
 #include "core.h"
@@ -36,6 +48,9 @@
 #include "../unit/corewriter.h"
 
 #define FUZZ_SYSROOT "/nonexistent/coroner-fuzz-sysroot"
+/* the memory budget of every target: what a user would give with
+ * --max-memory on a small machine */
+#define FZ_MAX_MEMORY (64ull << 20)
 
 /* Reads every byte of a string so ASan checks it; returns its length. */
 static size_t fz_touch(const char *s)
@@ -66,6 +81,7 @@ static void fz_limits(struct cor_limits *l)
 	l->max_expr_steps = 1000;
 	l->max_depth = 64;
 	l->max_decompressed = 1 << 22;
+	l->max_memory = FZ_MAX_MEMORY;
 }
 
 static void fz_resolved_limits(struct limits *out)
@@ -551,6 +567,317 @@ static int fuzz_memory(const uint8_t *data, size_t size)
 	return 0;
 }
 
+/* ---- fuzz_exe, fuzz_debug: files beside a fixed good core ---- */
+
+/* The program of both targets is tests/fuzz/prog.c built as build.sh does:
+ * ET_EXEC, one R+X PT_LOAD at 0x400000 from offset 0 (less than a page),
+ * its functions 64 bytes apart from 0x400200 (fz_leaf, fz_mid, fz_top,
+ * _start) and build-id FZ_BUILD_ID. The core below is a crash in fz_leaf
+ * called from fz_mid, fz_top and _start, with a second thread in _start. */
+#define FZ_PROG "/fuzz/prog"
+#define FZ_TEXT 0x400000ull
+#define FZ_STACK 0x7ffc0000ull
+#define FZ_BUILD_ID_BYTE(i) ((i) % 2 ? 0xde : 0xc0) /* c0dec0de... */
+#define FZ_BUILD_ID_LEN 20
+#define FZ_BUILD_ID_HEX "c0dec0dec0dec0dec0dec0dec0dec0dec0dec0de"
+
+/* .text of prog.c as gcc 13 -O0 compiles it (fz_leaf at offset 0): only
+ * for the core of fuzz_debug, whose program file carries no code of its
+ * own; the call instructions before each return address are what counts. */
+static const uint8_t fz_prog_text[] = {
+	0x55, 0x48, 0x89, 0xe5, 0x89, 0x7d, 0xec, 0x89, 0x75, 0xe8, 0x8b, 0x45,
+	0xec, 0x0f, 0xaf, 0x45, 0xe8, 0x89, 0xc2, 0x8b, 0x05, 0xe7, 0x0d, 0x00,
+	0x00, 0x01, 0xd0, 0x89, 0x45, 0xfc, 0xc7, 0x45, 0xf8, 0x00, 0x00, 0x00,
+	0x00, 0xeb, 0x0a, 0x8b, 0x45, 0xf8, 0x01, 0x45, 0xfc, 0x83, 0x45, 0xf8,
+	0x01, 0x8b, 0x45, 0xf8, 0x3b, 0x45, 0xec, 0x7c, 0xee, 0x8b, 0x45, 0xfc,
+	0x5d, 0xc3, 0x66, 0x90, 0x55, 0x48, 0x89, 0xe5, 0x48, 0x83, 0xec, 0x18,
+	0x89, 0x7d, 0xec, 0x8b, 0x45, 0xec, 0x8d, 0x50, 0x01, 0x8b, 0x45, 0xec,
+	0x89, 0xd6, 0x89, 0xc7, 0xe8, 0xa3, 0xff, 0xff, 0xff, 0x89, 0x45, 0xfc,
+	0x8b, 0x45, 0xfc, 0x89, 0x05, 0x97, 0x0d, 0x00, 0x00, 0x8b, 0x45, 0xfc,
+	0x83, 0xc0, 0x01, 0xc9, 0xc3, 0x66, 0x66, 0x2e, 0x0f, 0x1f, 0x84, 0x00,
+	0x00, 0x00, 0x00, 0x00, 0x0f, 0x1f, 0x40, 0x00, 0x55, 0x48, 0x89, 0xe5,
+	0x48, 0x83, 0xec, 0x18, 0x89, 0x7d, 0xec, 0x8b, 0x45, 0xec, 0x83, 0xc0,
+	0x02, 0x89, 0xc7, 0xe8, 0xa8, 0xff, 0xff, 0xff, 0x89, 0x45, 0xfc, 0x8b,
+	0x45, 0xfc, 0x89, 0x05, 0x5c, 0x0d, 0x00, 0x00, 0x8b, 0x55, 0xfc, 0x89,
+	0xd0, 0x01, 0xc0, 0x01, 0xd0, 0xc9, 0xc3, 0x66, 0x66, 0x2e, 0x0f, 0x1f,
+	0x84, 0x00, 0x00, 0x00, 0x00, 0x00, 0x66, 0x0f, 0x1f, 0x44, 0x00, 0x00,
+	0x55, 0x48, 0x89, 0xe5, 0xbf, 0x01, 0x00, 0x00, 0x00, 0xe8, 0xb2, 0xff,
+	0xff, 0xff, 0x89, 0x05, 0x2c, 0x0d, 0x00, 0x00, 0xeb, 0xfe,
+};
+
+/* The stripped program of fuzz_debug: ELF header, PT_LOAD of the whole
+ * file at 0x400000, PT_NOTE with the build-id, the code at 0x400200 (a
+ * filler section puts it at offset 0x200), no symbols, no CFI. */
+static uint8_t *fz_prog_image(struct cw *w, size_t *len)
+{
+	cw_init(w, true, false, ET_EXEC, EM_X86_64);
+	unsigned load = cw_seg(w, PT_LOAD, 5, CW_WHOLE, 0);
+	unsigned note = cw_seg(w, PT_NOTE, 4, 0, 0);
+	uint8_t id[FZ_BUILD_ID_LEN];
+	for (int i = 0; i < FZ_BUILD_ID_LEN; i++)
+		id[i] = FZ_BUILD_ID_BYTE(i);
+	cw_note(w, note, "GNU", NT_GNU_BUILD_ID, id, sizeof(id));
+	/* ehdr 64 + 2 phdrs 112, the note's 36 bytes at 176, sections from 216 */
+	cw_sec(w, ".fz.pad", 1 /* SHT_PROGBITS */, 0, 0, NULL, 0x200 - 216);
+	unsigned text = cw_sec(w, ".text", 1 /* SHT_PROGBITS */, 6, FZ_TEXT + 0x200, fz_prog_text,
+			       sizeof(fz_prog_text));
+	uint8_t *p = cw_finish(w, len);
+	if (w->sec_off[text] != 0x200)
+		abort(); /* the layout above is wrong */
+	cw_set_phdr(w, load, CW_P_VADDR, FZ_TEXT);
+	cw_set_phdr(w, note, CW_P_VADDR, FZ_TEXT + w->seg_off[note]);
+	cw_set_ehdr(w, CW_E_ENTRY, FZ_TEXT + 0x2c0);
+	return p;
+}
+
+/* The core: NT_FILE maps FZ_PROG at FZ_TEXT (one page from offset 0), the
+ * text dumped only when img is given (its first page, as the kernel dumps
+ * ELF headers), auxv AT_PHDR/AT_ENTRY in it, and stacks whose frame
+ * pointer chains and return addresses follow prog.c's calls. */
+static uint8_t *fz_prog_core(struct cw *w, const uint8_t *img, size_t img_n, size_t *len)
+{
+	uint64_t s1 = FZ_STACK + 0x800, s2 = FZ_STACK + 0xc00;
+	cw_init(w, true, false, ET_CORE, EM_X86_64);
+	unsigned notes = cw_seg(w, PT_NOTE, 0, 0, 0);
+	uint8_t pr[CW_X86_64_PRSTATUS_SIZE];
+	cw_prstatus_x86_64(pr, 100, 11, FZ_TEXT + 0x213, s1, s1); /* fz_leaf, after its prologue */
+	cw_note(w, notes, "CORE", NT_PRSTATUS, pr, sizeof(pr));
+	cw_prstatus_x86_64(pr, 101, 0, FZ_TEXT + 0x2d4, s2, s2);  /* _start's loop */
+	cw_note(w, notes, "CORE", NT_PRSTATUS, pr, sizeof(pr));
+	uint8_t ps[136] = { 0, 'R' };
+	memcpy(ps + 40, "prog", 5);
+	memcpy(ps + 56, FZ_PROG, sizeof(FZ_PROG));
+	cw_note(w, notes, "CORE", NT_PRPSINFO, ps, sizeof(ps));
+	uint8_t si[128] = { 11, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0 };
+	cw_store(si + 16, 8, 0x10, false);
+	cw_note(w, notes, "CORE", NT_SIGINFO, si, sizeof(si));
+	uint64_t auxv[] = { AT_PHDR, FZ_TEXT + 64, 4 /* AT_PHENT */, 56, 5 /* AT_PHNUM */, 4,
+			    6 /* AT_PAGESZ */, 4096, AT_ENTRY, FZ_TEXT + 0x2c0, AT_EXECFN,
+			    FZ_STACK + 0xf00, 0, 0 };
+	cw_note(w, notes, "CORE", NT_AUXV, auxv, sizeof(auxv));
+	struct cw_blob f = {0};
+	uint64_t ents[] = { 1, 4096, FZ_TEXT, FZ_TEXT + 0x1000, 0 };
+	for (size_t i = 0; i < COR_ARRAY_SIZE(ents); i++)
+		cw_blob_uint(&f, 8, ents[i], false);
+	cw_blob_add(&f, FZ_PROG, sizeof(FZ_PROG));
+	cw_note(w, notes, "CORE", NT_FILE, f.p, f.n);
+	free(f.p);
+	unsigned s = cw_seg(w, PT_LOAD, 5, FZ_TEXT, 0x1000);
+	cw_seg_data(w, s, img, img_n < 0x1000 ? img_n : 0x1000);
+	s = cw_seg(w, PT_LOAD, 6, FZ_TEXT + 0x1000, 0x1000);
+	uint8_t bss[8] = { 42 };
+	cw_seg_data(w, s, bss, sizeof(bss));
+	/* fz_leaf's frame at s1 (rbp = rsp), then fz_mid's (sub $0x18),
+	 * fz_top's (sub $0x18), _start's; each saved rbp, return address */
+	uint8_t st[0x1000] = {0};
+	uint64_t chain[][3] = {
+		{ s1, s1 + 0x28, FZ_TEXT + 0x25d }, { s1 + 0x28, s1 + 0x50, FZ_TEXT + 0x298 },
+		{ s1 + 0x50, s1 + 0x60, FZ_TEXT + 0x2ce }, { s1 + 0x60, 0, 0 }, { s2, 0, 0 },
+	};
+	for (size_t i = 0; i < COR_ARRAY_SIZE(chain); i++) {
+		cw_store(st + (chain[i][0] - FZ_STACK), 8, chain[i][1], false);
+		cw_store(st + (chain[i][0] - FZ_STACK) + 8, 8, chain[i][2], false);
+	}
+	memcpy(st + 0xf00, FZ_PROG, sizeof(FZ_PROG));
+	s = cw_seg(w, PT_LOAD, 6, FZ_STACK, 0x1000);
+	cw_seg_data(w, s, st, sizeof(st));
+	return cw_finish(w, len);
+}
+
+/* A file descriptor for the input, without touching the disk when
+ * memfd_create works (else an unlinked temporary file), and its
+ * /proc/self/fd path; -1 if neither. */
+static int fz_input_fd(char *path, size_t n)
+{
+	int fd = (int)syscall(SYS_memfd_create, "coroner-fuzz", 1u /* MFD_CLOEXEC */);
+	if (fd < 0) {
+		char tmp[] = "/tmp/coroner-fuzz-XXXXXX";
+		if ((fd = mkstemp(tmp)) >= 0)
+			unlink(tmp);
+	}
+	if (fd >= 0)
+		snprintf(path, n, "/proc/self/fd/%d", fd);
+	return fd;
+}
+
+static bool fz_put(int fd, const uint8_t *data, size_t size)
+{
+	if (ftruncate(fd, 0) != 0)
+		return false;
+	for (size_t at = 0; at < size;) {
+		ssize_t k = pwrite(fd, data + at, size - at, (off_t)at);
+		if (k <= 0)
+			return false;
+		at += (size_t)k;
+	}
+	return true;
+}
+
+/* Everything the CLI's report shows, through cor_core_report, then every
+ * accessor as fz_report does. */
+static void fz_report_all(cor_core *c)
+{
+	const struct cor_report *r;
+	cor_error *err = cor_core_report(c, NULL, &r);
+	if (err) {
+		fz_touch(cor_error_message(err));
+		cor_error_free(err);
+	} else {
+		for (size_t i = 0; i < r->thread_count; i++) {
+			const cor_backtrace *bt = r->threads[i].backtrace;
+			fz_touch(r->threads[i].backtrace_error);
+			for (size_t k = 0; k < cor_backtrace_frame_count(bt); k++) {
+				const struct cor_frame *f = cor_backtrace_frame(bt, k);
+				fz_touch(f->function);
+				fz_touch(f->module);
+				fz_touch(f->file);
+			}
+		}
+		for (size_t i = 0; i < r->module_count; i++) {
+			fz_touch(r->modules[i]->path);
+			fz_touch(r->modules[i]->debug_file);
+		}
+		for (size_t i = 0; i < r->warning_count; i++) {
+			fz_touch(r->warnings[i].subject);
+			fz_touch(r->warnings[i].message);
+		}
+		cor_report_free(r);
+	}
+	fz_report(c);
+}
+
+static void fz_open_report(const uint8_t *core, size_t len, const struct cor_options *opts)
+{
+	cor_core *c;
+	cor_error *err = cor_core_open_mem(core, len, "fuzz-prog.core", opts, &c);
+	if (err) {
+		fz_touch(cor_error_message(err));
+		cor_error_free(err);
+		return;
+	}
+	fz_report_all(c);
+	cor_core_free(c);
+}
+
+/* One per process: the core (and for fuzz_debug the program) built once,
+ * the input's file descriptor rewritten per input. */
+struct fz_prog {
+	bool ready, ok;
+	struct cw core_w, prog_w;
+	uint8_t *core;
+	size_t core_len;
+	int fd, prog_fd;
+	char file_opt[96], dir[64], build_id_dir[96], sub[128], link[192];
+};
+
+static struct fz_prog fz_exe_state, fz_debug_state;
+
+static void fz_prog_free(struct fz_prog *p)
+{
+	if (p->link[0])
+		unlink(p->link);
+	if (p->sub[0])
+		rmdir(p->sub);
+	if (p->build_id_dir[0])
+		rmdir(p->build_id_dir);
+	if (p->dir[0])
+		rmdir(p->dir);
+	if (p->fd >= 0)
+		close(p->fd);
+	if (p->prog_fd >= 0)
+		close(p->prog_fd);
+	cw_free(&p->core_w);
+	cw_free(&p->prog_w);
+	memset(p, 0, sizeof(*p));
+	p->fd = p->prog_fd = -1;
+}
+
+static void fz_exe_atexit(void) { fz_prog_free(&fz_exe_state); }
+static void fz_debug_atexit(void) { fz_prog_free(&fz_debug_state); }
+
+static int fuzz_exe(const uint8_t *data, size_t size)
+{
+	struct fz_prog *p = &fz_exe_state;
+	if (!p->ready) {
+		char path[64];
+		p->ready = true;
+		p->prog_fd = -1;
+		p->core = fz_prog_core(&p->core_w, NULL, 0, &p->core_len);
+		p->fd = fz_input_fd(path, sizeof(path));
+		snprintf(p->file_opt, sizeof(p->file_opt), "%s=%s", FZ_PROG, path);
+		p->ok = p->fd >= 0;
+		atexit(fz_exe_atexit);
+	}
+	if (!p->ok || !fz_put(p->fd, data, size))
+		return 0;
+	const char *files[] = { p->file_opt, NULL };
+	struct cor_options opts = COR_OPTIONS_INIT;
+	opts.sysroot = FUZZ_SYSROOT;
+	opts.files = files;
+	fz_limits(&opts.limits);
+	fz_open_report(p->core, p->core_len, &opts);
+	return 0;
+}
+
+/* The debug file's place: DIR/.build-id/c0/dec0...de.debug, a symlink to
+ * the input's descriptor. */
+static bool fz_debug_setup(struct fz_prog *p)
+{
+	static const char hex[] = FZ_BUILD_ID_HEX;
+	char path[64], ppath[64];
+	size_t plen;
+	uint8_t *img = fz_prog_image(&p->prog_w, &plen);
+	p->core = fz_prog_core(&p->core_w, img, plen, &p->core_len);
+	p->fd = fz_input_fd(path, sizeof(path));
+	p->prog_fd = fz_input_fd(ppath, sizeof(ppath));
+	if (p->fd < 0 || p->prog_fd < 0 || !fz_put(p->prog_fd, img, plen))
+		return false;
+	snprintf(p->file_opt, sizeof(p->file_opt), "%s=%s", FZ_PROG, ppath);
+	snprintf(p->dir, sizeof(p->dir), "%s", "/tmp/coroner-fuzz-debug-XXXXXX");
+	if (!mkdtemp(p->dir)) {
+		p->dir[0] = 0;
+		return false;
+	}
+	snprintf(p->build_id_dir, sizeof(p->build_id_dir), "%s/.build-id", p->dir);
+	snprintf(p->sub, sizeof(p->sub), "%s/%.2s", p->build_id_dir, hex);
+	snprintf(p->link, sizeof(p->link), "%s/%s.debug", p->sub, hex + 2);
+	if (mkdir(p->build_id_dir, 0700) != 0) {
+		p->build_id_dir[0] = p->sub[0] = p->link[0] = 0;
+		return false;
+	}
+	if (mkdir(p->sub, 0700) != 0) {
+		p->sub[0] = p->link[0] = 0;
+		return false;
+	}
+	if (symlink(path, p->link) != 0) {
+		p->link[0] = 0;
+		return false;
+	}
+	return true;
+}
+
+static int fuzz_debug(const uint8_t *data, size_t size)
+{
+	struct fz_prog *p = &fz_debug_state;
+	if (!p->ready) {
+		p->ready = true;
+		p->fd = p->prog_fd = -1;
+		p->ok = fz_debug_setup(p);
+		atexit(fz_debug_atexit);
+	}
+	if (!p->ok || !fz_put(p->fd, data, size))
+		return 0;
+	const char *files[] = { p->file_opt, NULL };
+	const char *dirs[] = { p->dir, NULL };
+	struct cor_options opts = COR_OPTIONS_INIT;
+	opts.sysroot = FUZZ_SYSROOT;
+	opts.files = files;
+	opts.debug_dirs = dirs;
+	fz_limits(&opts.limits);
+	fz_open_report(p->core, p->core_len, &opts);
+	return 0;
+}
+
 struct fuzz_target {
 	const char *name;
 	int (*fn)(const uint8_t *, size_t);
@@ -562,6 +889,8 @@ static const struct fuzz_target fuzz_targets[] = {
 	{ "fuzz_cfi", fuzz_cfi },
 	{ "fuzz_line", fuzz_line },
 	{ "fuzz_memory", fuzz_memory },
+	{ "fuzz_exe", fuzz_exe },
+	{ "fuzz_debug", fuzz_debug },
 };
 
 #endif
