@@ -221,6 +221,7 @@ static int fuzz_core(const uint8_t *data, size_t size)
 {
 	struct cor_options opts = COR_OPTIONS_INIT;
 	opts.sysroot = FUZZ_SYSROOT;
+	opts.no_debuginfod = true; /* never the network, whatever DEBUGINFOD_URLS says */
 	fz_limits(&opts.limits);
 	cor_core *c;
 	cor_error *err = cor_core_open_mem(data, size, "fuzz.core", &opts, &c);
@@ -528,6 +529,7 @@ static int fuzz_memory(const uint8_t *data, size_t size)
 	len = cut < len ? len - cut : 0;
 	struct cor_options opts = COR_OPTIONS_INIT;
 	opts.sysroot = FUZZ_SYSROOT;
+	opts.no_debuginfod = true; /* never the network, whatever DEBUGINFOD_URLS says */
 	fz_limits(&opts.limits);
 	cor_core *c;
 	cor_error *err = cor_core_open_mem(core, len, "fuzz-memory.core", &opts, &c);
@@ -813,6 +815,7 @@ static int fuzz_exe(const uint8_t *data, size_t size)
 	const char *files[] = { p->file_opt, NULL };
 	struct cor_options opts = COR_OPTIONS_INIT;
 	opts.sysroot = FUZZ_SYSROOT;
+	opts.no_debuginfod = true; /* never the network, whatever DEBUGINFOD_URLS says */
 	opts.files = files;
 	fz_limits(&opts.limits);
 	fz_open_report(p->core, p->core_len, &opts);
@@ -871,6 +874,7 @@ static int fuzz_debug(const uint8_t *data, size_t size)
 	const char *dirs[] = { p->dir, NULL };
 	struct cor_options opts = COR_OPTIONS_INIT;
 	opts.sysroot = FUZZ_SYSROOT;
+	opts.no_debuginfod = true; /* never the network, whatever DEBUGINFOD_URLS says */
 	opts.files = files;
 	opts.debug_dirs = dirs;
 	fz_limits(&opts.limits);
