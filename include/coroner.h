@@ -157,6 +157,7 @@ enum cor_arch {
 	COR_ARCH_X32,        /* x86_64 ILP32: EM_X86_64 in ELF32 */
 	COR_ARCH_PPC,        /* 32-bit PowerPC, big endian */
 	COR_ARCH_S390,       /* 31-bit s390 */
+	COR_ARCH_ARM,        /* 32-bit ARM (armhf, armel; little endian) */
 };
 
 struct cor_core_info {

@@ -10,6 +10,7 @@
 #define EM_386 3
 #define EM_PPC64 21
 #define EM_S390 22
+#define EM_ARM 40
 #define EM_X86_64 62
 #define EM_AARCH64 183
 #define EM_RISCV 243
@@ -52,6 +53,7 @@
 #define NT_S390_PREFIX 0x305
 #define NT_S390_VXRS_LOW 0x309
 #define NT_S390_VXRS_HIGH 0x30a
+#define NT_ARM_VFP 0x400
 #define NT_ARM_TLS 0x401
 #define NT_ARM_SVE 0x405
 #define NT_ARM_PAC_MASK 0x406

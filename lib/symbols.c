@@ -254,6 +254,15 @@ static cor_error *add_table(struct symtab *st, struct elf_file *ef,
 		}
 		if (str[s.name] == 0)
 			continue;
+		if (ef->machine == EM_ARM) {
+			/* mapping symbols ($a, $t, $d, $a.N ...) mark code and
+			 * data, they name nothing; a Thumb function's value
+			 * has bit 0 set */
+			if (str[s.name] == '$')
+				continue;
+			if ((s.info & 0xf) == STT_FUNC || (s.info & 0xf) == STT_GNU_IFUNC)
+				s.value &= ~(uint64_t)1;
+		}
 		if (!names && !(names = keep_strtab(st, ef, sh->link, str, strn)))
 			return &cor_enomem;
 		if (!COR_GROW(st->v, st->cap, st->n + 1))

@@ -4,7 +4,7 @@
 
 static const struct arch_info *const arches[] = {
 	&arch_x86_64, &arch_i386, &arch_aarch64, &arch_ppc64le, &arch_ppc64,
-	&arch_s390x, &arch_riscv64, &arch_x32, &arch_ppc, &arch_s390,
+	&arch_s390x, &arch_riscv64, &arch_x32, &arch_ppc, &arch_s390, &arch_arm,
 };
 
 const struct arch_info *arch_by_machine(uint16_t machine, bool is64, bool be)

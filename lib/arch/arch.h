@@ -151,6 +151,7 @@ bool x86_decode_xstate(struct regs_builder *b, const uint8_t *d, size_t n, int n
 
 
 extern const struct arch_info arch_x86_64, arch_i386, arch_aarch64,
-	arch_ppc64le, arch_ppc64, arch_s390x, arch_riscv64, arch_x32, arch_ppc, arch_s390;
+	arch_ppc64le, arch_ppc64, arch_s390x, arch_riscv64, arch_x32, arch_ppc, arch_s390,
+	arch_arm;
 
 #endif

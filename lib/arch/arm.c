@@ -1,0 +1,121 @@
+/* 32-bit ARM (armhf, armel; little endian): pr_reg is 18 words, r0-r15,
+ * cpsr, orig_r0 (r11 is ARM code's frame pointer, r7 Thumb's; r13 sp, r14
+ * lr, r15 pc), named as GDB names them (r0-r12, sp, lr, pc). NT_ARM_VFP
+ * has d0-d31 and fpscr, NT_ARM_TLS the thread pointer (TPIDRURO). DWARF
+ * numbers r0-r15 are 0-15. Code is ARM or Thumb: a Thumb return address
+ * has bit 0 set, which is not part of the address. */
+#include "arch/arch.h"
+
+#define R(n, i) { n, (i) * 4, 4, i, COR_REGS_GENERAL }
+static const struct arch_reg gregs[] = {
+	R("r0", 0), R("r1", 1), R("r2", 2), R("r3", 3), R("r4", 4), R("r5", 5),
+	R("r6", 6), R("r7", 7), R("r8", 8), R("r9", 9), R("r10", 10), R("r11", 11),
+	R("r12", 12), R("sp", 13), R("lr", 14), R("pc", 15),
+	{ "cpsr", 64, 4, -1, COR_REGS_GENERAL },
+	{ "orig_r0", 68, 4, -1, COR_REGS_OTHER },
+};
+
+static const char *const dnames[32] = {
+	"d0", "d1", "d2", "d3", "d4", "d5", "d6", "d7", "d8", "d9", "d10",
+	"d11", "d12", "d13", "d14", "d15", "d16", "d17", "d18", "d19", "d20",
+	"d21", "d22", "d23", "d24", "d25", "d26", "d27", "d28", "d29", "d30", "d31",
+};
+
+static bool note(struct regs_builder *b, uint32_t type, const uint8_t *d,
+		 size_t n, uint64_t *xf)
+{
+	(void)xf;
+	if (type == NT_ARM_VFP) {
+		if (n < 32 * 8 + 4)
+			return false;
+		for (int i = 0; i < 32; i++)
+			regs_add(b, dnames[i], COR_REGS_FLOAT, d + 8 * i, 8);
+		regs_add(b, "fpscr", COR_REGS_FLOAT, d + 256, 4);
+		return true;
+	}
+	if (type == NT_ARM_TLS) {
+		if (n < 4)
+			return false;
+		regs_add(b, "tpidruro", COR_REGS_OTHER, d, 4);
+		return true;
+	}
+	return false;
+}
+
+/* The sigreturn trampolines: glibc's __default_sa_restorer and
+ * __default_rt_sa_restorer (mov r7, #119 or #173; svc 0), the kernel's and
+ * qemu's (svc 0x900077 / 0x9000ad, the OABI number), and their Thumb
+ * forms (movs r7, #119 or #173; svc 0). 1 sigreturn, 2 rt_sigreturn, 0
+ * none. */
+static int trampoline(const struct frame_regs *r, const struct arch_mem *m)
+{
+	uint8_t b[8];
+	cor_error *err = m->read(m->arg, r->pc, b, sizeof(b));
+	if (err) {
+		cor_error_free(err);
+		return 0;
+	}
+	uint32_t w0 = (uint32_t)cor_load(b, 4, false), w1 = (uint32_t)cor_load(b + 4, 4, false);
+	unsigned h0 = w0 & 0xffff, h1 = w0 >> 16;
+	for (int rt = 0; rt < 2; rt++) {
+		uint32_t nr = rt ? 173 : 119;
+		if (w0 == (0xe3a07000u | nr) && (w1 == 0xef000000u || w1 == (0xef900000u | nr)))
+			return rt + 1;
+		if (h0 == (0x2700u | nr) && h1 == 0xdf00u)
+			return rt + 1;
+	}
+	return 0;
+}
+
+/* sp points at the frame: a struct sigframe starts with its ucontext,
+ * a struct rt_sigframe has the siginfo (128 bytes) first. The ucontext's
+ * sigcontext follows uc_flags, uc_link and uc_stack (20 bytes) and holds
+ * trap_no, error_code, oldmask, then r0-r10, fp, ip, sp, lr, pc, cpsr. */
+static int signal(const struct arch_info *a, struct frame_regs *r, const struct arch_mem *m)
+{
+	static const int8_t map[] = {
+		0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15 };
+	(void)a;
+	int kind = trampoline(r, m);
+	if (!kind || !r->ok[13])
+		return 0;
+	uint64_t ctx = r->v[13] + (kind == 2 ? 128 : 0) + 20 + 12;
+	return arch_restore_context(r, m, ctx, map, sizeof(map), 15) ? 1 : -1;
+}
+
+/* Bit 0 of a return address (or of a pc restored from a context) says
+ * Thumb. */
+static uint64_t strip_thumb(uint64_t pc)
+{
+	return pc & ~(uint64_t)1;
+}
+
+/* ra follows a call: ARM BL, BLX (immediate) or BLX register; Thumb BLX
+ * register (16 bits) or BL / BLX (32 bits). ra has lost its Thumb bit, so
+ * both are tried. */
+static bool after_call(const struct arch_info *a, const struct arch_mem *m, uint64_t ra)
+{
+	uint8_t b[4];
+	(void)a;
+	if (!arch_read_before(m, ra, b, 4))
+		return false;
+	uint32_t w = (uint32_t)cor_load(b, 4, false);
+	unsigned h1 = (unsigned)cor_load(b, 2, false), h2 = (unsigned)cor_load(b + 2, 2, false);
+	if ((ra & 3) == 0 &&
+	    (((w & 0x0f000000u) == 0x0b000000u && (w >> 28) != 0xf) ||
+	     (w & 0xfe000000u) == 0xfa000000u || (w & 0x0ffffff0u) == 0x012fff30u))
+		return true;
+	if ((h2 & 0xff87u) == 0x4780u)
+		return true;
+	return (h1 & 0xf800u) == 0xf000u && ((h2 & 0xd000u) == 0xd000u || (h2 & 0xd001u) == 0xc000u);
+}
+
+const struct arch_info arch_arm = {
+	.arch = COR_ARCH_ARM, .name = "arm", .machine = EM_ARM, .is64 = false,
+	.gregs = gregs, .ngregs = COR_ARRAY_SIZE(gregs),
+	.pr_reg_size = 18 * 4, .pc_name = "pc", .sp_name = "sp",
+	.dwarf_sp = 13, .dwarf_fp = 11, .dwarf_ra = 14, .dwarf_pc = 15,
+	.decode_note = note,
+	.signal_step = signal, .leaf_ra = 14,
+	.strip_pc = strip_thumb, .call_ra = 14, .after_call = after_call,
+};
