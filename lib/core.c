@@ -96,6 +96,16 @@ static struct cfi_table *code_cfi(void *arg, uint64_t pc, bool eh, uint64_t *bia
 	return module_cfi(&c->modules, m, eh);
 }
 
+static struct exidx_table *code_exidx(void *arg, uint64_t pc, uint64_t *bias)
+{
+	struct cor_core *c = arg;
+	struct module *m = module_at(&c->modules, pc);
+	if (!m)
+		return NULL;
+	*bias = m->pub.load_bias;
+	return module_exidx(&c->modules, m);
+}
+
 static const char *code_object(void *arg, uint64_t pc)
 {
 	struct cor_core *c = arg;
@@ -153,7 +163,10 @@ static cor_error *core_load(struct cor_core *c)
 		return err;
 	struct arch_mem am = { memory_read_cb, &c->mem, c->proc.info.big_endian,
 			       c->elf->addr_size };
-	struct unwind_code code = { code_cfi, code_object, code_in_code, code_fakes_call, c };
+	struct unwind_code code = {
+		.cfi = code_cfi, .object = code_object, .in_code = code_in_code,
+		.fakes_call = code_fakes_call, .exidx = code_exidx, .arg = c,
+	};
 	unwinder_init(&c->unwinder, c->proc.arch, &am, &code, &c->limits);
 	symbolizer_init(&c->sym, &c->modules, &c->arena, &c->warn, c->raw_names, c->no_inline,
 			c->no_tailcalls);

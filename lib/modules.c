@@ -817,6 +817,25 @@ struct cfi_table *module_cfi(const struct modules *ms, struct module *m, bool eh
 	return eh ? m->eh : m->dbgf;
 }
 
+struct exidx_table *module_exidx(const struct modules *ms, struct module *m)
+{
+	if (m->exidx_done)
+		return m->exidx;
+	m->exidx_done = true;
+	struct elf_file *ef = m->elf;
+	if (!ef || ef->machine != EM_ARM)
+		return NULL;
+	struct dwarf_section idx, tab;
+	section(ef, ".ARM.exidx", &idx);
+	if (!idx.data)
+		return NULL;
+	section(ef, ".ARM.extab", &tab);
+	cor_error *err = exidx_table_new(&idx, &tab, ef->be, ef->path, &m->exidx);
+	if (err)
+		warnings_error(ms->warn, ef->path, err);
+	return m->exidx;
+}
+
 struct symtab *module_symtab(const struct modules *ms, struct module *m)
 {
 	if (m->syms_done)
@@ -892,6 +911,7 @@ void modules_free(struct modules *ms)
 		struct module *m = &ms->v[i];
 		cfi_table_free(m->eh);
 		cfi_table_free(m->dbgf);
+		exidx_table_free(m->exidx);
 		symtab_free(m->syms);
 		dwarf_info_free(m->dwarf);
 		elf_close(m->elf);

@@ -11,6 +11,7 @@
 #include "process.h"
 #include "symbols.h"
 #include "dwarf/cfi.h"
+#include "dwarf/exidx.h"
 #include "dwarf/info.h"
 
 struct module {
@@ -22,8 +23,9 @@ struct module {
 	uint8_t *mini_data;
 	size_t mini_size;            /* taken from the budget for mini_data */
 	struct elf_file *alt;        /* dwz supplementary file */
-	bool cfi_done, syms_done, dwarf_done;
+	bool cfi_done, syms_done, dwarf_done, exidx_done;
 	struct cfi_table *eh, *dbgf;
+	struct exidx_table *exidx;    /* .ARM.exidx (32-bit ARM) */
 	struct symtab *syms;
 	struct dwarf_sections secs, alt_secs;
 	struct dwarf_info *dwarf;
@@ -52,6 +54,9 @@ void modules_free(struct modules *ms);
 struct module *module_at(const struct modules *ms, uint64_t addr);
 /* Tables of a module, read on first use (NULL if it has none). */
 struct cfi_table *module_cfi(const struct modules *ms, struct module *m, bool eh);
+/* The ARM exception-handling table (.ARM.exidx, .ARM.extab) of an EM_ARM
+ * module, read on first use; NULL if it has none. */
+struct exidx_table *module_exidx(const struct modules *ms, struct module *m);
 struct symtab *module_symtab(const struct modules *ms, struct module *m);
 struct dwarf_info *module_dwarf(const struct modules *ms, struct module *m);
 

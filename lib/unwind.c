@@ -1,6 +1,6 @@
-/* Unwinding one thread: DWARF CFI (.eh_frame, then .debug_frame), signal
- * trampolines (registers restored from the saved context), then the
- * architecture's fallback steps. An innermost pc in no code (a call through
+/* Unwinding one thread: DWARF CFI (.eh_frame, then .debug_frame, then the
+ * ARM EHABI table), signal trampolines (registers restored from the saved
+ * context), then the architecture's fallback steps. An innermost pc in no code (a call through
  * NULL) is first stepped over by the return address the call left. A call
  * the runtime faked (Go's sigpanic) returns to a pc that is looked up
  * exactly, as after a signal frame. Bounded by the frame limit and stopped
@@ -225,6 +225,39 @@ static cor_error *cfi_step(struct uw *w, uint64_t lookup, bool *found)
 	return NULL;
 }
 
+/* ARM: where no CFI covers lookup, the row of the EHABI table
+ * (.ARM.exidx). *found as cfi_step's; *why (malloc'd) says why the table
+ * gives no row for a pc it covers: EXIDX_CANTUNWIND, opcodes that refuse
+ * to unwind or that cannot be followed. Then the heuristic steps are
+ * tried, as without unwind information. */
+static cor_error *exidx_step(struct uw *w, uint64_t lookup, bool *found, char **why)
+{
+	const struct unwind_code *code = &w->u->code;
+	uint64_t bias = 0;
+	struct exidx_table *t = code->exidx ? code->exidx(code->arg, lookup, &bias) : NULL;
+	if (!t)
+		return NULL;
+	struct cfi_row *row = cor_calloc(1, sizeof(*row));
+	if (!row)
+		return &cor_enomem;
+	enum exidx_result res;
+	cor_error *err = exidx_find(t, lookup - bias, row, &res);
+	if (err) {
+		*why = cor_strdup(cor_error_message(err));
+		cor_error_free(err);
+		err = NULL;
+	} else if (res == EXIDX_CANTUNWIND) {
+		*why = cor_strdup("its function is marked EXIDX_CANTUNWIND in .ARM.exidx");
+	} else if (res == EXIDX_REFUSE) {
+		*why = cor_strdup("its .ARM.exidx unwind opcodes refuse to unwind");
+	} else if (res == EXIDX_ROW) {
+		*found = true;
+		err = apply_row(w, row);
+	}
+	free(row);
+	return err;
+}
+
 /* ---- the loop ---- */
 
 /* The innermost pc is in no code (a call through NULL or into data):
@@ -344,8 +377,12 @@ cor_error *unwind_thread(struct unwinder *u, const struct cor_thread *t, struct 
 			exact = false;
 		} else {
 			bool found = false;
+			char *why = NULL;
 			cor_error *err = cfi_step(w, lookup, &found);
+			if (!err && !found)
+				err = exidx_step(w, lookup, &found, &why);
 			if (err) {
+				free(why);
 				stop = cor_strdup(cor_error_message(err));
 				cor_error_free(err);
 				break;
@@ -354,11 +391,15 @@ cor_error *unwind_thread(struct unwinder *u, const struct cor_thread *t, struct 
 				how = COR_FRAME_CFI;
 			} else if (!heuristic_step(w, depth, &how)) {
 				const char *obj = u->code.object(u->code.arg, lookup);
-				stop = obj ? cor_asprintf("no unwind information for 0x%" PRIx64 " in %s and no frame pointer chain",
+				stop = why ? cor_asprintf("cannot unwind 0x%" PRIx64 " in %s: %s, and there is no frame pointer chain",
+							  old_pc, obj ? obj : "?", why)
+				     : obj ? cor_asprintf("no unwind information for 0x%" PRIx64 " in %s and no frame pointer chain",
 							  old_pc, obj)
 					   : cor_asprintf("pc 0x%" PRIx64 " is in no known module and there is no frame pointer chain", old_pc);
+				free(why);
 				break;
 			}
+			free(why);
 			/* the caller of a faked call was interrupted at its pc:
 			 * its row and its name are those of pc itself */
 			exact = u->code.fakes_call && u->code.fakes_call(u->code.arg, lookup);

@@ -1,6 +1,6 @@
 /* Unwinding one thread into physical frames: DWARF CFI (.eh_frame, then
- * .debug_frame), the architecture's signal frames, then its fallback steps
- * (frame pointer, back chain, link register). It sees memory through a read
+ * .debug_frame, then ARM's .ARM.exidx), the architecture's signal frames,
+ * then its fallback steps (frame pointer, back chain, link register). It sees memory through a read
  * callback and code through a lookup, so it runs over any address space;
  * symbolization is backtrace.c's. */
 #ifndef COR_UNWIND_H
@@ -9,6 +9,7 @@
 #include "internal.h"
 #include "arch/arch.h"
 #include "dwarf/cfi.h"
+#include "dwarf/exidx.h"
 
 /* What the unwinder asks of the code at a pc. */
 struct unwind_code {
@@ -24,6 +25,9 @@ struct unwind_code {
 	 * faulted, not one past a call, so the caller is looked up at that pc
 	 * exactly (Go's runtime.sigpanic). May be NULL. */
 	bool (*fakes_call)(void *arg, uint64_t pc);
+	/* The ARM exception-handling table of the object holding pc, and its
+	 * load bias; tried where no CFI covers pc. May be NULL. */
+	struct exidx_table *(*exidx)(void *arg, uint64_t pc, uint64_t *bias);
 	void *arg;
 };
 
