@@ -106,6 +106,23 @@ static struct exidx_table *code_exidx(void *arg, uint64_t pc, uint64_t *bias)
 	return module_exidx(&c->modules, m);
 }
 
+/* The unwinder's reads: the process's memory, and where the core has no
+ * bytes for an address in a loaded object (qemu-user dumps no text), the
+ * object's file: the signal-frame steps read trampolines' code. */
+static cor_error *unwind_read_cb(void *arg, uint64_t addr, void *buf, size_t n)
+{
+	struct cor_core *c = arg;
+	cor_error *err = memory_read_cb(&c->mem, addr, buf, n);
+	if (!err || cor_error_code(err) != COR_ERR_NOT_DUMPED)
+		return err;
+	struct module *m = module_at(&c->modules, addr);
+	if (m && module_read_file(m, addr, buf, n)) {
+		cor_error_free(err);
+		return NULL;
+	}
+	return err;
+}
+
 static const char *code_object(void *arg, uint64_t pc)
 {
 	struct cor_core *c = arg;
@@ -161,7 +178,7 @@ static cor_error *core_load(struct cor_core *c)
 	if ((err = modules_build(&c->modules, &c->proc, &c->mem, &c->files, &c->limits,
 				 &c->arena, &c->warn)))
 		return err;
-	struct arch_mem am = { memory_read_cb, &c->mem, c->proc.info.big_endian,
+	struct arch_mem am = { unwind_read_cb, c, c->proc.info.big_endian,
 			       c->elf->addr_size };
 	struct unwind_code code = {
 		.cfi = code_cfi, .object = code_object, .in_code = code_in_code,

@@ -817,6 +817,26 @@ struct cfi_table *module_cfi(const struct modules *ms, struct module *m, bool eh
 	return eh ? m->eh : m->dbgf;
 }
 
+bool module_read_file(const struct module *m, uint64_t addr, void *buf, size_t n)
+{
+	const struct elf_file *ef = m->elf;
+	if (!ef || addr < m->pub.load_bias)
+		return false;
+	uint64_t v = addr - m->pub.load_bias;
+	for (uint32_t i = 0; i < ef->phnum; i++) {
+		const struct elf_phdr *p = &ef->phdrs[i];
+		struct reader r;
+		if (p->type != PT_LOAD || v < p->vaddr || v - p->vaddr >= p->filesz ||
+		    n > p->filesz - (v - p->vaddr))
+			continue;
+		if (!elf_range(ef, p->offset + (v - p->vaddr), n, &r))
+			return false;
+		memcpy(buf, r.pos, n);
+		return true;
+	}
+	return false;
+}
+
 struct exidx_table *module_exidx(const struct modules *ms, struct module *m)
 {
 	if (m->exidx_done)

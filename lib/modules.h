@@ -58,6 +58,9 @@ struct cfi_table *module_cfi(const struct modules *ms, struct module *m, bool eh
  * module, read on first use; NULL if it has none. */
 struct exidx_table *module_exidx(const struct modules *ms, struct module *m);
 struct symtab *module_symtab(const struct modules *ms, struct module *m);
+/* n bytes at addr (in the process) from m's file, where a PT_LOAD's file
+ * bytes put them; false if they are not all there. */
+bool module_read_file(const struct module *m, uint64_t addr, void *buf, size_t n);
 struct dwarf_info *module_dwarf(const struct modules *ms, struct module *m);
 
 #endif

@@ -43,10 +43,10 @@ static bool note(struct regs_builder *b, uint32_t type, const uint8_t *d,
 }
 
 /* The sigreturn trampolines: glibc's __default_sa_restorer and
- * __default_rt_sa_restorer (mov r7, #119 or #173; svc 0), the kernel's and
- * qemu's (svc 0x900077 / 0x9000ad, the OABI number), and their Thumb
- * forms (movs r7, #119 or #173; svc 0). 1 sigreturn, 2 rt_sigreturn, 0
- * none. */
+ * __default_rt_sa_restorer (mov r7, #119 or #173; svc 0: ARM, or Thumb-2
+ * mov.w as Debian's armhf libc has them), the kernel's and qemu's (svc
+ * 0x900077 / 0x9000ad, the OABI number) and their Thumb forms (movs r7,
+ * #119 or #173; svc 0). 1 sigreturn, 2 rt_sigreturn, 0 none. */
 static int trampoline(const struct frame_regs *r, const struct arch_mem *m)
 {
 	uint8_t b[8];
@@ -62,6 +62,8 @@ static int trampoline(const struct frame_regs *r, const struct arch_mem *m)
 		if (w0 == (0xe3a07000u | nr) && (w1 == 0xef000000u || w1 == (0xef900000u | nr)))
 			return rt + 1;
 		if (h0 == (0x2700u | nr) && h1 == 0xdf00u)
+			return rt + 1;
+		if (h0 == 0xf04fu && h1 == (0x0700u | nr) && (w1 & 0xffff) == 0xdf00u)
 			return rt + 1;
 	}
 	return 0;
