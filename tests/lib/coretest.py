@@ -613,6 +613,9 @@ def reg_aliases(arch, name):
             return [name, "gpr" + name[1:]]
         return {"nip": ["nip", "pc"], "lr": ["lr", "link"], "cr": ["cr", "ccr"],
                 "spr0": ["softe", "spr0"], "orig_gpr3": ["orig_gpr3", "orig_r3"]}.get(name, [name])
+    if arch.startswith("arm"):
+        # elfutils names pr_reg's cpsr "spsr"
+        return {"spsr": ["cpsr"]}.get(name, [name])
     if arch == "s390x":
         if name[0] in "ra" and name[1:].isdigit():
             return [name, ("gpr" if name[0] == "r" else "acr") + name[1:]]
