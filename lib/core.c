@@ -123,6 +123,25 @@ static cor_error *unwind_read_cb(void *arg, uint64_t addr, void *buf, size_t n)
 	return err;
 }
 
+/* A function's entry, by its symbol (a .ARM.exidx entry may cover several
+ * functions, so it does not say). */
+static bool code_func_start(void *arg, uint64_t pc, uint64_t *start, bool *thumb)
+{
+	struct cor_core *c = arg;
+	struct module *m = module_at(&c->modules, pc);
+	if (!m)
+		return false;
+	uint64_t bias = m->pub.load_bias;
+	struct symtab *st = module_symtab(&c->modules, m);
+	struct symbol sym;
+	if (st && symtab_lookup(st, pc - bias, &sym)) {
+		*start = sym.value + bias;
+		*thumb = sym.thumb;
+		return true;
+	}
+	return false;
+}
+
 static const char *code_object(void *arg, uint64_t pc)
 {
 	struct cor_core *c = arg;
@@ -182,7 +201,8 @@ static cor_error *core_load(struct cor_core *c)
 			       c->elf->addr_size };
 	struct unwind_code code = {
 		.cfi = code_cfi, .object = code_object, .in_code = code_in_code,
-		.fakes_call = code_fakes_call, .exidx = code_exidx, .arg = c,
+		.fakes_call = code_fakes_call, .exidx = code_exidx,
+		.func_start = code_func_start, .arg = c,
 	};
 	unwinder_init(&c->unwinder, c->proc.arch, &am, &code, &c->limits);
 	symbolizer_init(&c->sym, &c->modules, &c->arena, &c->warn, c->raw_names, c->no_inline,

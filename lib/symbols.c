@@ -40,6 +40,7 @@ struct sym {
 	uint64_t value, size;
 	const char *name;
 	unsigned rank;          /* higher wins among symbols at one address */
+	bool thumb;             /* ARM: Thumb code */
 	size_t seq;             /* order of reading: the first of equals wins */
 };
 
@@ -254,21 +255,24 @@ static cor_error *add_table(struct symtab *st, struct elf_file *ef,
 		}
 		if (str[s.name] == 0)
 			continue;
+		bool thumb = false;
 		if (ef->machine == EM_ARM) {
 			/* mapping symbols ($a, $t, $d, $a.N ...) mark code and
 			 * data, they name nothing; a Thumb function's value
 			 * has bit 0 set */
 			if (str[s.name] == '$')
 				continue;
-			if ((s.info & 0xf) == STT_FUNC || (s.info & 0xf) == STT_GNU_IFUNC)
+			if ((s.info & 0xf) == STT_FUNC || (s.info & 0xf) == STT_GNU_IFUNC) {
+				thumb = s.value & 1;
 				s.value &= ~(uint64_t)1;
+			}
 		}
 		if (!names && !(names = keep_strtab(st, ef, sh->link, str, strn)))
 			return &cor_enomem;
 		if (!COR_GROW(st->v, st->cap, st->n + 1))
 			return &cor_enomem;
 		st->v[st->n++] = (struct sym){ s.value, s.size, names + s.name,
-					       (unsigned)rank, st->n };
+					       (unsigned)rank, thumb, st->n };
 	}
 	if (bad_names)
 		warnings_add(ef->warn, COR_ERR_FORMAT, ef->path, "%s: section %s: %" PRIu64 " symbols with names "
@@ -348,6 +352,7 @@ static void sym_out(const struct sym *s, struct symbol *out)
 	out->name = s->name;
 	out->value = s->value;
 	out->size = s->size;
+	out->thumb = s->thumb;
 }
 
 static bool contains(const struct sym *s, uint64_t addr)

@@ -22,6 +22,7 @@ void symtab_finish(struct symtab *st);
 struct symbol {
 	const char *name;
 	uint64_t value, size;
+	bool thumb;             /* ARM: Thumb code (bit 0 of st_value, not in value) */
 };
 /* Symbol containing link-time addr; false if none. */
 bool symtab_lookup(const struct symtab *st, uint64_t addr, struct symbol *out);

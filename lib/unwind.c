@@ -295,8 +295,9 @@ static bool bad_pc_step(struct uw *w)
 	return true;
 }
 
-/* Without CFI: the architecture's fallback step, which must land in code;
- * for the innermost frame, its link register: first if it holds a return
+/* Without CFI: the architecture's prologue step (from the function's
+ * symbol: what its prologue saved), its fallback step, which must land in
+ * code; for the innermost frame, its link register: first if it holds a return
  * address (a leaf has not saved it, and the frame pointer chain would skip
  * its caller), else after the fallback step fails. */
 static bool heuristic_step(struct uw *w, uint32_t depth, enum cor_frame_how *how)
@@ -304,6 +305,17 @@ static bool heuristic_step(struct uw *w, uint32_t depth, enum cor_frame_how *how
 	const struct arch_info *a = w->a;
 	const struct unwind_code *code = &w->u->code;
 	struct frame_regs saved = w->r;
+	uint64_t start;
+	bool thumb;
+	if (a->prologue_step && code->func_start &&
+	    code->func_start(code->arg, depth == 0 ? saved.pc : saved.pc - 1, &start, &thumb)) {
+		if (a->prologue_step(a, &w->r, &w->u->mem, start, thumb, depth == 0) &&
+		    code->in_code(code->arg, w->r.pc)) {
+			*how = COR_FRAME_LR;
+			return true;
+		}
+		w->r = saved;
+	}
 	if (depth == 0 && a->leaf_ra >= 0 && a->after_call && saved.ok[a->leaf_ra]) {
 		uint64_t ra = arch_strip_pc(a, saved.v[a->leaf_ra]);
 		if (code->in_code(code->arg, ra) && a->after_call(a, &w->u->mem, ra)) {

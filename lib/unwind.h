@@ -28,6 +28,9 @@ struct unwind_code {
 	/* The ARM exception-handling table of the object holding pc, and its
 	 * load bias; tried where no CFI covers pc. May be NULL. */
 	struct exidx_table *(*exidx)(void *arg, uint64_t pc, uint64_t *bias);
+	/* The entry of the function holding pc, by its symbol, and whether it
+	 * is Thumb code (ARM); false if unknown. May be NULL. */
+	bool (*func_start)(void *arg, uint64_t pc, uint64_t *start, bool *thumb);
 	void *arg;
 };
 

@@ -86,6 +86,15 @@ struct arch_info {
 	 * first is true for the innermost frame. false if there is none. */
 	bool (*fallback_step)(const struct arch_info *a, struct frame_regs *r,
 			      const struct arch_mem *m, bool first);
+	/* Without unwind information: the function entered at start (thumb:
+	 * in Thumb code) has run up to r->pc; undoes what its prologue
+	 * pushed or reserved on the stack, restores the registers it saved
+	 * and returns to the saved link register, or to the live one if
+	 * live_lr (the innermost frame) and it saved none. false if its code
+	 * cannot be read or it saved no link register and live_lr is
+	 * false. */
+	bool (*prologue_step)(const struct arch_info *a, struct frame_regs *r,
+			      const struct arch_mem *m, uint64_t start, bool thumb, bool live_lr);
 	/* The caller's stack pointer is the CFA plus this (s390x: -160, the
 	 * register save area the CFA includes). */
 	int32_t sp_from_cfa;

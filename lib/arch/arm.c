@@ -112,12 +112,210 @@ static bool after_call(const struct arch_info *a, const struct arch_mem *m, uint
 	return (h1 & 0xf800u) == 0xf000u && ((h2 & 0xd000u) == 0xd000u || (h2 & 0xd001u) == 0xc000u);
 }
 
+/* ---- prologues, for code without unwind information ---- */
+
+/* What a prologue did to the stack: bytes below the entry sp, and where
+ * (offset from the entry sp) each register was stored. */
+struct prologue {
+	uint32_t down;
+	bool saved[16];
+	uint32_t at[16];        /* the register is at entry sp - at */
+};
+
+/* A store-multiple of the registers in mask below sp (the lowest register
+ * at the lowest address). */
+static void push_mask(struct prologue *p, unsigned mask)
+{
+	unsigned n = 0;
+	for (int i = 0; i < 16; i++)
+		n += mask >> i & 1;
+	p->down += 4 * n;
+	uint32_t a = p->down;
+	for (int i = 0; i < 16; i++)
+		if (mask >> i & 1) {
+			p->saved[i] = true;
+			p->at[i] = a;
+			a -= 4;
+		}
+}
+
+static void push_one(struct prologue *p, unsigned reg, uint32_t bytes)
+{
+	p->down += bytes;
+	p->saved[reg & 15] = true;
+	p->at[reg & 15] = p->down;
+}
+
+static uint32_t ror32(uint32_t v, unsigned n)
+{
+	n &= 31;
+	return n ? v >> n | v << (32 - n) : v;
+}
+
+/* ThumbExpandImm of i:imm3:imm8. */
+static uint32_t thumb_imm(uint32_t imm12)
+{
+	uint32_t b = imm12 & 0xff;
+	if (imm12 >> 10 == 0) {
+		switch (imm12 >> 8 & 3) {
+		case 0: return b;
+		case 1: return b << 16 | b;
+		case 2: return b << 24 | b << 8;
+		default: return b << 24 | b << 16 | b << 8 | b;
+		}
+	}
+	return ror32(0x80 | (imm12 & 0x7f), imm12 >> 7);
+}
+
+/* One Thumb instruction (h0, and h1 if 32 bits): 1 go on, 0 stop (a
+ * branch or an epilogue: the prologue is over). */
+static int thumb_insn(struct prologue *p, unsigned h0, unsigned h1, bool wide)
+{
+	if (!wide) {
+		if ((h0 & 0xfe00) == 0xb400) {          /* push {rlist[, lr]} */
+			push_mask(p, (h0 & 0xff) | (h0 & 0x100 ? 1u << 14 : 0));
+			return 1;
+		}
+		if ((h0 & 0xff80) == 0xb080) {          /* sub sp, #imm7 * 4 */
+			p->down += (h0 & 0x7f) * 4;
+			return 1;
+		}
+		if ((h0 & 0xf000) == 0xd000 || (h0 & 0xf800) == 0xe000 ||
+		    (h0 & 0xff00) == 0x4700 || (h0 & 0xf500) == 0xb100 ||
+		    (h0 & 0xfe00) == 0xbc00 || (h0 & 0xff80) == 0xb000)
+			return 0;
+		return 1;
+	}
+	if (h0 == 0xe92d) {                             /* push.w */
+		push_mask(p, h1 & 0x5fff);
+		return 1;
+	}
+	if (h0 == 0xf84d && (h1 & 0x0fff) == 0x0d04) {  /* str.w rt, [sp, #-4]! */
+		push_one(p, h1 >> 12, 4);
+		return 1;
+	}
+	if (h0 == 0xe96d) {                             /* strd rt, rt2, [sp, #-imm]! */
+		p->down += (h1 & 0xff) * 4;
+		p->saved[h1 >> 12 & 15] = true;
+		p->at[h1 >> 12 & 15] = p->down;
+		p->saved[h1 >> 8 & 15] = true;
+		p->at[h1 >> 8 & 15] = p->down - 4;
+		return 1;
+	}
+	if ((h0 & 0xfbef) == 0xf1ad && (h1 & 0x8f00) == 0x0d00) {   /* sub.w sp, sp, #c */
+		p->down += thumb_imm((h0 & 0x400) << 1 | (h1 & 0x7000) >> 4 | (h1 & 0xff));
+		return 1;
+	}
+	if ((h0 & 0xfbff) == 0xf2ad && (h1 & 0x8f00) == 0x0d00) {   /* subw sp, sp, #imm12 */
+		p->down += (h0 & 0x400) << 1 | (h1 & 0x7000) >> 4 | (h1 & 0xff);
+		return 1;
+	}
+	if ((h0 & 0xffbf) == 0xed2d && (h1 & 0x0e00) == 0x0a00) {   /* vpush */
+		p->down += (h1 & 0xff) * 4;
+		return 1;
+	}
+	if ((h0 & 0xf800) == 0xf000 && (h1 & 0x8000))  /* b, bl, b<cond> */
+		return 0;
+	if (h0 == 0xe8bd)                               /* pop.w */
+		return 0;
+	return 1;
+}
+
+static int arm_insn(struct prologue *p, uint32_t w)
+{
+	if ((w & 0xffff0000u) == 0xe92d0000u) {         /* push */
+		push_mask(p, w & 0x5fff);
+		return 1;
+	}
+	if ((w & 0xffff0fffu) == 0xe52d0004u) {         /* str rt, [sp, #-4]! */
+		push_one(p, w >> 12, 4);
+		return 1;
+	}
+	if ((w & 0xfffff000u) == 0xe24dd000u) {         /* sub sp, sp, #imm */
+		p->down += ror32(w & 0xff, 2 * (w >> 8 & 15));
+		return 1;
+	}
+	if ((w & 0xffbf0e00u) == 0xed2d0a00u) {         /* vpush */
+		p->down += (w & 0xff) * 4;
+		return 1;
+	}
+	if ((w & 0x0e000000u) == 0x0a000000u || (w & 0x0ffffff0u) == 0x012fff10u ||
+	    (w & 0xffff0000u) == 0xe8bd0000u)
+		return 0;
+	return 1;
+}
+
+/* Scans at most this many instructions of a prologue. */
+#define PROLOGUE_MAX 32
+
+static bool prologue_step(const struct arch_info *a, struct frame_regs *r,
+			  const struct arch_mem *m, uint64_t start, bool thumb, bool live_lr)
+{
+	(void)a;
+	struct prologue p = { 0 };
+	uint64_t pc = r->pc, at = start;
+	if (!r->ok[13] || pc < start)
+		return false;
+	for (int n = 0; n < PROLOGUE_MAX && at < pc; n++) {
+		uint8_t b[4];
+		int go;
+		if (thumb) {
+			cor_error *err = m->read(m->arg, at, b, 2);
+			if (err) {
+				cor_error_free(err);
+				return false;
+			}
+			unsigned h0 = (unsigned)cor_load(b, 2, false), h1 = 0;
+			bool wide = h0 >= 0xe800;
+			if (wide) {
+				if ((err = m->read(m->arg, at + 2, b, 2))) {
+					cor_error_free(err);
+					return false;
+				}
+				h1 = (unsigned)cor_load(b, 2, false);
+			}
+			go = thumb_insn(&p, h0, h1, wide);
+			at += wide ? 4 : 2;
+		} else {
+			cor_error *err = m->read(m->arg, at, b, 4);
+			if (err) {
+				cor_error_free(err);
+				return false;
+			}
+			go = arm_insn(&p, (uint32_t)cor_load(b, 4, false));
+			at += 4;
+		}
+		if (!go)
+			break;
+	}
+	if (!p.saved[14] && !live_lr)
+		return false;
+	if (!p.saved[14] && !r->ok[14])
+		return false;
+	uint64_t entry_sp = (r->v[13] + p.down) & r->mask;
+	struct frame_regs nr = *r;
+	for (int i = 0; i < 16; i++) {
+		uint64_t v;
+		if (!p.saved[i] || i == 13)
+			continue;
+		if (!arch_read_word(m, (entry_sp - p.at[i]) & r->mask, &v))
+			return false;
+		frame_regs_set(&nr, i, v);
+	}
+	frame_regs_set(&nr, 13, entry_sp);
+	nr.cfa = entry_sp;
+	nr.pc = strip_thumb(p.saved[14] ? nr.v[14] : r->v[14]);
+	frame_regs_set(&nr, 15, nr.pc);
+	*r = nr;
+	return true;
+}
+
 const struct arch_info arch_arm = {
 	.arch = COR_ARCH_ARM, .name = "arm", .machine = EM_ARM, .is64 = false,
 	.gregs = gregs, .ngregs = COR_ARRAY_SIZE(gregs),
 	.pr_reg_size = 18 * 4, .pc_name = "pc", .sp_name = "sp",
 	.dwarf_sp = 13, .dwarf_fp = 11, .dwarf_ra = 14, .dwarf_pc = 15,
 	.decode_note = note,
-	.signal_step = signal, .leaf_ra = 14,
+	.signal_step = signal, .prologue_step = prologue_step, .leaf_ra = 14,
 	.strip_pc = strip_thumb, .call_ra = 14, .after_call = after_call,
 };

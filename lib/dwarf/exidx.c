@@ -212,11 +212,10 @@ static const uint8_t *extab_at(const struct exidx_table *t, uint64_t addr, size_
 	return s->data + (addr - s->addr);
 }
 
-cor_error *exidx_find(const struct exidx_table *t, uint64_t pc, struct cfi_row *row,
-		      enum exidx_result *res)
+/* 1 + the index of the last entry whose function starts at or before pc;
+ * 0 if there is none. */
+static size_t entry_after(const struct exidx_table *t, uint64_t pc)
 {
-	*res = EXIDX_NONE;
-	/* the last entry whose function starts at or before pc */
 	size_t lo = 0, hi = t->n;
 	while (lo < hi) {
 		size_t mid = lo + (hi - lo) / 2;
@@ -225,6 +224,14 @@ cor_error *exidx_find(const struct exidx_table *t, uint64_t pc, struct cfi_row *
 		else
 			hi = mid;
 	}
+	return lo;
+}
+
+cor_error *exidx_find(const struct exidx_table *t, uint64_t pc, struct cfi_row *row,
+		      enum exidx_result *res)
+{
+	*res = EXIDX_NONE;
+	size_t lo = entry_after(t, pc);
 	if (lo == 0)
 		return NULL;
 	size_t i = lo - 1;
