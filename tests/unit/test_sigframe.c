@@ -1,7 +1,8 @@
-/* The signal-frame steps of ppc64, ppc and s390x on made-up memory: the
+/* The signal-frame steps of ppc64, ppc, s390x and 32-bit ARM (and ARM's
+ * prologue step) on made-up memory: the
  * trampoline's code at CODE, the frame the kernel (or qemu-user) lays out
- * at the stack pointer, per the layouts lib/arch/ppc64.c and s390x.c
- * describe; the restored pc, stack pointer and link register. The
+ * at the stack pointer, per the layouts lib/arch/ppc64.c, s390x.c and
+ * arm.c describe; the restored pc, stack pointer and link register. The
  * end-to-end check on real frames is tests/e2e/test_cross.py (cores made
  * by qemu-user). */
 #include "t.h"
@@ -147,8 +148,148 @@ static void s390x(void)
 	check_s390x(&s, 0);
 }
 
+/* ARM: sigcontext r0-r15, cpsr at off: r13 STACK + 0x800, r14 0x9abd
+ * (a Thumb return address), pc 0x1235 (Thumb: bit 0 is stripped) */
+static void arm_regs(struct space *s, uint64_t off)
+{
+	for (unsigned i = 0; i < 13; i++)
+		store(s->stack + off + 4 * i, 0x100 + i, 4, false);
+	store(s->stack + off + 13 * 4, STACK + 0x800, 4, false);
+	store(s->stack + off + 14 * 4, 0x9abd, 4, false);
+	store(s->stack + off + 15 * 4, 0x1235, 4, false);
+}
+
+static void check_arm(struct space *s, int want)
+{
+	struct frame_regs r;
+	CHECK_EQ(step(&arch_arm, s, &r), want);
+	if (want != 1)
+		return;
+	CHECK_EQ(arch_strip_pc(&arch_arm, r.pc), 0x1234);
+	CHECK(r.ok[13] && r.v[13] == STACK + 0x800);
+	CHECK(r.ok[14] && r.v[14] == 0x9abd);
+	CHECK(r.ok[7] && r.v[7] == 0x107);
+	CHECK(r.ok[0] && r.v[0] == 0x100);
+}
+
+static void arm_sig(void)
+{
+	static struct space s;
+	/* the sigcontext: after uc_flags, uc_link, uc_stack (20) and trap_no,
+	 * error_code, oldmask (12); rt: the siginfo (128) first */
+	static const struct { uint32_t w0, w1; int rt; } code[] = {
+		{ 0xe3a07077u, 0xef000000u, 0 },  /* glibc: mov r7, #119; svc 0 */
+		{ 0xe3a070adu, 0xef000000u, 1 },
+		{ 0xe3a07077u, 0xef900077u, 0 },  /* kernel, qemu: svc 0x900077 */
+		{ 0xe3a070adu, 0xef9000adu, 1 },
+		{ 0xdf002777u, 0, 0 },            /* Thumb: movs r7, #119; svc 0 */
+		{ 0xdf0027adu, 0, 1 },
+		{ 0x0777f04fu, 0xbf00df00u, 0 },  /* Thumb-2: mov.w r7, #119; svc 0 */
+		{ 0x07adf04fu, 0xbf00df00u, 1 },
+	};
+	for (size_t i = 0; i < sizeof(code) / sizeof(code[0]); i++) {
+		memset(&s, 0, sizeof(s));
+		store(s.code, code[i].w0, 4, false);
+		store(s.code + 4, code[i].w1, 4, false);
+		arm_regs(&s, (code[i].rt ? 128 : 0) + 20 + 12);
+		check_arm(&s, 1);
+	}
+	/* mov r7, #119 then another svc; mov r7, #1; svc 0 */
+	memset(&s, 0, sizeof(s));
+	store(s.code, 0xe3a07077u, 4, false);
+	store(s.code + 4, 0xef000001u, 4, false);
+	check_arm(&s, 0);
+	store(s.code, 0xe3a07001u, 4, false);
+	store(s.code + 4, 0xef000000u, 4, false);
+	check_arm(&s, 0);
+	/* a frame beyond the stack */
+	struct frame_regs r;
+	struct arch_mem m = { space_read, &s, false, 4 };
+	memset(&r, 0, sizeof(r));
+	r.mask = 0xffffffffu;
+	r.pc = CODE;
+	r.v[13] = STACK + 4096 - 16;
+	r.ok[13] = true;
+	store(s.code, 0xe3a07077u, 4, false);
+	store(s.code + 4, 0xef000000u, 4, false);
+	CHECK_EQ(arch_arm.signal_step(&arch_arm, &r, &m), -1);
+}
+
+/* Runs ARM's prologue step over code (n bytes at CODE), pc at CODE + at,
+ * sp STACK + 0x100, lr 0x4321 (live). */
+static bool prologue(struct space *s, const uint8_t *code, size_t n, unsigned at, bool thumb,
+		     bool live, struct frame_regs *r)
+{
+	struct arch_mem m = { space_read, s, false, 4 };
+	memcpy(s->code, code, n);
+	memset(r, 0, sizeof(*r));
+	r->mask = 0xffffffffu;
+	r->pc = CODE + at;
+	r->v[13] = STACK + 0x100;
+	r->ok[13] = true;
+	r->v[14] = 0x4321;
+	r->ok[14] = true;
+	return arch_arm.prologue_step(&arch_arm, r, &m, CODE, thumb, live);
+}
+
+static void arm_prologue(void)
+{
+	static struct space s;
+	struct frame_regs r;
+	memset(&s, 0, sizeof(s));
+	for (unsigned i = 0; i < 256; i++)
+		store(s.stack + 0x100 + 4 * i, 0x1000 + 4 * i, 4, false);
+	/* Thumb: pld [r0]; strd r4, r5, [sp, #-8]!; bic.w r1, r0, #7
+	 * (glibc's strlen): sp back up by 8, r4 and r5 restored, the live lr */
+	static const uint8_t strlen_t[] = { 0x90, 0xf8, 0x00, 0xf0, 0x6d, 0xe9, 0x02, 0x45,
+					    0x20, 0xf0, 0x07, 0x01 };
+	CHECK(prologue(&s, strlen_t, sizeof(strlen_t), 12, true, true, &r));
+	CHECK_EQ(r.v[13], STACK + 0x108);
+	CHECK_EQ(r.v[4], 0x1000);
+	CHECK_EQ(r.v[5], 0x1004);
+	CHECK_EQ(r.pc, 0x4320);
+	/* a caller's frame must have saved lr */
+	CHECK(!prologue(&s, strlen_t, sizeof(strlen_t), 12, true, false, &r));
+	/* only what ran: at the strd, nothing was pushed yet */
+	CHECK(prologue(&s, strlen_t, sizeof(strlen_t), 4, true, true, &r));
+	CHECK_EQ(r.v[13], STACK + 0x100);
+	/* Thumb: push {r7, lr}; sub sp, #144 (glibc's abort), then a branch
+	 * (b.n) and a push after it, not counted: sp up 152, lr from the stack */
+	static const uint8_t abort_t[] = { 0x80, 0xb5, 0xa4, 0xb0, 0x00, 0xe0, 0x10, 0xb4 };
+	CHECK(prologue(&s, abort_t, sizeof(abort_t), 8, true, false, &r));
+	CHECK_EQ(r.v[13], STACK + 0x100 + 152);
+	CHECK_EQ(r.v[7], 0x1000 + 144);
+	CHECK_EQ(r.pc, 0x1000 + 148);
+	/* Thumb-2: push.w {r4-r8, lr}; sub.w sp, sp, #0x100; vpush {d8} */
+	static const uint8_t push_w[] = { 0x2d, 0xe9, 0xf0, 0x41, 0xad, 0xf5, 0x80, 0x7d,
+					  0x2d, 0xed, 0x02, 0x8b };
+	CHECK(prologue(&s, push_w, sizeof(push_w), 12, true, false, &r));
+	CHECK_EQ(r.v[13], STACK + 0x100 + 8 + 0x100 + 24);
+	CHECK_EQ(r.v[4], 0x1000 + 8 + 0x100);
+	CHECK_EQ(r.pc, 0x1000 + 8 + 0x100 + 20);
+	/* ARM: push {r4, r11, lr}; sub sp, sp, #16; str r5, [sp, #-4]! */
+	static const uint8_t arm[] = { 0x10, 0x48, 0x2d, 0xe9, 0x10, 0xd0, 0x4d, 0xe2,
+				       0x04, 0x50, 0x2d, 0xe5 };
+	CHECK(prologue(&s, arm, sizeof(arm), 12, false, false, &r));
+	CHECK_EQ(r.v[13], STACK + 0x100 + 4 + 16 + 12);
+	CHECK_EQ(r.v[5], 0x1000);
+	CHECK_EQ(r.v[4], 0x1000 + 20);
+	CHECK_EQ(r.v[11], 0x1000 + 24);
+	CHECK_EQ(r.pc, 0x1000 + 28);
+	/* code that cannot be read */
+	memset(&r, 0, sizeof(r));
+	r.mask = 0xffffffffu;
+	r.pc = 0x10010;
+	r.v[13] = STACK;
+	r.ok[13] = true;
+	struct arch_mem m = { space_read, &s, false, 4 };
+	CHECK(!arch_arm.prologue_step(&arch_arm, &r, &m, 0x10000, true, true));
+}
+
 int main(void)
 {
+	arm_sig();
+	arm_prologue();
 	ppc64(&arch_ppc64le);
 	ppc64(&arch_ppc64);
 	ppc32();
