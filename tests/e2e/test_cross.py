@@ -1,7 +1,9 @@
 #!/usr/bin/env python3
-"""Cross-architecture harness (issue 13 item 1, issue 9 item 12): programs of
-ours cross-compiled for aarch64, ppc64le, s390x, i386 and 32-bit PowerPC,
-crashed under qemu-user, and their cores read with
+"""Cross-architecture harness (issue 13 items 1 and 2, issue 9 item 12):
+programs of ours cross-compiled for aarch64, ppc64le, s390x, i386, 32-bit
+PowerPC and armhf (twice: ARM code, -marm, and Thumb code, -mthumb; on ARM
+the function pointers the programs record carry the Thumb bit, which the
+test drops), crashed under qemu-user, and their cores read with
 `coroner report CORE --json --sysroot /usr/TRIPLET --exe PROG`.
 
 Each architecture needs TRIPLET-gcc with its libc under /usr/TRIPLET
@@ -72,7 +74,9 @@ Programs, each built twice (dynamic: Debian's default PIE; static), with
       libc-crash: frame #0 is in libc (dynamic: /lib/libc.so.6 under
         --sysroot; named strlen or a variant, or unnamed in a dynamic libc,
         whose local symbols Debian strips); frame #1 is in_lib, and in_lib,
-        run_mode, main follow as the program recorded them.
+        run_mode, main follow as the program recorded them. (armhf: glibc's
+        asm strlen has no unwind entry, EXIDX_CANTUNWIND, and pushes r4 and
+        r5 first: the ARM prologue step reads that from its code.)
   bt_inline.c  main -> driver, in which level_a, level_b, level_c and
       hdr_store (from bt_inline.h) are inlined, stores through NULL; a
       thread blocks in read through wait_pipe (inline in waiter), another in
