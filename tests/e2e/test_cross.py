@@ -77,6 +77,14 @@ Programs, each built twice (dynamic: Debian's default PIE; static), with
         run_mode, main follow as the program recorded them. (armhf: glibc's
         asm strlen has no unwind entry, EXIDX_CANTUNWIND, and pushes r4 and
         r5 first: the ARM prologue step reads that from its code.)
+  bt_crash.c assert (armhf only)  main -> run_mode -> assert_path ->
+      check_value, whose assert() fails: __assert_fail, __assert_fail_base,
+      abort, raise; abort and the assert functions are EXIDX_CANTUNWIND.
+      abort: the chain goes through abort (the ARM prologue step, from its
+        symbol); static: on through __assert_fail_base, __assert_fail,
+        check_value, assert_path, run_mode, main (test_backtrace.check_path);
+        dynamic: Debian's libc has no symbol for __assert_fail_base (local,
+        stripped), so the unwind stops in it, saying EXIDX_CANTUNWIND.
   bt_inline.c  main -> driver, in which level_a, level_b, level_c and
       hdr_store (from bt_inline.h) are inlined, stores through NULL; a
       thread blocks in read through wait_pipe (inline in waiter), another in
@@ -138,6 +146,9 @@ CHAIN_TEXT = ["/* SIGSEGV at address 0 */", "int r = level3(x + 1);",
               "int r = level2(x + 1);", "r = level1(1);", "int r = run_mode(mode);"]
 # lib: strlen(NULL) in libc, called from in_lib
 LIB_PATH = ["in_lib", "run_mode", "main"]
+# assert (armhf): abort, then libc's assert functions, then the program's
+ABORT_PATH = ["abort", "__assert_fail_base", "__assert_fail", "check_value", "assert_path",
+              "run_mode", "main"]
 # bt_inline.c: per thread role, inline frames innermost first, then the
 # physical frame they are in
 INLINE_CHAINS = {"main": ["hdr_store", "level_c", "level_b", "level_a", "driver"],
@@ -388,6 +399,31 @@ def t_libcrash(build, arch, link, fig):
                   len(LIB_PATH), len(LIB_PATH)))
 
 
+def t_abort(build, arch, link, fig):
+    """armhf: assert() fails, abort() raises SIGABRT; abort and the
+    functions around it have no unwind entry (EXIDX_CANTUNWIND)."""
+    o, threads, frames, phys = crashed_main(build, arch, link, "assert")
+    names = [bt.norm_name(f.get("function")) for f in phys]
+    check("abort" in names, "no frame abort: %s" % bt.fmt_frames(phys[:8]))
+    i = names.index("abort")
+    if link == "static" or "check_value" in names:
+        # the static libc has its local symbols (__assert_fail_base): each
+        # prologue says where lr is
+        tb.check_path(o["main_tid"], frames, ABORT_PATH, o["funcs"])
+        fig.append("through abort (frame #%d) to main: %d/%d frames of the known chain"
+                   % (i, len(ABORT_PATH), len(ABORT_PATH)))
+        return
+    # Debian strips the dynamic libc's __assert_fail_base (local): its
+    # start, and so its prologue, is unknown; the unwind stops there, saying so
+    stop = threads[o["main_tid"]].get("stop_reason") or ""
+    check("EXIDX_CANTUNWIND" in stop and len(phys) == i + 2
+          and phys[i + 1].get("module") == "/lib/libc.so.6",
+          "after abort (frame #%d) the unwind should stop in libc's (stripped) "
+          "__assert_fail_base, saying EXIDX_CANTUNWIND: %s; %r"
+          % (i, bt.fmt_frames(phys[i:i + 4]), stop))
+    fig.append("through abort (frame #%d), then stops in libc: %s" % (i, stop))
+
+
 def addr2line_inlines(arch, exe, offset):
     """[function names] of TRIPLET-addr2line -f -i at offset, innermost
     first, or None without the tool."""
@@ -494,9 +530,12 @@ def main():
             if why:
                 rep.skip(pre + "*", why)
                 continue
-            for what, fn in (("bt", t_bt), ("signal", t_signal), ("signal-siginfo", t_siginfo),
-                             ("libc-crash", t_libcrash), ("inline", t_inline),
-                             ("memory", t_memory), ("diagnose", t_diagnose)):
+            cases = [("bt", t_bt), ("signal", t_signal), ("signal-siginfo", t_siginfo),
+                     ("libc-crash", t_libcrash), ("inline", t_inline), ("memory", t_memory),
+                     ("diagnose", t_diagnose)]
+            if arch.name.startswith("arm"):
+                cases.append(("abort", t_abort))
+            for what, fn in cases:
                 fig = []
                 rep.run(pre + what, fn, build, arch, link, fig)
                 FIGURES.append("# %s%s: %s" % (pre, what, "; ".join(fig)))
