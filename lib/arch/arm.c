@@ -168,7 +168,8 @@ static uint32_t thumb_imm(uint32_t imm12)
 }
 
 /* One Thumb instruction (h0, and h1 if 32 bits): 1 go on, 0 stop (a
- * branch or an epilogue: the prologue is over). */
+ * branch or an epilogue: the prologue is over; a call returns, so it
+ * does not end it). */
 static int thumb_insn(struct prologue *p, unsigned h0, unsigned h1, bool wide)
 {
 	if (!wide) {
@@ -181,7 +182,7 @@ static int thumb_insn(struct prologue *p, unsigned h0, unsigned h1, bool wide)
 			return 1;
 		}
 		if ((h0 & 0xf000) == 0xd000 || (h0 & 0xf800) == 0xe000 ||
-		    (h0 & 0xff00) == 0x4700 || (h0 & 0xf500) == 0xb100 ||
+		    (h0 & 0xff80) == 0x4700 || (h0 & 0xf500) == 0xb100 ||
 		    (h0 & 0xfe00) == 0xbc00 || (h0 & 0xff80) == 0xb000)
 			return 0;
 		return 1;
@@ -214,7 +215,7 @@ static int thumb_insn(struct prologue *p, unsigned h0, unsigned h1, bool wide)
 		p->down += (h1 & 0xff) * 4;
 		return 1;
 	}
-	if ((h0 & 0xf800) == 0xf000 && (h1 & 0x8000))  /* b, bl, b<cond> */
+	if ((h0 & 0xf800) == 0xf000 && (h1 & 0xc000) == 0x8000)  /* b.w, b<cond>.w (bl returns) */
 		return 0;
 	if (h0 == 0xe8bd)                               /* pop.w */
 		return 0;
@@ -239,8 +240,9 @@ static int arm_insn(struct prologue *p, uint32_t w)
 		p->down += (w & 0xff) * 4;
 		return 1;
 	}
-	if ((w & 0x0e000000u) == 0x0a000000u || (w & 0x0ffffff0u) == 0x012fff10u ||
-	    (w & 0xffff0000u) == 0xe8bd0000u)
+	/* b, bx, pop (bl and blx return) */
+	if (((w & 0x0f000000u) == 0x0a000000u && (w >> 28) != 0xf) ||
+	    (w & 0x0ffffff0u) == 0x012fff10u || (w & 0xffff0000u) == 0xe8bd0000u)
 		return 0;
 	return 1;
 }

@@ -1,9 +1,9 @@
 #!/usr/bin/env python3
 """Cross-architecture harness (issue 13 items 1 and 2, issue 9 item 12):
 programs of ours cross-compiled for aarch64, ppc64le, s390x, i386, 32-bit
-PowerPC and armhf (twice: ARM code, -marm, and Thumb code, -mthumb; on ARM
+PowerPC, armhf (twice: ARM code, -marm, and Thumb code, -mthumb; on ARM
 the function pointers the programs record carry the Thumb bit, which the
-test drops), crashed under qemu-user, and their cores read with
+test drops) and armel (soft float, ARM code), crashed under qemu-user, and their cores read with
 `coroner report CORE --json --sysroot /usr/TRIPLET --exe PROG`.
 
 Each architecture needs TRIPLET-gcc with its libc under /usr/TRIPLET
@@ -77,7 +77,7 @@ Programs, each built twice (dynamic: Debian's default PIE; static), with
         run_mode, main follow as the program recorded them. (armhf: glibc's
         asm strlen has no unwind entry, EXIDX_CANTUNWIND, and pushes r4 and
         r5 first: the ARM prologue step reads that from its code.)
-  bt_crash.c assert (armhf only)  main -> run_mode -> assert_path ->
+  bt_crash.c assert (armhf, armel only)  main -> run_mode -> assert_path ->
       check_value, whose assert() fails: __assert_fail, __assert_fail_base,
       abort, raise; abort and the assert functions are EXIDX_CANTUNWIND.
       abort: the chain goes through abort (the ARM prologue step, from its
@@ -131,6 +131,7 @@ ARCHES = [
     ("ppc", "powerpc-linux-gnu", "qemu-ppc"),
     ("armhf-arm", "arm-linux-gnueabihf", "qemu-arm", ["-marm"]),
     ("armhf-thumb", "arm-linux-gnueabihf", "qemu-arm", ["-mthumb"]),
+    ("armel", "arm-linux-gnueabi", "qemu-arm"),
 ]
 LINKS = {"dynamic": [], "static": ["-static"]}
 FLAGS = ["-g", "-O2", "-fomit-frame-pointer", "-pthread"]

@@ -276,6 +276,22 @@ static void arm_prologue(void)
 	CHECK_EQ(r.v[4], 0x1000 + 20);
 	CHECK_EQ(r.v[11], 0x1000 + 24);
 	CHECK_EQ(r.pc, 0x1000 + 28);
+	/* ARM (armel's abort): push {r7, lr}; bl; sub sp, sp, #144: the call
+	 * returns, the prologue goes on after it */
+	static const uint8_t arm_bl[] = { 0x80, 0x40, 0x2d, 0xe9, 0x5c, 0x06, 0x00, 0xeb,
+					  0x90, 0xd0, 0x4d, 0xe2 };
+	CHECK(prologue(&s, arm_bl, sizeof(arm_bl), 12, false, false, &r));
+	CHECK_EQ(r.v[13], STACK + 0x100 + 152);
+	CHECK_EQ(r.pc, 0x1000 + 148);
+	/* ARM: push {r4, lr}; b; sub sp, sp, #16: not counted after the b */
+	static const uint8_t arm_b[] = { 0x10, 0x40, 0x2d, 0xe9, 0x00, 0x00, 0x00, 0xea,
+					 0x10, 0xd0, 0x4d, 0xe2 };
+	CHECK(prologue(&s, arm_b, sizeof(arm_b), 12, false, false, &r));
+	CHECK_EQ(r.v[13], STACK + 0x100 + 8);
+	/* Thumb: push {r4, lr}; bl (f000 f800); sub sp, #8 */
+	static const uint8_t thumb_bl[] = { 0x10, 0xb5, 0x00, 0xf0, 0x00, 0xf8, 0x82, 0xb0 };
+	CHECK(prologue(&s, thumb_bl, sizeof(thumb_bl), 8, true, false, &r));
+	CHECK_EQ(r.v[13], STACK + 0x100 + 16);
 	/* code that cannot be read */
 	memset(&r, 0, sizeof(r));
 	r.mask = 0xffffffffu;
