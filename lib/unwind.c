@@ -1,10 +1,11 @@
 /* Unwinding one thread: DWARF CFI (.eh_frame, then .debug_frame, then the
  * ARM EHABI table), signal trampolines (registers restored from the saved
- * context), then the architecture's fallback steps. An innermost pc in no code (a call through
- * NULL) is first stepped over by the return address the call left. A call
- * the runtime faked (Go's sigpanic) returns to a pc that is looked up
- * exactly, as after a signal frame. Bounded by the frame limit and stopped
- * when (pc, cfa) makes no progress. */
+ * context), then the architecture's prologue and fallback steps. An
+ * innermost pc in no code (a call through NULL) is first stepped over by
+ * the return address the call left. A call the runtime faked (Go's
+ * sigpanic) returns to a pc that is looked up exactly, as after a signal
+ * frame. Bounded by the frame limit and stopped when (pc, cfa) makes no
+ * progress. */
 #include <stdlib.h>
 #include <string.h>
 #include "unwind.h"
