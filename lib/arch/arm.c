@@ -120,7 +120,17 @@ struct prologue {
 	uint32_t down;
 	bool saved[16];
 	uint32_t at[16];        /* the register is at entry sp - at */
+	int fp;                 /* a frame pointer set from sp (r7, r11), or -1 */
+	uint32_t fp_off;        /* entry sp = fp + fp_off */
 };
+
+/* fp = sp + k: later changes of sp (alloca, variable-length arrays) do not
+ * move the entry sp away from it. */
+static void set_fp(struct prologue *p, int reg, uint32_t k)
+{
+	p->fp = reg;
+	p->fp_off = p->down - k;
+}
 
 /* A store-multiple of the registers in mask below sp (the lowest register
  * at the lowest address). */
@@ -181,6 +191,14 @@ static int thumb_insn(struct prologue *p, unsigned h0, unsigned h1, bool wide)
 			p->down += (h0 & 0x7f) * 4;
 			return 1;
 		}
+		if ((h0 & 0xff00) == 0xaf00) {          /* add r7, sp, #imm8 * 4 */
+			set_fp(p, 7, (h0 & 0xff) * 4);
+			return 1;
+		}
+		if (h0 == 0x466f) {                     /* mov r7, sp */
+			set_fp(p, 7, 0);
+			return 1;
+		}
 		if ((h0 & 0xf000) == 0xd000 || (h0 & 0xf800) == 0xe000 ||
 		    (h0 & 0xff80) == 0x4700 || (h0 & 0xf500) == 0xb100 ||
 		    (h0 & 0xfe00) == 0xbc00 || (h0 & 0xff80) == 0xb000)
@@ -236,6 +254,14 @@ static int arm_insn(struct prologue *p, uint32_t w)
 		p->down += ror32(w & 0xff, 2 * (w >> 8 & 15));
 		return 1;
 	}
+	if ((w & 0xfffff000u) == 0xe28db000u) {         /* add fp, sp, #imm */
+		set_fp(p, 11, ror32(w & 0xff, 2 * (w >> 8 & 15)));
+		return 1;
+	}
+	if (w == 0xe1a0b00du) {                         /* mov fp, sp */
+		set_fp(p, 11, 0);
+		return 1;
+	}
 	if ((w & 0xffbf0e00u) == 0xed2d0a00u) {         /* vpush */
 		p->down += (w & 0xff) * 4;
 		return 1;
@@ -253,8 +279,7 @@ static int arm_insn(struct prologue *p, uint32_t w)
 static bool prologue_step(const struct arch_info *a, struct frame_regs *r,
 			  const struct arch_mem *m, uint64_t start, bool thumb, bool live_lr)
 {
-	(void)a;
-	struct prologue p = { 0 };
+	struct prologue p = { .fp = -1 };
 	uint64_t pc = r->pc, at = start;
 	if (!r->ok[13] || pc < start)
 		return false;
@@ -295,6 +320,8 @@ static bool prologue_step(const struct arch_info *a, struct frame_regs *r,
 	if (!p.saved[14] && !r->ok[14])
 		return false;
 	uint64_t entry_sp = (r->v[13] + p.down) & r->mask;
+	if (p.fp >= 0 && r->ok[p.fp])
+		entry_sp = (r->v[p.fp] + p.fp_off) & r->mask;
 	struct frame_regs nr = *r;
 	for (int i = 0; i < 16; i++) {
 		uint64_t v;
@@ -307,6 +334,10 @@ static bool prologue_step(const struct arch_info *a, struct frame_regs *r,
 	frame_regs_set(&nr, 13, entry_sp);
 	nr.cfa = entry_sp;
 	nr.pc = strip_thumb(p.saved[14] ? nr.v[14] : r->v[14]);
+	/* what the scan cannot see (a stack adjusted after the first branch)
+	 * gives a return address after no call */
+	if (!after_call(a, m, nr.pc))
+		return false;
 	frame_regs_set(&nr, 15, nr.pc);
 	*r = nr;
 	return true;

@@ -148,6 +148,16 @@ static void s390x(void)
 	check_s390x(&s, 0);
 }
 
+/* ARM registers with only pc and sp known. */
+static void arm_at(struct frame_regs *r, uint64_t pc, uint64_t sp)
+{
+	memset(r, 0, sizeof(*r));
+	r->mask = 0xffffffffu;
+	r->pc = pc;
+	r->v[13] = sp;
+	r->ok[13] = true;
+}
+
 /* ARM: sigcontext r0-r15, cpsr at off: r13 STACK + 0x800, r14 0x9abd
  * (a Thumb return address), pc 0x1235 (Thumb: bit 0 is stripped) */
 static void arm_regs(struct space *s, uint64_t off)
@@ -205,18 +215,18 @@ static void arm_sig(void)
 	/* a frame beyond the stack */
 	struct frame_regs r;
 	struct arch_mem m = { space_read, &s, false, 4 };
-	memset(&r, 0, sizeof(r));
-	r.mask = 0xffffffffu;
-	r.pc = CODE;
-	r.v[13] = STACK + 4096 - 16;
-	r.ok[13] = true;
+	arm_at(&r, CODE, STACK + 4096 - 16);
 	store(s.code, 0xe3a07077u, 4, false);
 	store(s.code + 4, 0xef000000u, 4, false);
 	CHECK_EQ(arch_arm.signal_step(&arch_arm, &r, &m), -1);
 }
 
+/* Return addresses the tests use: RA(i) = CODE + 0x800 + 4 i, each after
+ * an ARM bl (CODE + 0x700 on are bl instructions). */
+#define RA(i) (CODE + 0x800 + 4 * (i))
+
 /* Runs ARM's prologue step over code (n bytes at CODE), pc at CODE + at,
- * sp STACK + 0x100, lr 0x4321 (live). */
+ * sp STACK + 0x100, lr RA(-4) | 1 (live, Thumb). */
 static bool prologue(struct space *s, const uint8_t *code, size_t n, unsigned at, bool thumb,
 		     bool live, struct frame_regs *r)
 {
@@ -227,7 +237,7 @@ static bool prologue(struct space *s, const uint8_t *code, size_t n, unsigned at
 	r->pc = CODE + at;
 	r->v[13] = STACK + 0x100;
 	r->ok[13] = true;
-	r->v[14] = 0x4321;
+	r->v[14] = RA(-4) | 1;
 	r->ok[14] = true;
 	return arch_arm.prologue_step(&arch_arm, r, &m, CODE, thumb, live);
 }
@@ -238,16 +248,18 @@ static void arm_prologue(void)
 	struct frame_regs r;
 	memset(&s, 0, sizeof(s));
 	for (unsigned i = 0; i < 256; i++)
-		store(s.stack + 0x100 + 4 * i, 0x1000 + 4 * i, 4, false);
+		store(s.stack + 0x100 + 4 * i, RA(i), 4, false);
+	for (unsigned i = 0x700; i < sizeof(s.code); i += 4)
+		store(s.code + i, 0xeb000000u, 4, false);
 	/* Thumb: pld [r0]; strd r4, r5, [sp, #-8]!; bic.w r1, r0, #7
 	 * (glibc's strlen): sp back up by 8, r4 and r5 restored, the live lr */
 	static const uint8_t strlen_t[] = { 0x90, 0xf8, 0x00, 0xf0, 0x6d, 0xe9, 0x02, 0x45,
 					    0x20, 0xf0, 0x07, 0x01 };
 	CHECK(prologue(&s, strlen_t, sizeof(strlen_t), 12, true, true, &r));
 	CHECK_EQ(r.v[13], STACK + 0x108);
-	CHECK_EQ(r.v[4], 0x1000);
-	CHECK_EQ(r.v[5], 0x1004);
-	CHECK_EQ(r.pc, 0x4320);
+	CHECK_EQ(r.v[4], RA(0));
+	CHECK_EQ(r.v[5], RA(1));
+	CHECK_EQ(r.pc, RA(-4));
 	/* a caller's frame must have saved lr */
 	CHECK(!prologue(&s, strlen_t, sizeof(strlen_t), 12, true, false, &r));
 	/* only what ran: at the strd, nothing was pushed yet */
@@ -258,31 +270,31 @@ static void arm_prologue(void)
 	static const uint8_t abort_t[] = { 0x80, 0xb5, 0xa4, 0xb0, 0x00, 0xe0, 0x10, 0xb4 };
 	CHECK(prologue(&s, abort_t, sizeof(abort_t), 8, true, false, &r));
 	CHECK_EQ(r.v[13], STACK + 0x100 + 152);
-	CHECK_EQ(r.v[7], 0x1000 + 144);
-	CHECK_EQ(r.pc, 0x1000 + 148);
+	CHECK_EQ(r.v[7], RA((144) / 4));
+	CHECK_EQ(r.pc, RA((148) / 4));
 	/* Thumb-2: push.w {r4-r8, lr}; sub.w sp, sp, #0x100; vpush {d8} */
 	static const uint8_t push_w[] = { 0x2d, 0xe9, 0xf0, 0x41, 0xad, 0xf5, 0x80, 0x7d,
 					  0x2d, 0xed, 0x02, 0x8b };
 	CHECK(prologue(&s, push_w, sizeof(push_w), 12, true, false, &r));
 	CHECK_EQ(r.v[13], STACK + 0x100 + 8 + 0x100 + 24);
-	CHECK_EQ(r.v[4], 0x1000 + 8 + 0x100);
-	CHECK_EQ(r.pc, 0x1000 + 8 + 0x100 + 20);
+	CHECK_EQ(r.v[4], RA((8 + 0x100) / 4));
+	CHECK_EQ(r.pc, RA((8 + 0x100 + 20) / 4));
 	/* ARM: push {r4, r11, lr}; sub sp, sp, #16; str r5, [sp, #-4]! */
 	static const uint8_t arm[] = { 0x10, 0x48, 0x2d, 0xe9, 0x10, 0xd0, 0x4d, 0xe2,
 				       0x04, 0x50, 0x2d, 0xe5 };
 	CHECK(prologue(&s, arm, sizeof(arm), 12, false, false, &r));
 	CHECK_EQ(r.v[13], STACK + 0x100 + 4 + 16 + 12);
-	CHECK_EQ(r.v[5], 0x1000);
-	CHECK_EQ(r.v[4], 0x1000 + 20);
-	CHECK_EQ(r.v[11], 0x1000 + 24);
-	CHECK_EQ(r.pc, 0x1000 + 28);
+	CHECK_EQ(r.v[5], RA(0));
+	CHECK_EQ(r.v[4], RA((20) / 4));
+	CHECK_EQ(r.v[11], RA((24) / 4));
+	CHECK_EQ(r.pc, RA((28) / 4));
 	/* ARM (armel's abort): push {r7, lr}; bl; sub sp, sp, #144: the call
 	 * returns, the prologue goes on after it */
 	static const uint8_t arm_bl[] = { 0x80, 0x40, 0x2d, 0xe9, 0x5c, 0x06, 0x00, 0xeb,
 					  0x90, 0xd0, 0x4d, 0xe2 };
 	CHECK(prologue(&s, arm_bl, sizeof(arm_bl), 12, false, false, &r));
 	CHECK_EQ(r.v[13], STACK + 0x100 + 152);
-	CHECK_EQ(r.pc, 0x1000 + 148);
+	CHECK_EQ(r.pc, RA((148) / 4));
 	/* ARM: push {r4, lr}; b; sub sp, sp, #16: not counted after the b */
 	static const uint8_t arm_b[] = { 0x10, 0x40, 0x2d, 0xe9, 0x00, 0x00, 0x00, 0xea,
 					 0x10, 0xd0, 0x4d, 0xe2 };
@@ -292,12 +304,35 @@ static void arm_prologue(void)
 	static const uint8_t thumb_bl[] = { 0x10, 0xb5, 0x00, 0xf0, 0x00, 0xf8, 0x82, 0xb0 };
 	CHECK(prologue(&s, thumb_bl, sizeof(thumb_bl), 8, true, false, &r));
 	CHECK_EQ(r.v[13], STACK + 0x100 + 16);
+	/* Thumb: push {r7, lr}; sub sp, #8; add r7, sp, #0, then a
+	 * variable-length array moved sp 64 further: the entry sp is from
+	 * r7, not sp */
+	static const uint8_t fp_t[] = { 0x80, 0xb5, 0x82, 0xb0, 0x00, 0xaf };
+	memcpy(s.code, fp_t, sizeof(fp_t));
+	struct arch_mem am = { space_read, &s, false, 4 };
+	arm_at(&r, CODE + 6, STACK + 0x100 - 64);
+	r.v[7] = STACK + 0x100;
+	r.ok[7] = true;
+	CHECK(arch_arm.prologue_step(&arch_arm, &r, &am, CODE, true, false));
+	CHECK_EQ(r.v[13], STACK + 0x100 + 16);
+	CHECK_EQ(r.v[7], RA(2));
+	CHECK_EQ(r.pc, RA(3));
+	/* ARM: push {r11, lr}; add r11, sp, #4 */
+	store(s.code, 0xe92d4800u, 4, false);
+	store(s.code + 4, 0xe28db004u, 4, false);
+	arm_at(&r, CODE + 8, STACK + 0x100 - 32);
+	r.v[11] = STACK + 0x104;
+	r.ok[11] = true;
+	CHECK(arch_arm.prologue_step(&arch_arm, &r, &am, CODE, false, false));
+	CHECK_EQ(r.v[13], STACK + 0x108);
+	CHECK_EQ(r.pc, RA(1));
+	/* the saved lr is after no call: refused */
+	store(s.stack + 0x104, CODE + 0x100, 4, false);
+	arm_at(&r, CODE + 8, STACK + 0x100);
+	CHECK(!arch_arm.prologue_step(&arch_arm, &r, &am, CODE, false, false));
+	store(s.stack + 0x104, RA(1), 4, false);
 	/* code that cannot be read */
-	memset(&r, 0, sizeof(r));
-	r.mask = 0xffffffffu;
-	r.pc = 0x10010;
-	r.v[13] = STACK;
-	r.ok[13] = true;
+	arm_at(&r, 0x10010, STACK);
 	struct arch_mem m = { space_read, &s, false, 4 };
 	CHECK(!arch_arm.prologue_step(&arch_arm, &r, &m, 0x10000, true, true));
 }
