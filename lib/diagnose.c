@@ -215,6 +215,7 @@ static bool machinery(const struct cor_frame *f)
 		"__fortify_fail_abort", "__chk_fail", "malloc_printerr", "__malloc_assert",
 		"__cxa_throw", "__cxa_rethrow", "__cxa_call_terminate", "__cxa_call_unexpected",
 		"__restore_rt", "<signal trampoline>", "__kernel_vsyscall", "_dl_sysinfo_int80",
+		"__libc_do_syscall", /* 32-bit ARM Thumb code's syscall */
 		"free", "__free", "cfree", "malloc", "__malloc", "realloc", "__realloc", "calloc",
 		"__calloc" };
 	static const char *const prefix[] = { "__pthread_kill", "__GI_", "__libc_message",
