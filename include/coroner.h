@@ -87,6 +87,12 @@ struct cor_limits {
 	uint64_t max_memory;
 };
 
+/* Progress of a long step of cor_core_open (see cor_options.progress):
+ * what names the step ("decompressing core.zst", a debuginfod download),
+ * done and total bytes so far (total 0: not known); what NULL once when the
+ * step ends. Nonzero cancels the step. */
+typedef int cor_progress_fn(void *arg, const char *what, uint64_t done, uint64_t total);
+
 struct cor_options {
 	size_t sz;                   /* sizeof(struct cor_options) */
 	const char *exe;             /* executable path (overrides the core's) */
@@ -103,14 +109,25 @@ struct cor_options {
 	 * fetch bounded by DEBUGINFOD_TIMEOUT and DEBUGINFOD_MAXTIME). true:
 	 * never. A build without libdebuginfod warns instead. */
 	bool no_debuginfod;
-	/* Called during long steps of cor_core_open (a debuginfod download):
-	 * what names the step, done and total bytes so far (total 0: not
-	 * known); once more with what NULL when the step ends. Nonzero from
-	 * it cancels the step. NULL: no calls. The library never prints. */
-	int (*progress)(void *arg, const char *what, uint64_t done, uint64_t total);
+	/* Called during long steps of cor_core_open (a debuginfod download;
+	 * a compressed or piped core read into its temporary file, what
+	 * "decompressing core.zst"): what names the step, done and total
+	 * bytes so far (total 0: not known); once more with what NULL when
+	 * the step ends. Nonzero from it cancels the step. NULL: no calls.
+	 * The library never prints. */
+	cor_progress_fn *progress;
 	void *progress_arg;
+	/* A core compressed with zstd, lz4 (frames), xz or gzip (known by its
+	 * magic, not its name), or one that is no regular file (a pipe; "-" is
+	 * standard input) is read once, streaming, into a sparse temporary
+	 * file in $TMPDIR (unlinked at once), then opened as any core; its
+	 * name in messages stays path. max_core_size bounds that file (0: what
+	 * the core's own program headers declare, plus 1 MiB); it never takes
+	 * more than the file system has free. A stream cut short or corrupt
+	 * gives the part that decoded, with a warning naming the file. */
+	uint64_t max_core_size;
 };
-#define COR_OPTIONS_INIT { sizeof(struct cor_options), 0, 0, 0, 0, 0, 0, {0}, 0, 0, 0, 0 }
+#define COR_OPTIONS_INIT { sizeof(struct cor_options), 0, 0, 0, 0, 0, 0, {0}, 0, 0, 0, 0, 0 }
 
 /* Opens a core. opts may be NULL; a NULL path or out is COR_ERR_INVALID.
  * On a partial result (truncated core ...)
@@ -169,6 +186,9 @@ struct cor_core_info {
 	uint64_t core_size;     /* bytes of the core file */
 	uint64_t expected_size; /* bytes the headers say it should have */
 	bool truncated;
+	/* "zstd", "lz4", "xz" or "gzip" for a compressed core, else NULL
+	 * (core_size is then the decompressed size) */
+	const char *compression;
 };
 /* NULL for a NULL core. */
 const struct cor_core_info *cor_core_info(const cor_core *core);
@@ -204,6 +224,31 @@ const struct cor_signal *cor_core_signal(const cor_core *core);
 /* Name of a signal number / code, NULL if unknown (no pointers taken). */
 const char *cor_signal_name(int signo);
 const char *cor_signal_code_name(int signo, int code);
+
+/* What systemd-coredump recorded in the core file's extended attributes
+ * (user.coredump.pid, .uid, .gid, .signal, .timestamp, .rlimit, .comm,
+ * .exe, .hostname); each have_ flag or string says whether it was there. */
+struct cor_coredump {
+	bool have_pid, have_uid, have_gid, have_signal, have_timestamp, have_rlimit;
+	int32_t pid;
+	uint32_t uid, gid;
+	int32_t signal;
+	uint64_t timestamp;     /* microseconds since the epoch */
+	uint64_t rlimit;        /* RLIMIT_CORE soft limit (UINT64_MAX: unlimited) */
+	const char *comm;       /* escaped, or NULL */
+	const char *exe;        /* escaped, or NULL */
+	const char *hostname;   /* escaped, or NULL */
+};
+/* The core file's systemd-coredump attributes; NULL when it has none (or
+ * it came from a pipe), and for a NULL core. */
+const struct cor_coredump *cor_core_coredump(const cor_core *core);
+/* The same for any file, without opening it as a core (to list a
+ * directory of cores): *out is NULL when the file has no such attribute;
+ * free it with cor_coredump_free. A NULL path or out is COR_ERR_INVALID;
+ * a file that cannot be read is COR_ERR_IO. */
+cor_error *cor_coredump_read(const char *path, struct cor_coredump **out);
+/* NULL is ignored. */
+void cor_coredump_free(struct cor_coredump *cd);
 
 /* ---- threads and registers ---------------------------------------------- */
 
@@ -485,6 +530,7 @@ struct cor_report {
 	const struct cor_warning *warnings;
 	/* why it died; NULL only with skip_diagnosis */
 	const struct cor_diagnosis *diagnosis;
+	const struct cor_coredump *coredump; /* cor_core_coredump(), or NULL */
 };
 
 /* Builds the report. opts may be NULL (backtraces of every thread). A

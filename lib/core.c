@@ -1,6 +1,7 @@
 /* The core handle: opens the core's ELF, then builds the parts in order
  * (process from the notes, memory, files, modules, unwinder, symbolizer)
  * and answers the public API from them. */
+#include <errno.h>
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
@@ -51,6 +52,7 @@ static bool copy_options(struct cor_core *c, const struct cor_options *o)
 	c->no_inline = opts.no_inline;
 	c->no_tailcalls = opts.no_tailcalls;
 	c->no_debuginfod = opts.no_debuginfod;
+	c->max_core_size = opts.max_core_size;
 	c->progress = opts.progress;
 	c->progress_arg = opts.progress_arg;
 	c->exe = cor_strdup(opts.exe);
@@ -177,6 +179,7 @@ static bool code_fakes_call(void *arg, uint64_t pc)
 static cor_error *core_load(struct cor_core *c)
 {
 	cor_error *err = process_load(&c->proc, c->elf, &c->limits, &c->arena, &c->warn);
+	c->proc.info.compression = c->compression;
 	if (!err)
 		err = memory_from_core(c);
 	if (err)
@@ -236,6 +239,102 @@ static cor_error *core_finish(struct cor_core *c, cor_error *err, cor_core **out
 	return NULL;
 }
 
+/* Reads the first bytes of a pipe (up to n, fewer only at its end). */
+static size_t read_head(int fd, uint8_t *p, size_t n)
+{
+	size_t got = 0;
+	while (got < n) {
+		ssize_t r = read(fd, p + got, n - got);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0)
+			break;
+		got += (size_t)r;
+	}
+	return got;
+}
+
+/* The core's descriptor: "-" is standard input; a FIFO is opened again
+ * blocking (waiting for its writer, as the user asked for it). Other
+ * files that are not regular are refused. */
+static cor_error *open_input(const char *path, int *fd, struct stat *st)
+{
+	bool std_in = !strcmp(path, "-");
+	*fd = std_in ? fcntl(0, F_DUPFD_CLOEXEC, 0) : open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+	if (*fd < 0)
+		return cor_error_errno(errno, std_in ? "standard input" : path, "cannot open");
+	if (fstat(*fd, st) != 0) {
+		int e = errno;
+		close(*fd);
+		return cor_error_errno(e, path, "cannot stat");
+	}
+	if (S_ISFIFO(st->st_mode) && !std_in) {
+		close(*fd);
+		if ((*fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
+			return cor_error_errno(errno, path, "cannot open");
+	} else if (S_ISFIFO(st->st_mode) || S_ISSOCK(st->st_mode)) {
+		int fl = fcntl(*fd, F_GETFL);
+		if (fl >= 0)
+			fcntl(*fd, F_SETFL, fl & ~O_NONBLOCK);
+	} else if (!S_ISREG(st->st_mode)) {
+		close(*fd);
+		return cor_error_new(COR_ERR_IO, "%s: not a regular file nor a pipe",
+				     std_in ? "standard input" : path);
+	}
+	return NULL;
+}
+
+/* The core at path: mapped as it is when it is a plain regular file, else
+ * (compressed, a pipe) through its temporary file. */
+static cor_error *core_open_input(struct cor_core *c, const char *path)
+{
+	struct stat st;
+	int fd;
+	cor_error *err = open_input(path, &fd, &st);
+	if (err)
+		return err;
+	const char *name = strcmp(path, "-") ? path : "(stdin)";
+	uint8_t head[8];
+	size_t nhead = 0;
+	enum cor_compression kind;
+	if (S_ISREG(st.st_mode)) {
+		c->have_coredump = coredump_from_fd(fd, &c->coredump, &c->arena);
+		ssize_t r = pread(fd, head, sizeof(head), 0);
+		kind = cor_compression_detect(head, r > 0 ? (size_t)r : 0);
+		if (!kind) {
+			close(fd);
+			if ((err = elf_open(path, &c->limits, &c->warn, &c->elf)))
+				return err;
+			elf_advise_random(c->elf);
+			/* for pread; elf_open refused a FIFO, but the path may have
+			 * been replaced since: never block, and only a regular file */
+			c->fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+			if (c->fd >= 0 && (fstat(c->fd, &st) != 0 || !S_ISREG(st.st_mode))) {
+				close(c->fd);
+				c->fd = -1;
+			}
+			return NULL;
+		}
+	} else {
+		nhead = read_head(fd, head, sizeof(head));
+		kind = cor_compression_detect(head, nhead);
+	}
+	struct spool_options so = { c->max_core_size, c->progress, c->progress_arg };
+	uint64_t size;
+	int tmp;
+	err = spool_core(fd, head, nhead, kind, S_ISREG(st.st_mode) ? (uint64_t)st.st_size : 0,
+			 name, &so, &c->warn, &tmp, &size);
+	close(fd);
+	if (err)
+		return err;
+	c->fd = tmp;
+	c->compression = kind ? cor_compression_name(kind) : NULL;
+	if ((err = elf_open_fd(tmp, size, name, &c->limits, &c->warn, &c->elf)))
+		return err;
+	elf_advise_random(c->elf);
+	return NULL;
+}
+
 cor_error *cor_core_open(const char *path, const struct cor_options *opts, cor_core **out)
 {
 	struct cor_core *c;
@@ -244,19 +343,7 @@ cor_error *cor_core_open(const char *path, const struct cor_options *opts, cor_c
 	cor_error *err = core_new(opts, &c);
 	if (err)
 		return err;
-	err = elf_open(path, &c->limits, &c->warn, &c->elf);
-	if (!err) {
-		elf_advise_random(c->elf);
-		/* for pread; elf_open refused a FIFO, but the path may have
-		 * been replaced since: never block, and only a regular file */
-		c->fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
-		struct stat st;
-		if (c->fd >= 0 && (fstat(c->fd, &st) != 0 || !S_ISREG(st.st_mode))) {
-			close(c->fd);
-			c->fd = -1;
-		}
-	}
-	return core_finish(c, err, out);
+	return core_finish(c, core_open_input(c, path), out);
 }
 
 cor_error *cor_core_open_mem(const void *data, size_t size, const char *name,
@@ -322,6 +409,11 @@ const struct cor_warning *cor_core_warning_info(const cor_core *c, size_t i)
 }
 
 const struct cor_core_info *cor_core_info(const cor_core *c) { return c ? &c->proc.info : NULL; }
+
+const struct cor_coredump *cor_core_coredump(const cor_core *c)
+{
+	return c && c->have_coredump ? &c->coredump : NULL;
+}
 const struct cor_process *cor_core_process(const cor_core *c) { return c ? &c->proc.proc : NULL; }
 const struct cor_signal *cor_core_signal(const cor_core *c) { return c ? &c->proc.sig : NULL; }
 size_t cor_core_thread_count(const cor_core *c) { return c ? c->proc.nthreads : 0; }
@@ -415,6 +507,7 @@ cor_error *cor_core_report(cor_core *c, const struct cor_report_options *opts,
 		.core_path = c->elf->path, .proc = &c->proc, .mem = &c->mem,
 		.modules = &c->modules, .unwinder = &c->unwinder, .sym = &c->sym, .warn = &c->warn,
 		.arena = &c->arena,
+		.coredump = cor_core_coredump(c),
 	};
 	return report_build(&p, opts, out);
 }

@@ -12,6 +12,8 @@
 #include "modules.h"
 #include "unwind.h"
 #include "backtrace.h"
+#include "coredump.h"
+#include "spool.h"
 
 struct cor_core {
 	struct elf_file *elf;
@@ -24,9 +26,13 @@ struct cor_core {
 	char **debug_dirs;
 	char **files_opt;           /* "recorded=path" or "path" */
 	bool raw_names, no_inline, no_tailcalls, no_debuginfod;
-	int (*progress)(void *arg, const char *what, uint64_t done, uint64_t total);
+	int fd;                     /* the core on disk (or its temporary file), or -1 */
+	uint64_t max_core_size;     /* options, copied */
+	cor_progress_fn *progress;
 	void *progress_arg;
-	int fd;                     /* the core on disk, or -1 */
+	const char *compression;    /* of the core: "zstd" ..., or NULL */
+	bool have_coredump;         /* systemd-coredump's attributes */
+	struct cor_coredump coredump;
 
 	struct process proc;
 	struct memory mem;

@@ -1,7 +1,8 @@
 /* Bounded decompression: zlib, zstd and xz into a buffer of at most max
  * bytes, grown as output arrives. Once the buffer reaches its limit the
  * decoder is given a one-byte spill slot: any byte written there means the
- * stream holds more than allowed. */
+ * stream holds more than allowed. Then the streaming decoders of whole
+ * files (zstd, lz4, xz, gzip), which the caller feeds and drains. */
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,6 +22,9 @@
 #endif
 #ifdef HAVE_LZMA
 #include <lzma.h>
+#endif
+#ifdef HAVE_LZ4
+#include <lz4frame.h>
 #endif
 
 #define FIRST_CHUNK ((size_t)64 << 10)
@@ -255,12 +259,14 @@ static int run_xz(struct dbuf *b, const uint8_t *in, size_t n)
 }
 #endif
 
-static const char *kind_name(enum cor_compression kind)
+const char *cor_compression_name(enum cor_compression kind)
 {
 	switch (kind) {
 	case COR_ZLIB: return "zlib";
 	case COR_ZSTD: return "zstd";
 	case COR_XZ: return "xz";
+	case COR_LZ4: return "lz4";
+	case COR_GZIP: return "gzip";
 	}
 	return "unknown";
 }
@@ -276,6 +282,12 @@ bool cor_have_compression(enum cor_compression kind)
 #endif
 #ifdef HAVE_LZMA
 	case COR_XZ: return true;
+#endif
+#ifdef HAVE_LZ4
+	case COR_LZ4: return true;
+#endif
+#ifdef HAVE_ZLIB
+	case COR_GZIP: return true;
 #endif
 	default: return false;
 	}
@@ -392,7 +404,7 @@ cor_error *cor_decompress(enum cor_compression kind, const uint8_t *in, size_t n
 			  uint64_t expected, uint64_t max, const char *what,
 			  uint8_t **out, size_t *outn)
 {
-	const char *kn = kind_name(kind);
+	const char *kn = cor_compression_name(kind);
 	*out = NULL;
 	*outn = 0;
 	if (!what)
@@ -441,4 +453,236 @@ cor_error *cor_decompress(enum cor_compression kind, const uint8_t *in, size_t n
 	*out = b.p;
 	*outn = b.len;
 	return NULL;
+}
+
+/* ---- streaming decoders of whole files ---- */
+
+enum cor_compression cor_compression_detect(const uint8_t *p, size_t n)
+{
+	static const uint8_t zstd[] = { 0x28, 0xb5, 0x2f, 0xfd };
+	static const uint8_t lz4[] = { 0x04, 0x22, 0x4d, 0x18 };
+	static const uint8_t xz[] = { 0xfd, '7', 'z', 'X', 'Z', 0 };
+	if (n >= 4 && !memcmp(p, zstd, 4))
+		return COR_ZSTD;
+	if (n >= 4 && !memcmp(p, lz4, 4))
+		return COR_LZ4;
+	if (n >= 6 && !memcmp(p, xz, 6))
+		return COR_XZ;
+	if (n >= 3 && p[0] == 0x1f && p[1] == 0x8b && p[2] == 8)
+		return COR_GZIP;
+	return 0;
+}
+
+struct cor_zstream {
+	enum cor_compression kind;
+	const char *detail;
+	bool boundary;      /* between frames: the input may end here */
+	bool ignore_rest;   /* gzip: what follows the last member is not one */
+#ifdef HAVE_ZLIB
+	z_stream z;
+	bool z_init;
+#endif
+#ifdef HAVE_ZSTD
+	ZSTD_DStream *zs;
+#endif
+#ifdef HAVE_LZ4
+	LZ4F_dctx *lz;
+#endif
+#ifdef HAVE_LZMA
+	lzma_stream xz;
+	bool xz_init;
+#endif
+};
+
+struct cor_zstream *cor_zstream_new(enum cor_compression kind, const char *what,
+				    cor_error **err)
+{
+	*err = NULL;
+	if (!cor_have_compression(kind) || kind == COR_ZLIB) {
+		const char *kn = cor_compression_name(kind);
+		*err = cor_error_new(COR_ERR_UNSUPPORTED, "%s: %s compressed, but coroner "
+				     "was built without %s", what, kn, kn);
+		return NULL;
+	}
+	struct cor_zstream *s = cor_calloc(1, sizeof(*s));
+	if (!s) {
+		*err = &cor_enomem;
+		return NULL;
+	}
+	s->kind = kind;
+	bool ok = false;
+	switch (kind) {
+#ifdef HAVE_ZLIB
+	case COR_GZIP:
+		ok = s->z_init = inflateInit2(&s->z, 15 + 16) == Z_OK;
+		break;
+#endif
+#ifdef HAVE_ZSTD
+	case COR_ZSTD:
+		ok = (s->zs = ZSTD_createDStream()) != NULL;
+		break;
+#endif
+#ifdef HAVE_LZ4
+	case COR_LZ4:
+		ok = !LZ4F_isError(LZ4F_createDecompressionContext(&s->lz, LZ4F_VERSION));
+		break;
+#endif
+#ifdef HAVE_LZMA
+	case COR_XZ: {
+		lzma_stream init = LZMA_STREAM_INIT;
+		s->xz = init;
+		ok = s->xz_init = lzma_stream_decoder(&s->xz, XZ_MEMLIMIT, LZMA_CONCATENATED) == LZMA_OK;
+		break;
+	}
+#endif
+	default:
+		break;
+	}
+	if (!ok) {
+		cor_zstream_free(s);
+		*err = &cor_enomem;
+		return NULL;
+	}
+	return s;
+}
+
+void cor_zstream_free(struct cor_zstream *s)
+{
+	if (!s)
+		return;
+#ifdef HAVE_ZLIB
+	if (s->z_init)
+		inflateEnd(&s->z);
+#endif
+#ifdef HAVE_ZSTD
+	ZSTD_freeDStream(s->zs);
+#endif
+#ifdef HAVE_LZ4
+	if (s->lz)
+		LZ4F_freeDecompressionContext(s->lz);
+#endif
+#ifdef HAVE_LZMA
+	if (s->xz_init)
+		lzma_end(&s->xz);
+#endif
+	free(s);
+}
+
+const char *cor_zstream_detail(const struct cor_zstream *s)
+{
+	return s ? s->detail : NULL;
+}
+
+#ifdef HAVE_ZLIB
+static int gzip_zstep(struct cor_zstream *s, const uint8_t *in, size_t n, size_t *used,
+		      uint8_t *out, size_t room, size_t *produced)
+{
+	if (s->ignore_rest) {
+		*used = n;
+		return ZS_MORE;
+	}
+	z_stream *z = &s->z;
+	uInt nin = n < UINT_MAX ? (uInt)n : UINT_MAX, nout = room < UINT_MAX ? (uInt)room : UINT_MAX;
+	z->next_in = (Bytef *)in;
+	z->avail_in = nin;
+	z->next_out = out;
+	z->avail_out = nout;
+	int zr = inflate(z, Z_NO_FLUSH);
+	*used = nin - z->avail_in;
+	*produced = nout - z->avail_out;
+	if (zr == Z_STREAM_END) {
+		s->boundary = true;
+		/* another member, or trailing bytes gzip(1) ignores too */
+		if (*used < n && in[*used] != 0x1f)
+			s->ignore_rest = true;
+		else if (inflateReset(z) != Z_OK)
+			return ZS_NOMEM;
+		return ZS_MORE;
+	}
+	if (*used || *produced)
+		s->boundary = false;
+	if (zr == Z_OK || zr == Z_BUF_ERROR)
+		return ZS_MORE;
+	s->detail = z->msg;
+	return zr == Z_MEM_ERROR ? ZS_NOMEM : ZS_CORRUPT;
+}
+#endif
+
+int cor_zstream_step(struct cor_zstream *s, const uint8_t *in, size_t n, size_t *used,
+		     uint8_t *out, size_t room, size_t *produced, bool eof)
+{
+	*used = *produced = 0;
+	int rc = ZS_CORRUPT;
+	int frame_end = -1; /* zstd, lz4: whether the step ended a frame */
+	switch (s->kind) {
+#ifdef HAVE_ZSTD
+	case COR_ZSTD: {
+		ZSTD_inBuffer ib = { in, n, 0 };
+		ZSTD_outBuffer ob = { out, room, 0 };
+		size_t zr = ZSTD_decompressStream(s->zs, &ob, &ib);
+		if (ZSTD_isError(zr)) {
+			s->detail = ZSTD_getErrorName(zr);
+			return ZSTD_getErrorCode(zr) == ZSTD_error_memory_allocation ? ZS_NOMEM
+										      : ZS_CORRUPT;
+		}
+		*used = ib.pos;
+		*produced = ob.pos;
+		frame_end = zr == 0;
+		rc = ZS_MORE;
+		break;
+	}
+#endif
+#ifdef HAVE_LZ4
+	case COR_LZ4: {
+		size_t dn = room, sn = n;
+		size_t lr = LZ4F_decompress(s->lz, out, &dn, in, &sn, NULL);
+		if (LZ4F_isError(lr)) {
+			s->detail = LZ4F_getErrorName(lr);
+			return ZS_CORRUPT;
+		}
+		*used = sn;
+		*produced = dn;
+		frame_end = lr == 0;
+		rc = ZS_MORE;
+		break;
+	}
+#endif
+#ifdef HAVE_LZMA
+	case COR_XZ: {
+		s->xz.next_in = in;
+		s->xz.avail_in = n;
+		s->xz.next_out = out;
+		s->xz.avail_out = room;
+		lzma_ret lr = lzma_code(&s->xz, eof ? LZMA_FINISH : LZMA_RUN);
+		*used = n - s->xz.avail_in;
+		*produced = room - s->xz.avail_out;
+		if (lr == LZMA_OK)
+			return eof && !*used && !*produced && n ? ZS_TRUNC : ZS_MORE;
+		if (lr == LZMA_STREAM_END)
+			return ZS_END;
+		if (lr == LZMA_BUF_ERROR)
+			return eof ? ZS_TRUNC : ZS_MORE;
+		if (lr == LZMA_MEM_ERROR)
+			return ZS_NOMEM;
+		s->detail = lr == LZMA_MEMLIMIT_ERROR ? "needs too much memory to decode" : NULL;
+		return ZS_CORRUPT;
+	}
+#endif
+#ifdef HAVE_ZLIB
+	case COR_GZIP:
+		rc = gzip_zstep(s, in, n, used, out, room, produced);
+		break;
+#endif
+	default:
+		return ZS_CORRUPT;
+	}
+	if (rc != ZS_MORE)
+		return rc;
+	if (frame_end >= 0 && (*used || *produced))
+		s->boundary = frame_end;
+	/* the input is all taken and the decoder holds nothing back (room is
+	 * left): at the end of the input that is the end, or a frame cut */
+	if (eof && *used == n && *produced < room)
+		return s->boundary ? ZS_END : ZS_TRUNC;
+	return ZS_MORE;
 }

@@ -275,6 +275,28 @@ cor_error *elf_open_mem(const void *data, size_t size, const char *name,
 	return NULL;
 }
 
+/* The ELF file in data[0..size), our mapping (unmapped on failure). */
+static cor_error *elf_open_mapped(const uint8_t *data, size_t size, const char *name,
+				  const struct limits *lim, struct warnings *warn,
+				  struct elf_file **out)
+{
+	struct elf_file *ef = elf_alloc(name, lim, warn);
+	if (!ef) {
+		cor_unmap_file(data, size);
+		return &cor_enomem;
+	}
+	ef->data = data;
+	ef->size = size;
+	ef->mapped = size > 0;
+	cor_error *err = elf_parse(ef);
+	if (err) {
+		elf_close(ef);
+		return err;
+	}
+	*out = ef;
+	return NULL;
+}
+
 cor_error *elf_open(const char *path, const struct limits *lim,
 		    struct warnings *warn, struct elf_file **out)
 {
@@ -283,21 +305,18 @@ cor_error *elf_open(const char *path, const struct limits *lim,
 	cor_error *err = cor_map_file(path, &data, &size);
 	if (err)
 		return err;
-	struct elf_file *ef = elf_alloc(path, lim, warn);
-	if (!ef) {
-		cor_unmap_file(data, size);
-		return &cor_enomem;
-	}
-	ef->data = data;
-	ef->size = size;
-	ef->mapped = size > 0;
-	err = elf_parse(ef);
-	if (err) {
-		elf_close(ef);
+	return elf_open_mapped(data, size, path, lim, warn, out);
+}
+
+cor_error *elf_open_fd(int fd, uint64_t size, const char *name, const struct limits *lim,
+		       struct warnings *warn, struct elf_file **out)
+{
+	const uint8_t *data;
+	size_t n;
+	cor_error *err = cor_map_fd(fd, name, size, &data, &n);
+	if (err)
 		return err;
-	}
-	*out = ef;
-	return NULL;
+	return elf_open_mapped(data, n, name, lim, warn, out);
 }
 
 void elf_advise_random(struct elf_file *ef)

@@ -128,6 +128,10 @@ bool elf_image_build_id(const struct elf_image_src *src, uint64_t base, uint8_t 
 /* Opens path (mmap). Errors name the path and offset. warn may be NULL. */
 cor_error *elf_open(const char *path, const struct limits *lim,
 		    struct warnings *warn, struct elf_file **out);
+/* Maps size bytes of the open file fd (the caller keeps fd) and parses
+ * them; name is used in messages. */
+cor_error *elf_open_fd(int fd, uint64_t size, const char *name, const struct limits *lim,
+		       struct warnings *warn, struct elf_file **out);
 /* Parses bytes in memory (not copied: they must outlive the elf_file). */
 cor_error *elf_open_mem(const void *data, size_t size, const char *name,
 			const struct limits *lim, struct warnings *warn,

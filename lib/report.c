@@ -67,6 +67,7 @@ cor_error *report_build(const struct report_parts *p, const struct cor_report_op
 		return &cor_enomem;
 	}
 	pub->core_path = p->core_path;
+	pub->coredump = p->coredump;
 	pub->info = &pr->info;
 	pub->process = &pr->proc;
 	pub->signal = &pr->sig;

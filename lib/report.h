@@ -21,6 +21,7 @@ struct report_parts {
 	struct symbolizer *sym;
 	const struct warnings *warn;
 	struct arena *arena;            /* the diagnosis's strings */
+	const struct cor_coredump *coredump;
 };
 
 cor_error *report_build(const struct report_parts *p, const struct cor_report_options *opts,

@@ -6,7 +6,7 @@ h=$out/config.h
 mk=$out/config.mk
 libs=""
 : > "$h.tmp"
-# COR_WITHOUT="zlib zstd lzma libdeflate debuginfod libiberty cxa capstone" leaves those out
+# COR_WITHOUT="zlib zstd lzma lz4 libdeflate debuginfod libiberty cxa capstone" leaves those out
 # (to build and test what a machine without them gets).
 without() {
 	case " ${COR_WITHOUT:-} " in *" $1 "*) return 0 ;; esac
@@ -40,6 +40,8 @@ probe_so() {
 probe HAVE_ZLIB zlib.h -lz
 probe HAVE_ZSTD zstd.h -lzstd
 probe HAVE_LZMA lzma.h -llzma
+# lz4 frames: compressed cores (systemd-coredump's .lz4)
+probe HAVE_LZ4 lz4frame.h -llz4
 # libdeflate: faster one-shot inflate of zlib sections of known size
 probe HAVE_LIBDEFLATE libdeflate.h -ldeflate
 # capstone: decodes the faulting instruction for the crash diagnosis

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""A build without the optional libraries (COR_WITHOUT="zlib zstd lzma
+"""A build without the optional libraries (COR_WITHOUT="zlib zstd lzma lz4
 libdeflate debuginfod libiberty cxa capstone", as on a machine that lacks
 them) still builds and works, and says what it cannot do: zlib-compressed
 debug sections, MiniDebugInfo (xz), demangling and debuginfod
@@ -21,7 +21,7 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."
 import coretest as ct  # noqa: E402
 from coretest import Fail, Skip, check, check_eq  # noqa: E402
 
-WITHOUT = "zlib zstd lzma libdeflate debuginfod libiberty cxa capstone"
+WITHOUT = "zlib zstd lzma lz4 libdeflate debuginfod libiberty cxa capstone"
 
 
 def minimal_build(build):
