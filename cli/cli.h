@@ -41,6 +41,11 @@ int cmd_read(struct cli *cli);
 int cmd_report(struct cli *cli);
 int cmd_bt(struct cli *cli);
 int cmd_diagnose(struct cli *cli);
+/* list.c: coroner list [DIR] (no core: its own arguments) */
+int cmd_list(int argc, char **argv);
+/* systemd-coredump's attributes: JSON (null without), an info line */
+void json_coredump(struct json *j, const struct cor_coredump *cd);
+void print_coredump(FILE *f, const struct cor_coredump *cd);
 
 /* output.c */
 void print_json_report(struct cli *cli, bool with_frames);

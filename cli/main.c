@@ -26,11 +26,15 @@ static void usage_all(FILE *f)
 {
 	fprintf(f, "usage: coroner [COMMAND] CORE [OPTIONS]\n"
 		"       coroner [COMMAND] EXE CORE [OPTIONS]       (as gdb takes them)\n"
-		"       coroner [COMMAND] EXE -c|--core CORE [OPTIONS]  (coredumpctl debug --debugger=coroner)\n\n"
-		"Post-mortem analysis of Linux ELF core dumps. `coroner CORE` prints the report.\n\n"
+		"       coroner [COMMAND] EXE -c|--core CORE [OPTIONS]  (coredumpctl debug --debugger=coroner)\n"
+		"       coroner list [DIR] [--json]\n\n"
+		"Post-mortem analysis of Linux ELF core dumps. `coroner CORE` prints the report.\n"
+		"CORE may be compressed (zstd, lz4, xz, gzip) or a pipe; - is standard input\n"
+		"(coredumpctl dump PID | coroner -).\n\n"
 		"commands:\n");
 	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
 		fprintf(f, "  %-8s %s\n", commands[i].name, commands[i].help);
+	fprintf(f, "  %-8s %s\n", "list", "The cores of DIR (default /var/lib/systemd/coredump), newest first.");
 	fprintf(f, "\n`coroner COMMAND --help` describes a command's options.\n");
 }
 
@@ -40,7 +44,8 @@ static void usage_cmd(FILE *f, const struct command *c)
 		"       coroner %s [EXE] -c|--core CORE%s [OPTIONS]\n\n%s\n\n",
 		c->name, c->usage, c->name, c->usage, c->help);
 	fprintf(f, "options:\n"
-		"  -c, --core CORE    the core (a path before it is then the executable)\n"
+		"  -c, --core CORE    the core (a path before it is then the executable); it may be\n"
+		"                     compressed (zstd, lz4, xz, gzip) or a pipe, - is standard input\n"
 		"  --exe PATH         the executable (when the recorded path is wrong or missing;\n"
 		"                     used as given, not under --sysroot)\n"
 		"  --sysroot DIR      look for the recorded files under DIR\n"
@@ -54,6 +59,8 @@ static void usage_cmd(FILE *f, const struct command *c)
 		"  --max-notes N      notes parsed (default 1000000)\n"
 		"  --max-memory N     memory budget for decompressed sections and tables\n"
 		"                     (bytes, or with K, M, G; default 1G)\n"
+		"  --max-core-size N  bytes of a compressed or piped core read at most (K, M, G;\n"
+		"                     default: what its program headers declare, plus 1M)\n"
 		"  --raw-names        do not demangle C++/Rust names\n"
 		"  --no-inline        no inline frames\n"
 		"  --no-tailcalls     no frames put back for tail calls (marked [tail])\n"
@@ -67,8 +74,9 @@ static void usage_cmd(FILE *f, const struct command *c)
 		"exit status: 0 ok, 1 error, 2 usage, 3 partial result (warnings)\n");
 }
 
-/* The library's progress of a debuginfod fetch, on stderr (a terminal):
- * one line, rewritten; cleared when the fetch ends. */
+/* The library's progress of a long step (a debuginfod fetch, decompressing
+ * a core), on stderr (a terminal): one line, rewritten; cleared when the
+ * step ends. */
 static int print_progress(void *arg, const char *what, uint64_t done, uint64_t total)
 {
 	(void)arg;
@@ -133,6 +141,16 @@ static int elf_type(const char *path)
 
 #define ET_CORE_TYPE 4
 
+/* Could be the core after an executable: a core, "-", or a file that is
+ * no ELF at all (a compressed core: the library knows them by magic). */
+static bool core_like(const char *path)
+{
+	struct stat st;
+	int t = elf_type(path);
+	return t == ET_CORE_TYPE || !strcmp(path, "-") ||
+	       (t < 0 && stat(path, &st) == 0 && !S_ISDIR(st.st_mode));
+}
+
 /* The positional paths: CORE, EXE CORE (gdb's order; EXE an ELF file that
  * is not a core, CORE a core) or, with -c CORE, EXE; then the command's
  * arguments. */
@@ -146,7 +164,7 @@ static int place_positionals(struct cli *cli, const struct command *c, const cha
 		if (npos && (!c->max_args || (elf_type(pos[0]) >= 0 && elf_type(pos[0]) != ET_CORE_TYPE)))
 			exe = pos[k++];
 	} else if (npos >= 2 && elf_type(pos[0]) >= 0 && elf_type(pos[0]) != ET_CORE_TYPE &&
-		   elf_type(pos[1]) == ET_CORE_TYPE) {
+		   core_like(pos[1])) {
 		exe = pos[k++];
 		cli->core_path = pos[k++];
 	} else if (npos) {
@@ -223,6 +241,13 @@ static int parse_args(struct cli *cli, const struct command *c, int argc, char *
 				return EXIT_USAGE;
 			}
 			cli->opts.limits.max_memory = n;
+		} else if (!strcmp(a, "--max-core-size")) {
+			NEEDVAL();
+			if (!parse_size(val, &n) || n == 0) {
+				fprintf(stderr, "coroner: %s: bad size '%s'\n", a, val);
+				return EXIT_USAGE;
+			}
+			cli->opts.max_core_size = n;
 		} else if (!strcmp(a, "--thread") || !strcmp(a, "--max-frames") ||
 			   !strcmp(a, "--max-threads") || !strcmp(a, "--max-notes")) {
 			NEEDVAL();
@@ -276,6 +301,8 @@ int main(int argc, char **argv)
 		printf("coroner %s\n", cor_version());
 		return EXIT_OK;
 	}
+	if (!strcmp(argv[1], "list"))
+		return cmd_list(argc - 2, argv + 2);
 	const struct command *c = NULL;
 	int first = 1;
 	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)

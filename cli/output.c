@@ -254,7 +254,9 @@ void print_json_report(struct cli *cli, bool with_frames)
 	json_key(&j, "byte_order"); json_str(&j, in->big_endian ? "big" : "little");
 	json_key(&j, "size"); json_int(&j, (int64_t)in->core_size);
 	json_key(&j, "truncated"); json_bool(&j, in->truncated);
+	json_key(&j, "compression"); json_str(&j, in->compression);
 	json_obj_end(&j);
+	json_key(&j, "coredump"); json_coredump(&j, rep->coredump);
 
 	json_key(&j, "process");
 	json_obj(&j);
@@ -430,9 +432,11 @@ void print_info(struct cli *cli, FILE *f)
 	const struct cor_process *p = rep->process;
 	const struct cor_signal *s = rep->signal;
 	const struct cor_core_info *in = rep->info;
-	fprintf(f, "core:       %s (%s, ELF%d %s endian, %" PRIu64 " bytes%s)\n", cli->core_path,
+	fprintf(f, "core:       %s (%s%s%s, ELF%d %s endian, %" PRIu64 " bytes%s)\n", cli->core_path,
+		in->compression ? in->compression : "", in->compression ? "-compressed " : "",
 		in->arch_name, in->elf_class, in->big_endian ? "big" : "little", in->core_size,
 		in->truncated ? ", TRUNCATED" : "");
+	print_coredump(f, rep->coredump);
 	if (p->have_psinfo) {
 		fprintf(f, "process:    pid %d, ppid %d, pgrp %d, sid %d, uid %u, gid %u, state %c\n",
 			p->pid, p->ppid, p->pgrp, p->sid, p->uid, p->gid, p->state ? p->state : '?');
