@@ -125,10 +125,14 @@ bool parse_u64(const char *s, uint64_t *v)
 	return true;
 }
 
-/* e_type of the ELF file at path, or -1 if it is not one. */
+/* e_type of the ELF file at path, or -1 if it is not one (or no regular
+ * file: a FIFO is neither opened nor read here, the core may be one). */
 static int elf_type(const char *path)
 {
 	unsigned char h[18];
+	struct stat st;
+	if (stat(path, &st) != 0 || !S_ISREG(st.st_mode))
+		return -1;
 	FILE *f = fopen(path, "rb");
 	if (!f)
 		return -1;

@@ -254,13 +254,19 @@ static size_t read_head(int fd, uint8_t *p, size_t n)
 	return got;
 }
 
-/* The core's descriptor: "-" is standard input; a FIFO is opened again
- * blocking (waiting for its writer, as the user asked for it). Other
- * files that are not regular are refused. */
+/* The core's descriptor: "-" is standard input; a FIFO is opened blocking
+ * (waiting for its writer, as the user asked for it). Other files that are
+ * not regular are refused. */
 static cor_error *open_input(const char *path, int *fd, struct stat *st)
 {
 	bool std_in = !strcmp(path, "-");
-	*fd = std_in ? fcntl(0, F_DUPFD_CLOEXEC, 0) : open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+	/* a FIFO is opened blocking: opening it, even to look, would let its
+	 * writer start, and closing it again would break its pipe */
+	bool fifo = !std_in && stat(path, st) == 0 && S_ISFIFO(st->st_mode);
+	if (std_in)
+		*fd = fcntl(0, F_DUPFD_CLOEXEC, 0);
+	else
+		*fd = open(path, O_RDONLY | O_CLOEXEC | (fifo ? 0 : O_NONBLOCK));
 	if (*fd < 0)
 		return cor_error_errno(errno, std_in ? "standard input" : path, "cannot open");
 	if (fstat(*fd, st) != 0) {
@@ -268,13 +274,9 @@ static cor_error *open_input(const char *path, int *fd, struct stat *st)
 		close(*fd);
 		return cor_error_errno(e, path, "cannot stat");
 	}
-	if (S_ISFIFO(st->st_mode) && !std_in) {
-		close(*fd);
-		if ((*fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
-			return cor_error_errno(errno, path, "cannot open");
-	} else if (S_ISFIFO(st->st_mode) || S_ISSOCK(st->st_mode)) {
+	if (S_ISFIFO(st->st_mode) || S_ISSOCK(st->st_mode)) {
 		int fl = fcntl(*fd, F_GETFL);
-		if (fl >= 0)
+		if (fl >= 0 && (fl & O_NONBLOCK))
 			fcntl(*fd, F_SETFL, fl & ~O_NONBLOCK);
 	} else if (!S_ISREG(st->st_mode)) {
 		close(*fd);
@@ -297,22 +299,19 @@ static cor_error *core_open_input(struct cor_core *c, const char *path)
 	uint8_t head[8];
 	size_t nhead = 0;
 	enum cor_compression kind;
-	if (S_ISREG(st.st_mode)) {
+	/* a regular file read from its start (standard input too, when it is
+	 * one at offset 0) is mapped where it is, unless it is compressed */
+	bool whole = S_ISREG(st.st_mode) && (strcmp(path, "-") || lseek(fd, 0, SEEK_CUR) == 0);
+	if (whole) {
 		c->have_coredump = coredump_from_fd(fd, &c->coredump, &c->arena);
 		ssize_t r = pread(fd, head, sizeof(head), 0);
 		kind = cor_compression_detect(head, r > 0 ? (size_t)r : 0);
 		if (!kind) {
-			close(fd);
-			if ((err = elf_open(path, &c->limits, &c->warn, &c->elf)))
+			c->fd = fd;
+			if ((err = elf_open_fd(fd, (uint64_t)st.st_size, name, &c->limits, &c->warn,
+					       &c->elf)))
 				return err;
 			elf_advise_random(c->elf);
-			/* for pread; elf_open refused a FIFO, but the path may have
-			 * been replaced since: never block, and only a regular file */
-			c->fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
-			if (c->fd >= 0 && (fstat(c->fd, &st) != 0 || !S_ISREG(st.st_mode))) {
-				close(c->fd);
-				c->fd = -1;
-			}
 			return NULL;
 		}
 	} else {
@@ -322,7 +321,7 @@ static cor_error *core_open_input(struct cor_core *c, const char *path)
 	struct spool_options so = { c->max_core_size, c->progress, c->progress_arg };
 	uint64_t size;
 	int tmp;
-	err = spool_core(fd, head, nhead, kind, S_ISREG(st.st_mode) ? (uint64_t)st.st_size : 0,
+	err = spool_core(fd, head, nhead, kind, whole ? (uint64_t)st.st_size : 0,
 			 name, &so, &c->warn, &tmp, &size);
 	close(fd);
 	if (err)
