@@ -91,7 +91,7 @@ struct cor_limits {
  * what names the step ("decompressing core.zst", a debuginfod download),
  * done and total bytes so far (total 0: not known); what NULL once when the
  * step ends. Nonzero cancels the step. */
-typedef int cor_progress_fn(void *arg, const char *what, uint64_t done, uint64_t total);
+typedef int (*cor_progress_fn)(void *arg, const char *what, uint64_t done, uint64_t total);
 
 struct cor_options {
 	size_t sz;                   /* sizeof(struct cor_options) */
@@ -115,7 +115,7 @@ struct cor_options {
 	 * bytes so far (total 0: not known); once more with what NULL when
 	 * the step ends. Nonzero from it cancels the step. NULL: no calls.
 	 * The library never prints. */
-	cor_progress_fn *progress;
+	cor_progress_fn progress;
 	void *progress_arg;
 	/* A core compressed with zstd, lz4 (frames), xz or gzip (known by its
 	 * magic, not its name), or one that is no regular file (a pipe; "-" is

@@ -28,7 +28,7 @@ struct cor_core {
 	bool raw_names, no_inline, no_tailcalls, no_debuginfod;
 	int fd;                     /* the core on disk (or its temporary file), or -1 */
 	uint64_t max_core_size;     /* options, copied */
-	cor_progress_fn *progress;
+	cor_progress_fn progress;
 	void *progress_arg;
 	const char *compression;    /* of the core: "zstd" ..., or NULL */
 	bool have_coredump;         /* systemd-coredump's attributes */

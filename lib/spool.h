@@ -9,7 +9,7 @@
 
 struct spool_options {
 	uint64_t max_size;          /* 0: the ELF headers' size plus SPOOL_SLACK */
-	cor_progress_fn *progress;  /* or NULL */
+	cor_progress_fn progress;  /* or NULL */
 	void *progress_arg;
 };
 #define SPOOL_SLACK ((uint64_t)1 << 20)

@@ -34,6 +34,15 @@ int main(void)
 	check_invalid(cor_core_open_mem(NULL, 0, NULL, NULL, NULL));
 	check_invalid(cor_core_open_mem(NULL, 10, NULL, NULL, &c));
 	cor_core_free(NULL);
+	struct cor_coredump *cd = (struct cor_coredump *)1;
+	check_invalid(cor_coredump_read(NULL, &cd));
+	CHECK(cd == (struct cor_coredump *)1);
+	check_invalid(cor_coredump_read("/nonexistent", NULL));
+	cor_error *cderr = cor_coredump_read("/nonexistent", &cd);
+	CHECK_EQ(cor_error_code(cderr), COR_ERR_IO);
+	CHECK(cd == NULL);
+	cor_error_free(cderr);
+	cor_coredump_free(NULL);
 
 	/* a NULL core */
 	CHECK_EQ(cor_core_warning_count(nc), 0);
@@ -41,6 +50,7 @@ int main(void)
 	CHECK(cor_core_warning_info(nc, 0) == NULL);
 	CHECK(cor_core_info(nc) == NULL);
 	CHECK(cor_core_process(nc) == NULL);
+	CHECK(cor_core_coredump(nc) == NULL);
 	CHECK(cor_core_signal(nc) == NULL);
 	CHECK_EQ(cor_core_thread_count(nc), 0);
 	CHECK(cor_core_thread(nc, 0) == NULL);
