@@ -4,10 +4,11 @@ libdeflate debuginfod libiberty cxa capstone", as on a machine that lacks
 them) still builds and works, and says what it cannot do: zlib-compressed
 debug sections, MiniDebugInfo (xz), demangling and debuginfod
 (DEBUGINFOD_URLS set for a stripped program) each give a warning naming the
-missing library, and the frames still come from what needs none of them;
-without a disassembler the diagnosis has the instruction's bytes but no
-text, and a NULL write is an AccessViolation whose summary says the
-instruction was not decoded.
+missing library, a compressed core (zstd, lz4, xz, gzip) an error naming it,
+and the frames still come from what needs none of them; without a
+disassembler the diagnosis has the instruction's bytes but no text, and a
+NULL write is an AccessViolation whose summary says the instruction was not
+decoded.
 
 Usage: python3 tests/e2e/test_minimal_build.py BUILD_DIR
 """
@@ -96,6 +97,17 @@ def t_minimal(build):
     check(any("built without libdebuginfod" in w and "DEBUGINFOD_URLS" in w
               for w in doc2["warnings"]),
           "no warning about libdebuginfod: %r" % doc2["warnings"])
+    # compressed cores: an error naming the file and the missing library
+    for tool, kn, ext in (("zstd", "zstd", ".zst"), ("lz4", "lz4", ".lz4"), ("xz", "xz", ".xz"),
+                          ("gzip", "gzip", ".gz")):
+        if not shutil.which(tool):
+            continue
+        z = os.path.join(d, "core" + ext)
+        with open(core, "rb") as i, open(z, "wb") as o:
+            subprocess.run([tool, "-c"], stdin=i, stdout=o, check=True)
+        r = ct.coroner(mini, "info", z, ok_codes=(1,))
+        check("%s: %s compressed, but coroner was built without %s" % (z, kn, kn) in r.err,
+              "a %s core without %s: %s" % (tool, kn, r.err))
     # C++ names stay mangled, with a warning
     exe3 = os.path.join(d, "cxx")
     with open(os.path.join(d, "cxx.cpp"), "w") as f:
