@@ -11,6 +11,8 @@
                .zst of no ELF file: "not an ELF file", exit 1
   max-size     --max-core-size below the core's size: a warning (the limit),
                exit 3, the core truncated there
+  exe-order    `coroner EXE CORE.zst` and `coroner EXE -` (gdb's order) take
+               the compressed core as the core, EXE as the executable
   fifo-other   a FIFO given as anything but the core (--exe) is still
                refused ("not a regular file"), without blocking
   bigheap      a 256 MiB-heap core, zstd-compressed, through `bt`: peak
@@ -162,6 +164,19 @@ def t_max_size(build, d, core):
     coroner(build, "info", "--max-core-size", "x", z, ok_codes=(2,))
 
 
+def t_exe_order(build, d, core, exe):
+    z = os.path.join(d, "core.zst")
+    compress("zstd", core, z)
+    want, _ = json_of(build, core)
+    for args in ([exe, z], ["--exe", exe, z]):
+        got, _ = json_of(build, *args)
+        check_eq(got["core"]["path"], z, "the core of %s" % args)
+        check_eq([m["path"] for m in got["modules"]], [m["path"] for m in want["modules"]],
+                 "modules with %s" % args)
+    p = run_stdin(build, ["info", exe, "-"], z)
+    check(p.stdout.startswith(b"core:       - (zstd-compressed"), "EXE - : %r" % p.stdout[:80])
+
+
 def t_fifo_other(build, d, core):
     fifo = os.path.join(d, "fifo-exe")
     os.mkfifo(fifo)
@@ -256,13 +271,15 @@ def main():
     d = scratch_dir("zcore-")
     atexit.register(shutil.rmtree, d, True)
     try:
-        core = ct.variant("pie").core
+        prog = ct.variant("pie")
+        core = prog.core
     except Skip as e:
         rep.skip("zcore", e)
         rep.done()
     for name, fn, args in (("same-json", t_same_json, (core,)),
                            ("truncated", t_truncated, (core,)),
                            ("max-size", t_max_size, (core,)),
+                           ("exe-order", t_exe_order, (core, prog.exe)),
                            ("fifo-other", t_fifo_other, (core,)),
                            ("bigheap", t_bigheap, ()),
                            ("xattrs", t_xattrs, (core,))):
