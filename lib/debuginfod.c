@@ -1,6 +1,18 @@
-/* debuginfod client: libdebuginfod when the build has it (HAVE_DEBUGINFOD),
- * else a warning that says it is missing when DEBUGINFOD_URLS asks for it. */
+/* debuginfod client: libdebuginfod when the build has its header
+ * (HAVE_DEBUGINFOD), else a warning that says it is missing when
+ * DEBUGINFOD_URLS asks for it.
+ *
+ * libdebuginfod (and libcurl, TLS ... behind it) is not linked: it is loaded
+ * with dlopen on the first fetch, so a run that fetches nothing starts
+ * without it. The command that uses this is linked dynamically (from a
+ * static one the library would come with a C library of its own, whose name
+ * lookups crash); still, nothing the library allocates is freed here, in
+ * case its heap is not ours: the find functions are called with no path
+ * (NULL) and the path kept is the descriptor's, from /proc. */
+#include <dlfcn.h>
 #include <errno.h>
+#include <limits.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -8,6 +20,48 @@
 #include "debuginfod.h"
 #ifdef HAVE_DEBUGINFOD
 #include <elfutils/debuginfod.h>
+
+#define DBGD_SONAME "libdebuginfod.so.1"
+
+/* libdebuginfod's functions, resolved once per process */
+static struct {
+	bool tried, ok;
+	__typeof__(debuginfod_begin) *begin;
+	__typeof__(debuginfod_end) *end;
+	__typeof__(debuginfod_find_debuginfo) *find_debuginfo;
+	__typeof__(debuginfod_find_executable) *find_executable;
+	__typeof__(debuginfod_set_progressfn) *set_progressfn;
+	__typeof__(debuginfod_set_user_data) *set_user_data;
+	__typeof__(debuginfod_get_user_data) *get_user_data;
+	char why[256];              /* dlerror's text when it failed */
+} lib;
+
+/* Loads libdebuginfod; false (lib.why says why) when it cannot be. */
+static bool load(void)
+{
+	if (lib.tried)
+		return lib.ok;
+	lib.tried = true;
+	void *h = dlopen(DBGD_SONAME, RTLD_NOW | RTLD_LOCAL);
+	const char *e = NULL;
+	if (h) {
+#define SYM(f) (e ? NULL : (*(void **)&lib.f = dlsym(h, "debuginfod_" #f)) ? lib.f \
+		: (e = dlerror(), NULL))
+		SYM(begin);
+		SYM(end);
+		SYM(find_debuginfo);
+		SYM(find_executable);
+		SYM(set_progressfn);
+		SYM(set_user_data);
+		SYM(get_user_data);
+#undef SYM
+	} else {
+		e = dlerror();
+	}
+	snprintf(lib.why, sizeof(lib.why), "%s", e ? e : "a symbol is missing");
+	lib.ok = h && !e;
+	return lib.ok;
+}
 #endif
 
 struct dbgd {
@@ -41,7 +95,7 @@ void dbgd_free(struct dbgd *d)
 		return;
 #ifdef HAVE_DEBUGINFOD
 	if (d->client)
-		debuginfod_end(d->client);
+		lib.end(d->client);
 #endif
 	free(d);
 }
@@ -64,7 +118,7 @@ static const char *kind_name(enum dbgd_kind kind)
 /* libdebuginfod's progress callback: a bytes so far, b the size or -1 */
 static int on_progress(debuginfod_client *c, long a, long b)
 {
-	struct dbgd *d = debuginfod_get_user_data(c);
+	struct dbgd *d = lib.get_user_data(c);
 	if (!d || !d->progress || !d->what)
 		return 0;
 	d->reported = true;
@@ -76,15 +130,22 @@ static bool start(struct dbgd *d)
 {
 	if (d->client)
 		return true;
-	if (!(d->client = debuginfod_begin())) {
+	if (!load()) {
+		warnings_add(d->warn, COR_ERR_UNSUPPORTED, "debuginfod",
+			     "debuginfod: cannot load " DBGD_SONAME ": %s: nothing fetched",
+			     lib.why);
+		d->off = true;
+		return false;
+	}
+	if (!(d->client = lib.begin())) {
 		warnings_add(d->warn, COR_ERR_IO, "debuginfod",
 			     "debuginfod: cannot start a client (libdebuginfod): nothing fetched");
 		d->off = true;
 		return false;
 	}
-	debuginfod_set_user_data(d->client, d);
+	lib.set_user_data(d->client, d);
 	if (d->progress)
-		debuginfod_set_progressfn(d->client, on_progress);
+		lib.set_progressfn(d->client, on_progress);
 	return true;
 }
 #endif
@@ -111,21 +172,31 @@ char *dbgd_fetch(struct dbgd *d, enum dbgd_kind kind, const char *hex, const cha
 				  base && base[1] ? base + 1 : subject, hex);
 	d->what = what;
 	d->reported = false;
-	char *path = NULL;
+	/* no path asked for: it would be malloc'd by the library's C library */
 	const unsigned char *id = (const unsigned char *)hex;
-	int fd = kind == DBGD_EXECUTABLE ? debuginfod_find_executable(d->client, id, 0, &path)
-					 : debuginfod_find_debuginfo(d->client, id, 0, &path);
+	int fd = kind == DBGD_EXECUTABLE ? lib.find_executable(d->client, id, 0, NULL)
+					 : lib.find_debuginfo(d->client, id, 0, NULL);
 	if (d->reported)
 		d->progress(d->progress_arg, NULL, 0, 0);
 	d->what = NULL;
 	free(what);
 	if (fd >= 0) {
+		/* the file in the cache the descriptor is open on */
+		char link[64], buf[PATH_MAX];
+		snprintf(link, sizeof(link), "/proc/self/fd/%d", fd);
+		ssize_t n = readlink(link, buf, sizeof(buf) - 1);
+		int e = errno;
 		close(fd);
-		if (path)
-			return path;
-		fd = -ENOMEM;
+		if (n > 0 && buf[0] == '/') {
+			buf[n] = 0;
+			return cor_strdup(buf);
+		}
+		warnings_add(d->warn, COR_ERR_IO, subject,
+			     "%s: build-id %s: %s fetched from the debuginfod server %s, but its "
+			     "path in the cache is not known (%s: %s)", subject, hex,
+			     kind_name(kind), urls, link, n < 0 ? strerror(e) : "not a path");
+		return NULL;
 	}
-	free(path);
 	if (fd == -ENOENT) {
 		warnings_add(d->warn, COR_ERR_NOT_FOUND, subject,
 			     "%s: build-id %s: no %s on the debuginfod server %s", subject, hex,

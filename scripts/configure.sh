@@ -46,9 +46,28 @@ probe HAVE_LZ4 lz4frame.h -llz4
 probe HAVE_LIBDEFLATE libdeflate.h -ldeflate
 # capstone: decodes the faulting instruction for the crash diagnosis
 probe HAVE_CAPSTONE capstone/capstone.h -lcapstone
-# libdebuginfod: fetching missing executables and debug info by build-id
-# (it has no static archive: with it, the CLI links dynamically)
-probe HAVE_DEBUGINFOD elfutils/debuginfod.h -ldebuginfod
+# libdebuginfod: fetching missing executables and debug info by build-id.
+# Only its header: lib/debuginfod.c loads libdebuginfod.so.1 with dlopen at
+# the first fetch (it has no static archive, and linked it would load
+# libcurl's whole tree at every start). -ldl only where dlopen is not in the
+# C library (glibc before 2.34). dlopen needs a dynamic CLI: from a static
+# one the library gets a C library of its own, and libcurl's name lookups
+# (NSS, the resolver thread) crash there.
+dynamic_for=""
+if without debuginfod; then
+	echo "/* HAVE_DEBUGINFOD: left out (COR_WITHOUT) */" >> "$h.tmp"
+elif ! printf '#include <elfutils/debuginfod.h>\nint main(void){return 0;}\n' |
+     $cc -x c - -c -o "$out/.probe" >/dev/null 2>&1; then
+	echo "/* HAVE_DEBUGINFOD: elfutils/debuginfod.h not found */" >> "$h.tmp"
+elif printf '#include <dlfcn.h>\nint main(void){return !dlopen("x", RTLD_NOW);}\n' |
+     $cc -x c - -o "$out/.probe" >/dev/null 2>&1; then
+	echo "#define HAVE_DEBUGINFOD 1" >> "$h.tmp"; dynamic_for=libdebuginfod
+elif printf '#include <dlfcn.h>\nint main(void){return !dlopen("x", RTLD_NOW);}\n' |
+     $cc -x c - -o "$out/.probe" -ldl >/dev/null 2>&1; then
+	echo "#define HAVE_DEBUGINFOD 1" >> "$h.tmp"; libs="$libs -ldl"; dynamic_for=libdebuginfod
+else
+	echo "/* HAVE_DEBUGINFOD: no dlopen */" >> "$h.tmp"
+fi
 # Demangler: libiberty (C++ and Rust, callback API: no xmalloc), else
 # libstdc++'s __cxa_demangle (C++ only). libiberty's symbols stay private.
 if ! probe_so HAVE_LIBIBERTY "-liberty -Wl,--exclude-libs,libiberty.a" <<'EOF'
@@ -65,9 +84,13 @@ EOF
 fi
 # The CLI links statically where the C library and every library found have
 # static archives: it starts twice as fast (no shared objects to load and
-# relocate) and can be copied to the machine where the core is.
+# relocate) and can be copied to the machine where the core is. Not with
+# the debuginfod client (dlopen, above): COR_WITHOUT=debuginfod keeps it.
 static=""
-if ! without static && printf 'int main(void){return 0;}\n' |
+if [ -n "$dynamic_for" ]; then
+	echo "configure: the coroner command is linked dynamically (it loads $dynamic_for" \
+	     "with dlopen; COR_WITHOUT=debuginfod links it statically)" >&2
+elif ! without static && printf 'int main(void){return 0;}\n' |
    $cc -x c - -static -o "$out/.probe" $libs >/dev/null 2>&1; then
 	static=-static
 fi

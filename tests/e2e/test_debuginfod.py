@@ -19,7 +19,11 @@ programs and their .debug files, nothing else.
   with a warning naming both build-ids;
 - no-debuginfod: --no-debuginfod gives no lines, no debug_file, no fetch;
 - unreachable: a server URL nobody listens on gives, quickly, a warning
-  naming the build-id and the server.
+  naming the build-id and the server;
+- not-linked: neither the command nor libcoroner.so needs libdebuginfod or
+  libcurl (readelf -d: it is loaded with dlopen at the first fetch);
+- no-library: a libdebuginfod.so.1 without its functions found first
+  (LD_LIBRARY_PATH) gives the warning "cannot load libdebuginfod.so.1: ...".
 
 Skips, saying why, without unshare, ip or debuginfod (or when the namespace
 cannot be made). No traffic goes to any address but 127.0.0.1.
@@ -43,7 +47,8 @@ from coretest import Fail, Skip, check, check_eq  # noqa: E402
 INSIDE = "COR_DEBUGINFOD_NETNS"
 PORT = 8002
 URL = "http://127.0.0.1:%d" % PORT
-TESTS = ["stripped", "progress", "deleted-exe", "rebuilt-exe", "no-debuginfod", "unreachable"]
+TESTS = ["stripped", "progress", "deleted-exe", "rebuilt-exe", "no-debuginfod", "unreachable",
+         "not-linked", "no-library"]
 
 # line numbers are checked against this text: POKE_LINE, OUTER_LINE, MAIN_LINE
 SOURCE = r"""#include <stdio.h>
@@ -248,6 +253,34 @@ def t_unreachable(build, progs):
     check_eq([f.get("line") for f in crashed_frames(doc)[:2]], [None] * 2, "lines")
 
 
+def t_not_linked(build, progs):
+    for f in (os.path.join(build, "coroner"), os.path.join(build, "libcoroner.so")):
+        r = subprocess.run(["readelf", "-d", f], stdout=subprocess.PIPE,
+                           stderr=subprocess.STDOUT, universal_newlines=True)
+        check_eq(r.returncode, 0, "readelf -d %s: %s" % (f, r.stdout[-200:]))
+        needed = [l for l in r.stdout.splitlines() if "(NEEDED)" in l]
+        check(not [l for l in needed if "debuginfod" in l or "curl" in l],
+              "%s needs %r" % (f, needed))
+
+
+def t_no_library(build, progs):
+    prog = progs["stripped"]
+    libdir = tempfile.mkdtemp(prefix="lib-", dir=progs["tmp"])
+    src = os.path.join(libdir, "fake.c")
+    with open(src, "w") as f:
+        f.write("int not_debuginfod(void) { return 0; }\n")
+    subprocess.run(["cc", "-shared", "-fPIC", "-o", os.path.join(libdir, "libdebuginfod.so.1"),
+                    src], check=True)
+    cache = tempfile.mkdtemp(prefix="cache-", dir=progs["tmp"])
+    env = env_with(URL, cache)
+    env["LD_LIBRARY_PATH"] = libdir
+    doc, _ = run(build, prog.core, env)
+    hits = [w for w in doc["warnings"] if "cannot load libdebuginfod.so.1: " in str(w)
+            and "debuginfod_" in str(w)]
+    check(hits, "no warning naming libdebuginfod.so.1: %r" % doc["warnings"])
+    check_eq(os.listdir(cache), [], "what the cache holds")
+
+
 def die_with_parent():
     """The server ends with this script, however it ends (PR_SET_PDEATHSIG)."""
     try:
@@ -303,7 +336,8 @@ def inside(build):
         for name, fn in [("stripped", t_stripped), ("progress", t_progress),
                          ("deleted-exe", t_deleted_exe),
                          ("rebuilt-exe", t_rebuilt_exe),
-                         ("no-debuginfod", t_no_debuginfod), ("unreachable", t_unreachable)]:
+                         ("no-debuginfod", t_no_debuginfod), ("unreachable", t_unreachable),
+                         ("not-linked", t_not_linked), ("no-library", t_no_library)]:
             rep.run(name, fn, build, progs)
     except (Skip, Fail) as e:
         for t in TESTS:
