@@ -868,7 +868,8 @@ struct symtab *module_symtab(const struct modules *ms, struct module *m)
 	for (size_t i = 0; i < 3; i++) {
 		if (!srcs[i])
 			continue;
-		cor_error *err = symtab_add_elf(st, srcs[i]);
+		/* a debug file's .opd (ppc64 ELFv1) is read from the file */
+		cor_error *err = symtab_add_elf_code(st, srcs[i], m->elf);
 		if (err)
 			warnings_error(ms->warn, srcs[i]->path, err);
 	}

@@ -5,7 +5,11 @@
  * (however many symbol tables link to it) into a block owned by the symtab,
  * so the elf_file may be closed afterwards. A symbol table section is read
  * once however many headers describe the same bytes. The symbols and the
- * copies are taken from the core's memory budget (limits.budget). */
+ * copies are taken from the core's memory budget (limits.budget).
+ *
+ * ppc64 ELFv1 (big endian; e_flags & 3 is 1, or 0): a function symbol's
+ * value is its descriptor in .opd, whose first 8 bytes are the entry; the
+ * symbol is kept at the entry, with its size. */
 #include <stdlib.h>
 #include <string.h>
 #include "config.h"
@@ -197,8 +201,70 @@ static void over_budget(const struct elf_file *ef, const struct elf_shdr *sh, co
 		     budget_left(st->budget), ef->limits.max_memory);
 }
 
+/* ppc64 ELFv1: a function symbol's value is the address of its descriptor
+ * in .opd (24 bytes: entry, TOC, environment); the code is at the entry. */
+struct opd {
+	bool v1;                /* the file is ELFv1 and has a .opd */
+	uint64_t addr, size;    /* .opd's addresses */
+	const uint8_t *data;    /* its contents, or NULL (SHT_NOBITS, unreadable) */
+	size_t n;
+};
+
+static bool elfv1(const struct elf_file *ef)
+{
+	unsigned abi = ef->flags & 3;
+	return ef->machine == EM_PPC64 && ef->is64 && (abi == 1 || (abi == 0 && ef->be));
+}
+
+static void opd_of(struct elf_file *ef, struct elf_file *code, struct opd *o)
+{
+	*o = (struct opd){ 0 };
+	if (!elfv1(ef))
+		return;
+	const struct elf_shdr *sh = elf_section_by_name(ef, ".opd");
+	if (!sh || sh->size == 0)
+		return;
+	o->v1 = true;
+	o->addr = sh->addr;
+	o->size = sh->size;
+	if (sh->type == SHT_NOBITS) {
+		/* a debug file: the descriptors are in the executable's .opd */
+		const struct elf_shdr *csh = code && code != ef && elfv1(code) && code->be == ef->be
+					     ? elf_section_by_name(code, ".opd") : NULL;
+		if (!csh || csh->type == SHT_NOBITS || csh->addr != sh->addr || csh->size != sh->size)
+			return;
+		ef = code;
+		sh = csh;
+	}
+	cor_error *err = elf_section_data(ef, sh, &o->data, &o->n);
+	if (err) {
+		warnings_error(ef->warn, ef->path, err);
+		o->data = NULL;
+		o->n = 0;
+	}
+}
+
+/* The entry of the function whose descriptor a symbol's value points to:
+ * 1 (value replaced), 0 (not into .opd: kept as it is), -1 (into .opd but
+ * the descriptor is not readable: the symbol is skipped). */
+static int opd_entry(const struct opd *o, bool be, uint64_t *value)
+{
+	if (!o->v1 || *value < o->addr || *value - o->addr >= o->size)
+		return 0;
+	uint64_t off = *value - o->addr;
+	if (!o->data || off > o->n || o->n - off < 8)
+		return -1;
+	struct reader r;
+	reader_init(&r, o->data + off, 8, be, 8);
+	uint64_t entry;
+	if (!reader_u64(&r, &entry) || entry == 0)
+		return -1;
+	*value = entry;
+	return 1;
+}
+
 static cor_error *add_table(struct symtab *st, struct elf_file *ef,
-			    const struct elf_shdr *sh)
+			    const struct elf_shdr *sh, const struct opd *opd)
 {
 	size_t symsz = ef->is64 ? 24 : 16;
 	const uint8_t *data, *str;
@@ -267,6 +333,10 @@ static cor_error *add_table(struct symtab *st, struct elf_file *ef,
 				s.value &= ~(uint64_t)1;
 			}
 		}
+		/* ppc64 ELFv1: the descriptor's entry (unreadable: skipped) */
+		if (((s.info & 0xf) == STT_FUNC || (s.info & 0xf) == STT_GNU_IFUNC) &&
+		    opd_entry(opd, ef->be, &s.value) < 0)
+			continue;
 		if (!names && !(names = keep_strtab(st, ef, sh->link, str, strn)))
 			return &cor_enomem;
 		if (!COR_GROW(st->v, st->cap, st->n + 1))
@@ -287,6 +357,11 @@ static cor_error *add_table(struct symtab *st, struct elf_file *ef,
 
 cor_error *symtab_add_elf(struct symtab *st, struct elf_file *ef)
 {
+	return symtab_add_elf_code(st, ef, NULL);
+}
+
+cor_error *symtab_add_elf_code(struct symtab *st, struct elf_file *ef, struct elf_file *code)
+{
 	if (st->sorted)
 		st->n = st->nall;
 	st->sorted = false;
@@ -296,6 +371,8 @@ cor_error *symtab_add_elf(struct symtab *st, struct elf_file *ef)
 	if (!st->nblocks && !st->n)
 		st->budget = ef->limits.budget;
 	unsigned tables = 0, over = 0;
+	struct opd opd;
+	opd_of(ef, code, &opd);
 	for (uint32_t i = 0; i < ef->shnum; i++) {
 		const struct elf_shdr *sh = &ef->shdrs[i];
 		if (sh->type != SHT_SYMTAB && sh->type != SHT_DYNSYM)
@@ -307,7 +384,7 @@ cor_error *symtab_add_elf(struct symtab *st, struct elf_file *ef)
 		}
 		if (seen_table(ef, sh))
 			continue;
-		cor_error *err = add_table(st, ef, sh);
+		cor_error *err = add_table(st, ef, sh, &opd);
 		if (err)
 			return err;
 	}

@@ -16,6 +16,11 @@ void symtab_free(struct symtab *st);
  * see symbols.c. Bad entries (sh_entsize 0, names past strtab) are skipped
  * with a warning into ef->warn. */
 cor_error *symtab_add_elf(struct symtab *st, struct elf_file *ef);
+/* The same; ppc64 ELFv1 (function symbols are descriptors in .opd, mapped
+ * to their entries): where ef's .opd has no contents (SHT_NOBITS: a
+ * separate debug file), code's .opd at the same address is read (code may
+ * be NULL; it is only read during the call). */
+cor_error *symtab_add_elf_code(struct symtab *st, struct elf_file *ef, struct elf_file *code);
 /* Finishes: sorts and dedups. Must be called before lookups. */
 void symtab_finish(struct symtab *st);
 

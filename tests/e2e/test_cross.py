@@ -1,6 +1,8 @@
 #!/usr/bin/env python3
 """Cross-architecture harness (issue 13 items 1 and 2, issue 9 item 12):
-programs of ours cross-compiled for aarch64, ppc64le, s390x, i386, 32-bit
+programs of ours cross-compiled for aarch64, ppc64le, ppc64 (big endian,
+ELFv1: function symbols and pointers are descriptors in .opd; the test maps
+the program's recorded pointers to their entries), s390x, i386, 32-bit
 PowerPC, armhf (twice: ARM code, -marm, and Thumb code, -mthumb; on ARM
 the function pointers the programs record carry the Thumb bit, which the
 test drops) and armel (soft float, ARM code), crashed under qemu-user, and their cores read with
@@ -112,6 +114,7 @@ Usage: python3 tests/e2e/test_cross.py BUILD_DIR
 import os
 import re
 import shutil
+import struct
 import subprocess
 import sys
 
@@ -126,6 +129,7 @@ from coretest import Fail, Skip, check, check_eq  # noqa: E402
 ARCHES = [
     ("aarch64", "aarch64-linux-gnu", "qemu-aarch64"),
     ("ppc64le", "powerpc64le-linux-gnu", "qemu-ppc64le"),
+    ("ppc64", "powerpc64-linux-gnu", "qemu-ppc64"),
     ("s390x", "s390x-linux-gnu", "qemu-s390x"),
     ("i386", "i686-linux-gnu", "qemu-i386"),
     ("ppc", "powerpc-linux-gnu", "qemu-ppc"),
@@ -175,12 +179,46 @@ class Arch:
         return ("missing " + ", ".join(miss)) if miss else None
 
 
-def oracle(arch, path):
+def opd_entries(arch, exe, funcs):
+    """ppc64 ELFv1: a function pointer is the address of its descriptor in
+    .opd, whose first 8 bytes are the entry. FUNCS' pointers mapped to their
+    entries, read from EXE's .opd (the bias: the pointer less the symbol's
+    value, which is the descriptor's link-time address)."""
+    with open(exe, "rb") as f:
+        data = f.read()
+    shoff, = struct.unpack_from(">Q", data, 0x28)
+    shentsize, shnum, shstrndx = struct.unpack_from(">HHH", data, 0x3a)
+    shdrs = [struct.unpack_from(">IIQQQQIIQQ", data, shoff + i * shentsize) for i in range(shnum)]
+    stroff = shdrs[shstrndx][4]
+    opd = None
+    for sh in shdrs:
+        if data[stroff + sh[0]:].split(b"\0", 1)[0] == b".opd":
+            opd = sh
+    check(opd is not None, "%s: no .opd section (not ELFv1?)" % exe)
+    syms = {}
+    for line in ct.run_tool([arch.triplet + "-nm", exe]).splitlines():
+        parts = line.split()
+        if len(parts) == 3:
+            syms[parts[2]] = int(parts[0], 16)
+    out = {}
+    for name, ptr in funcs.items():
+        check(name in syms, "%s: no symbol %s" % (exe, name))
+        value = syms[name]
+        check(opd[3] <= value < opd[3] + opd[5], "%s: %s (%#x) is not in .opd" % (exe, name, value))
+        entry, = struct.unpack_from(">Q", data, opd[4] + value - opd[3])
+        out[name] = entry + ptr - value
+    return out
+
+
+def oracle(arch, path, exe):
     """The program's record (bt.bt_oracle); on ARM without the Thumb bit
-    (bit 0) its function pointers carry."""
+    (bit 0) its function pointers carry; on ppc64 (ELFv1) the entries of the
+    descriptors they point to."""
     o = bt.bt_oracle(path)
     if arch.name.startswith("arm"):
         o["funcs"] = {k: v & ~1 for k, v in o["funcs"].items()}
+    if arch.name == "ppc64":
+        o["funcs"] = opd_entries(arch, exe, o["funcs"])
     return o
 
 
@@ -263,7 +301,7 @@ def t_bt(build, arch, link, fig):
     exe = bt.build(["bt_crash.c"], "bt_crash-%s-%s" % (arch.name, link),
                    FLAGS + arch.flags + LINKS[link], cc=arch.cc)
     core, opath = qemu_crash(arch, exe, ["segv", "--threads"], "bt-%s-%s" % (arch.name, link))
-    o = oracle(arch, opath)
+    o = oracle(arch, opath, exe)
     doc = report(build, arch, core, exe)
     threads = {t["tid"]: t for t in doc.get("threads") or []}
     fig.append("%d threads (program: %d)" % (len(threads), len(o["tids"])))
@@ -351,7 +389,7 @@ def crashed_main(build, arch, link, mode):
     exe = bt.build(["bt_crash.c"], "bt_crash-%s-%s" % (arch.name, link),
                    FLAGS + arch.flags + LINKS[link], cc=arch.cc)
     core, opath = qemu_crash(arch, exe, [mode], "%s-%s-%s" % (mode, arch.name, link))
-    o = oracle(arch, opath)
+    o = oracle(arch, opath, exe)
     doc = report(build, arch, core, exe)
     threads = {t["tid"]: t for t in doc.get("threads") or []}
     check_eq(doc.get("crashed_tid"), o["main_tid"], "crashed thread (the main thread)")
@@ -440,7 +478,7 @@ def t_inline(build, arch, link, fig):
                    ["-g", "-O2", "-fomit-frame-pointer", "-pthread"] + arch.flags + LINKS[link],
                    cc=arch.cc)
     core, opath = qemu_crash(arch, exe, [], "inline-%s-%s" % (arch.name, link))
-    o = oracle(arch, opath)
+    o = oracle(arch, opath, exe)
     doc = report(build, arch, core, exe)
     threads = {t["tid"]: t for t in doc.get("threads") or []}
     check_eq(set(threads), set(o["tids"]), "thread ids (the program's record)")

@@ -605,7 +605,8 @@ def core_arch(elf):
 def reg_aliases(arch, name):
     """Names coroner may use for eu-readelf's register NAME (test_foreign.py's
     docstring lists them)."""
-    arch = {"x32": "x86_64", "ppc": "ppc64le", "s390": "s390x"}.get(arch, arch)
+    arch = {"x32": "x86_64", "ppc": "ppc64le", "ppc64": "ppc64le",
+            "s390": "s390x"}.get(arch, arch)
     if arch == "x86_64":
         return [{"rflags": "eflags", "fs.base": "fs_base", "gs.base": "gs_base"}.get(name, name)]
     if arch == "ppc64le":

@@ -27,6 +27,11 @@ struct tfile {
 	uint32_t sym_link;      /* 0: the string table */
 	bool strtab_tail;       /* strtab ends in a name without NUL */
 	uint64_t sym_extra;     /* bytes of a partial entry after the table */
+	const uint8_t *opd;     /* contents of a .opd section (ppc64 ELFv1), or NULL */
+	size_t opdn;
+	uint64_t opd_addr;
+	bool opd_nobits;        /* .opd as SHT_NOBITS (a separate debug file) */
+	uint32_t e_flags;
 };
 
 #define TEXT 1
@@ -102,7 +107,7 @@ static size_t symbols(struct out *o, bool is64, const struct tsym *s, size_t n,
 
 struct tshdr {
 	uint32_t name, type, link;
-	uint64_t off, size, entsize;
+	uint64_t off, size, entsize, addr;
 };
 
 static void shdr(struct out *o, bool is64, size_t at, const struct tshdr *s)
@@ -111,11 +116,13 @@ static void shdr(struct out *o, bool is64, size_t at, const struct tshdr *s)
 	put(o->b, at, s->name, 4, be);
 	put(o->b, at + 4, s->type, 4, be);
 	if (is64) {
+		put(o->b, at + 16, s->addr, 8, be);
 		put(o->b, at + 24, s->off, 8, be);
 		put(o->b, at + 32, s->size, 8, be);
 		put(o->b, at + 40, s->link, 4, be);
 		put(o->b, at + 56, s->entsize, 8, be);
 	} else {
+		put(o->b, at + 12, s->addr, 4, be);
 		put(o->b, at + 16, s->off, 4, be);
 		put(o->b, at + 20, s->size, 4, be);
 		put(o->b, at + 24, s->link, 4, be);
@@ -131,7 +138,8 @@ static uint8_t *build(const struct tfile *f, size_t *len)
 	size_t ent = f->sym_entsize ? f->sym_entsize : natural;
 	uint32_t offs[64];
 	size_t strn, symn, dstrn, dsymn;
-	static const char shstr[] = "\0.text\0.symtab\0.strtab\0.dynsym\0.dynstr\0.shstrtab";
+	static const char shstr[] = "\0.text\0.symtab\0.strtab\0.dynsym\0.dynstr\0.shstrtab\0.opd";
+	int nsh = f->opd ? 8 : 7;
 
 	o.n = ehsz;
 	size_t str = strtab(&o, f->sym, f->nsym, offs, f->strtab_tail, &strn);
@@ -139,8 +147,9 @@ static uint8_t *build(const struct tfile *f, size_t *len)
 	size_t dstr = strtab(&o, f->dyn, f->ndyn, offs, false, &dstrn);
 	size_t dsym = symbols(&o, is64, f->dyn, f->ndyn, offs, natural, 0, &dsymn);
 	size_t shs = add_bytes(&o, shstr, sizeof(shstr));
+	size_t opd = f->opd ? add_bytes(&o, f->opd, f->opdn) : 0;
 	size_t shoff = add_bytes(&o, "", 0);
-	o.n = shoff + 7 * shsz;
+	o.n = shoff + nsh * shsz;
 
 	memcpy(o.b, "\177ELF", 4);
 	o.b[4] = is64 ? 2 : 1;
@@ -150,22 +159,24 @@ static uint8_t *build(const struct tfile *f, size_t *len)
 	put(o.b, 18, is64 ? (be ? EM_PPC64 : EM_X86_64) : EM_386, 2, be);
 	put(o.b, 20, 1, 4, be);
 	put(o.b, is64 ? 40 : 32, shoff, is64 ? 8 : 4, be);
+	put(o.b, is64 ? 48 : 36, f->e_flags, 4, be);
 	put(o.b, is64 ? 52 : 40, ehsz, 2, be);
 	put(o.b, is64 ? 58 : 46, shsz, 2, be);
-	put(o.b, is64 ? 60 : 48, 7, 2, be);
+	put(o.b, is64 ? 60 : 48, nsh, 2, be);
 	put(o.b, is64 ? 62 : 50, 6, 2, be);
 
-	struct tshdr sh[7] = {
+	struct tshdr sh[8] = {
 		{ 0 },
-		{ 1, 1, 0, 0, 0, 0 },
+		{ 1, 1, 0, 0, 0, 0, 0 },
 		{ 7, SHT_SYMTAB, f->sym_link ? f->sym_link : 3, sym, symn,
-		  f->sym_entsize_zero ? 0 : ent },
-		{ 15, SHT_STRTAB, 0, str, strn, 0 },
-		{ 23, SHT_DYNSYM, 5, dsym, dsymn, natural },
-		{ 31, SHT_STRTAB, 0, dstr, dstrn, 0 },
-		{ 39, SHT_STRTAB, 0, shs, sizeof(shstr), 0 },
+		  f->sym_entsize_zero ? 0 : ent, 0 },
+		{ 15, SHT_STRTAB, 0, str, strn, 0, 0 },
+		{ 23, SHT_DYNSYM, 5, dsym, dsymn, natural, 0 },
+		{ 31, SHT_STRTAB, 0, dstr, dstrn, 0, 0 },
+		{ 39, SHT_STRTAB, 0, shs, sizeof(shstr), 0, 0 },
+		{ 49, f->opd_nobits ? SHT_NOBITS : 1, 0, opd, f->opdn, 0, f->opd_addr },
 	};
-	for (int i = 0; i < 7; i++)
+	for (int i = 0; i < nsh; i++)
 		shdr(&o, is64, shoff + i * shsz, &sh[i]);
 	*len = o.n;
 	return o.b;
@@ -558,12 +569,111 @@ static void crc(void)
 	CHECK_EQ(cor_crc32(0, zeros, 32), 0x190a55ad);
 }
 
+/* ppc64 ELFv1: function symbols are the addresses of their descriptors in
+ * .opd, whose first 8 bytes (big endian) are the entry; the table maps them
+ * to their entries, keeping their sizes. */
+static void elfv1_opd(void)
+{
+	enum { OPD = 0x20000, NOPD = 0x5c };
+	uint8_t opd[NOPD] = {0};
+	/* descriptors: _start, main, one of entry 0; then a partial one */
+	put(opd, 0x00, 0x1000, 8, true);
+	put(opd, 0x08, 0x28000, 8, true); /* the TOC: not an entry */
+	put(opd, 0x18, 0x1100, 8, true);
+	put(opd, 0x30, 0, 8, true);
+	put(opd, 0x58, 0xdead, 4, true);
+	struct tsym syms[] = {
+		F_GLOBAL("_start", OPD, 0x40),
+		F_GLOBAL("main", OPD + 0x18, 0x80),
+		F_GLOBAL("zero_entry", OPD + 0x30, 0x10),
+		F_GLOBAL("partial", OPD + 0x58, 0x10),
+		F_GLOBAL("beyond", OPD + 0x100, 0x10), /* past .opd: as it is */
+		F_GLOBAL("code", 0x1200, 0x20),         /* not in .opd: as it is */
+		{ "opd_obj", OPD + 0x48, 8, 1, 1, TEXT, 0 }, /* an object: as it is */
+	};
+	struct tfile f = { .is64 = true, .be = true, .sym = syms, .nsym = COR_ARRAY_SIZE(syms),
+			   .opd = opd, .opdn = NOPD, .opd_addr = OPD };
+	for (uint32_t flags = 0; flags <= 2; flags++) {
+		struct warnings w = {0};
+		f.e_flags = flags;
+		f.opd_nobits = false;
+		struct symtab *st = load(&f, &w);
+		uint64_t v = 0;
+		struct symbol s;
+		if (flags == 2) {
+			/* ELFv2 (ppc64le's, and big endian with -mabi=elfv2): no descriptors */
+			CHECK(symtab_find_name(st, "main", &v) && v == OPD + 0x18);
+			CHECK_STR(at(st, 0x1000), "(none)");
+			symtab_free(st);
+			warnings_free(&w);
+			continue;
+		}
+		CHECK_STR(at(st, 0x1000), "_start");
+		CHECK_STR(at(st, 0x103f), "_start");
+		CHECK_STR(at(st, 0x1040), "(none)");
+		CHECK_STR(at(st, 0x1108), "main");
+		CHECK(symtab_lookup(st, 0x1108, &s) && s.value == 0x1100 && s.size == 0x80);
+		CHECK_STR(at(st, 0x1210), "code");
+		CHECK(symtab_find_name(st, "_start", &v) && v == 0x1000);
+		CHECK(symtab_find_name(st, "main", &v) && v == 0x1100);
+		CHECK(!symtab_find_name(st, "zero_entry", &v));
+		CHECK(!symtab_find_name(st, "partial", &v));
+		CHECK(symtab_find_name(st, "beyond", &v) && v == OPD + 0x100);
+		CHECK(symtab_find_name(st, "opd_obj", &v) && v == OPD + 0x48);
+		CHECK_STR(at(st, OPD), "(none)");
+		symtab_free(st);
+		warnings_free(&w);
+	}
+	/* a debug file's .opd has no contents: alone, its function symbols in
+	 * .opd are skipped; with the executable (its .opd at the same address)
+	 * they get the entries from there */
+	struct warnings w = {0};
+	f.e_flags = 1;
+	f.opd_nobits = true;
+	struct symtab *st = load(&f, &w);
+	uint64_t v = 0;
+	CHECK(!symtab_find_name(st, "main", &v));
+	CHECK(symtab_find_name(st, "code", &v) && v == 0x1200);
+	CHECK(symtab_find_name(st, "opd_obj", &v) && v == OPD + 0x48);
+	symtab_free(st);
+	for (int moved = 0; moved <= 1; moved++) {
+		size_t dlen, clen;
+		uint8_t *dimg = build(&f, &dlen);
+		struct tfile fc = f;
+		fc.opd_nobits = false;
+		fc.opd_addr = moved ? OPD + 0x1000 : OPD;
+		fc.nsym = 0;
+		uint8_t *cimg = build(&fc, &clen);
+		struct elf_file *dbg = NULL, *code = NULL;
+		CHECK(elf_open_mem(dimg, dlen, "debug", NULL, &w, &dbg) == NULL);
+		CHECK(elf_open_mem(cimg, clen, "code", NULL, &w, &code) == NULL);
+		st = symtab_new();
+		if (dbg && code) {
+			CHECK(symtab_add_elf_code(st, dbg, code) == NULL);
+			symtab_finish(st);
+			if (moved) {
+				CHECK(!symtab_find_name(st, "main", &v));
+			} else {
+				CHECK(symtab_find_name(st, "main", &v) && v == 0x1100);
+				CHECK_STR(at(st, 0x1000), "_start");
+			}
+		}
+		symtab_free(st);
+		elf_close(dbg);
+		elf_close(code);
+		free(dimg);
+		free(cimg);
+	}
+	warnings_free(&w);
+}
+
 int main(void)
 {
 	synthetic(true, false);
 	synthetic(true, true);
 	synthetic(false, false);
 	synthetic(false, true);
+	elfv1_opd();
 	real_objects();
 	demangle();
 	crc();
