@@ -898,6 +898,26 @@ static void fill_sections(struct elf_file *ef, struct dwarf_sections *s)
 	s->path = ef->path;
 }
 
+/* The sections only variables and types read (module_dwarf_full). */
+static void fill_full(struct elf_file *ef, struct dwarf_sections *s)
+{
+	section(ef, ".debug_loc", &s->loc);
+	section(ef, ".debug_loclists", &s->loclists);
+	section(ef, ".debug_types", &s->types);
+}
+
+struct dwarf_info *module_dwarf_full(const struct modules *ms, struct module *m)
+{
+	struct dwarf_info *di = module_dwarf(ms, m);
+	if (!di || m->dwarf_full)
+		return di;
+	m->dwarf_full = true;
+	fill_full(m->dwarf_elf, &m->secs);
+	if (m->alt)
+		fill_full(m->alt, &m->alt_secs);
+	return di;
+}
+
 struct dwarf_info *module_dwarf(const struct modules *ms, struct module *m)
 {
 	if (m->dwarf_done)
@@ -914,6 +934,7 @@ struct dwarf_info *module_dwarf(const struct modules *ms, struct module *m)
 	if (!ef)
 		return NULL;
 	fill_sections(ef, &m->secs);
+	m->dwarf_elf = ef;
 	if ((m->alt = files_dwz_alt(ms->files, ef))) {
 		fill_sections(m->alt, &m->alt_secs);
 		m->secs.alt = &m->alt_secs;

@@ -23,12 +23,13 @@ struct module {
 	uint8_t *mini_data;
 	size_t mini_size;            /* taken from the budget for mini_data */
 	struct elf_file *alt;        /* dwz supplementary file */
-	bool cfi_done, syms_done, dwarf_done, exidx_done;
+	bool cfi_done, syms_done, dwarf_done, exidx_done, dwarf_full;
 	struct cfi_table *eh, *dbgf;
 	struct exidx_table *exidx;    /* .ARM.exidx (32-bit ARM) */
 	struct symtab *syms;
 	struct dwarf_sections secs, alt_secs;
 	struct dwarf_info *dwarf;
+	struct elf_file *dwarf_elf;  /* the file secs are of (elf or debug) */
 };
 
 struct modules {
@@ -62,5 +63,8 @@ struct symtab *module_symtab(const struct modules *ms, struct module *m);
  * bytes put them; false if they are not all there. */
 bool module_read_file(const struct module *m, uint64_t addr, void *buf, size_t n);
 struct dwarf_info *module_dwarf(const struct modules *ms, struct module *m);
+/* module_dwarf with the sections of variables and types too (.debug_loc,
+ * .debug_loclists, .debug_types), decompressed at the first call. */
+struct dwarf_info *module_dwarf_full(const struct modules *ms, struct module *m);
 
 #endif

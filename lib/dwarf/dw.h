@@ -40,6 +40,15 @@ enum {
 	DW_AT_MIPS_linkage_name = 0x2007, DW_AT_GNU_call_site_target = 0x2113,
 	DW_AT_GNU_tail_call = 0x2115, DW_AT_GNU_dwo_name = 0x2130,
 	DW_AT_GNU_addr_base = 0x2133,
+	/* types and variables */
+	DW_AT_location = 0x02, DW_AT_byte_size = 0x0b, DW_AT_bit_offset = 0x0c,
+	DW_AT_bit_size = 0x0d, DW_AT_const_value = 0x1c, DW_AT_lower_bound = 0x22,
+	DW_AT_upper_bound = 0x2f, DW_AT_artificial = 0x34, DW_AT_count = 0x37,
+	DW_AT_data_member_location = 0x38, DW_AT_declaration = 0x3c,
+	DW_AT_encoding = 0x3e, DW_AT_external = 0x3f, DW_AT_frame_base = 0x40,
+	DW_AT_type = 0x49, DW_AT_signature = 0x69, DW_AT_data_bit_offset = 0x6b,
+	DW_AT_call_value = 0x7e, DW_AT_loclists_base = 0x8c,
+	DW_AT_GNU_call_site_value = 0x2111,
 };
 
 /* Tags (7.5.3). */
@@ -52,6 +61,27 @@ enum {
 	DW_TAG_namespace = 0x39, DW_TAG_partial_unit = 0x3c,
 	DW_TAG_call_site = 0x48, DW_TAG_skeleton_unit = 0x4a,
 	DW_TAG_GNU_call_site = 0x4109,
+	/* types and variables */
+	DW_TAG_array_type = 0x01, DW_TAG_enumeration_type = 0x04,
+	DW_TAG_formal_parameter = 0x05, DW_TAG_member = 0x0d,
+	DW_TAG_pointer_type = 0x0f, DW_TAG_reference_type = 0x10,
+	DW_TAG_subroutine_type = 0x15, DW_TAG_typedef = 0x16,
+	DW_TAG_unspecified_parameters = 0x18, DW_TAG_variant = 0x19,
+	DW_TAG_inheritance = 0x1c, DW_TAG_ptr_to_member_type = 0x1f,
+	DW_TAG_subrange_type = 0x21, DW_TAG_base_type = 0x24,
+	DW_TAG_const_type = 0x26, DW_TAG_enumerator = 0x28,
+	DW_TAG_variable = 0x34, DW_TAG_volatile_type = 0x35,
+	DW_TAG_restrict_type = 0x37, DW_TAG_unspecified_type = 0x3b,
+	DW_TAG_rvalue_reference_type = 0x42, DW_TAG_type_unit = 0x41,
+	DW_TAG_atomic_type = 0x47, DW_TAG_call_site_parameter = 0x49,
+	DW_TAG_GNU_call_site_parameter = 0x410a,
+};
+
+/* Base type encodings (7.8). */
+enum {
+	DW_ATE_address = 0x01, DW_ATE_boolean = 0x02, DW_ATE_complex_float = 0x03,
+	DW_ATE_float = 0x04, DW_ATE_signed = 0x05, DW_ATE_signed_char = 0x06,
+	DW_ATE_unsigned = 0x07, DW_ATE_unsigned_char = 0x08, DW_ATE_UTF = 0x10,
 };
 
 /* Unit header types (7.5.1). */
@@ -67,6 +97,13 @@ enum {
 	DW_RLE_start_end, DW_RLE_start_length,
 };
 
+/* Location list entries (7.7.3). */
+enum {
+	DW_LLE_end_of_list, DW_LLE_base_addressx, DW_LLE_startx_endx,
+	DW_LLE_startx_length, DW_LLE_offset_pair, DW_LLE_default_location,
+	DW_LLE_base_address, DW_LLE_start_end, DW_LLE_start_length,
+};
+
 /* Line table entry content types (6.2.4.1). */
 enum { DW_LNCT_path = 1, DW_LNCT_directory_index = 2 };
 
@@ -77,7 +114,7 @@ enum { DW_OP_addr = 0x03, DW_OP_addrx = 0xa1, DW_OP_GNU_addr_index = 0xfb };
 enum {
 	DW_LANG_C_plus_plus = 0x04, DW_LANG_C_plus_plus_03 = 0x19,
 	DW_LANG_C_plus_plus_11 = 0x1a, DW_LANG_OCaml = 0x1b,
-	DW_LANG_C_plus_plus_14 = 0x21,
+	DW_LANG_C_plus_plus_14 = 0x21, DW_LANG_Go = 0x16,
 };
 
 #endif

@@ -16,7 +16,9 @@ struct dwarf_section {
 
 struct dwarf_sections {
 	struct dwarf_section info, abbrev, str, line, line_str, str_offsets,
-		addr, ranges, rnglists, aranges;
+		addr, ranges, rnglists, aranges,
+		/* locations (DWARF 2-4, 5) and DWARF 4 type units */
+		loc, loclists, types;
 	/* dwz supplementary file (.gnu_debugaltlink / DW_FORM_*_sup), or NULL */
 	const struct dwarf_sections *alt;
 	bool be;

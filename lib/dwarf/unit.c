@@ -123,6 +123,25 @@ static int slot_of(uint64_t at)
 	case DW_AT_call_return_pc: return S_call_ret;
 	case DW_AT_call_tail_call: case DW_AT_GNU_tail_call: return S_tail;
 	case DW_AT_call_target: case DW_AT_GNU_call_site_target: return S_target;
+	case DW_AT_type: return S_type;
+	case DW_AT_byte_size: return S_byte_size;
+	case DW_AT_bit_size: return S_bit_size;
+	case DW_AT_bit_offset: return S_bit_offset;
+	case DW_AT_data_bit_offset: return S_data_bit_offset;
+	case DW_AT_data_member_location: return S_member_loc;
+	case DW_AT_encoding: return S_encoding;
+	case DW_AT_upper_bound: return S_upper;
+	case DW_AT_lower_bound: return S_lower;
+	case DW_AT_count: return S_count;
+	case DW_AT_const_value: return S_const_value;
+	case DW_AT_location: return S_location;
+	case DW_AT_frame_base: return S_frame_base;
+	case DW_AT_declaration: return S_declaration;
+	case DW_AT_external: return S_external;
+	case DW_AT_artificial: return S_artificial;
+	case DW_AT_signature: return S_signature;
+	case DW_AT_call_value: case DW_AT_GNU_call_site_value: return S_call_value;
+	case DW_AT_loclists_base: return S_loc_base;
 	default: return -1;
 	}
 }
@@ -388,7 +407,7 @@ cor_error *die_read(const struct cu *cu, struct reader *r, struct die *d)
 			} else {
 				err = dwarf_form_read(&cu->fc, r, a->form, a->implicit,
 						      &d->a[a->slot]);
-				d->have |= 1u << a->slot;
+				d->have |= (uint64_t)1 << a->slot;
 			}
 			if (err)
 				return err;

@@ -13,7 +13,12 @@ enum {
 	S_str_base, S_addr_base, S_rng_base, S_dwo, S_language,
 	/* call sites: DW_AT_call_return_pc, DW_AT_call_tail_call (GNU too),
 	 * DW_AT_call_target (GNU too); DW_AT_call_origin is S_origin */
-	S_call_ret, S_tail, S_target, NSLOTS
+	S_call_ret, S_tail, S_target,
+	/* types and variables (type.c and the variables' readers) */
+	S_type, S_byte_size, S_bit_size, S_bit_offset, S_data_bit_offset,
+	S_member_loc, S_encoding, S_upper, S_lower, S_count, S_const_value,
+	S_location, S_frame_base, S_declaration, S_external, S_artificial,
+	S_signature, S_call_value, S_loc_base, NSLOTS
 };
 
 struct abbrev_attr {
@@ -93,7 +98,7 @@ struct dfile {
 struct die {
 	uint64_t off, next, tag;
 	bool children;
-	uint32_t have;
+	uint64_t have;
 	struct dwarf_value a[NSLOTS];
 };
 
