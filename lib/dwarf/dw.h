@@ -113,7 +113,7 @@ enum { DW_OP_addr = 0x03, DW_OP_addrx = 0xa1, DW_OP_GNU_addr_index = 0xfb };
 /* Source languages (7.12). */
 enum {
 	DW_LANG_C_plus_plus = 0x04, DW_LANG_C_plus_plus_03 = 0x19,
-	DW_LANG_C_plus_plus_11 = 0x1a, DW_LANG_OCaml = 0x1b,
+	DW_LANG_C_plus_plus_11 = 0x1a,
 	DW_LANG_C_plus_plus_14 = 0x21, DW_LANG_Go = 0x16,
 };
 

@@ -10,6 +10,7 @@
 #include "info.h"
 #include "line.h"
 #include "ranges.h"
+#include "type.h"
 
 #define MAX_REF_HOPS 16
 /* Range list entries one lookup may visit, beyond the sections' own size:
@@ -52,7 +53,23 @@ struct dwarf_info {
 	size_t nnames, names_cap;
 	struct calls_entry *calls; /* call sites of subprograms, by DIE */
 	size_t ncalls, calls_cap;
+	struct dwarf_types *types; /* type.c's cache, made at its first use */
 };
+
+struct dfile *dwarf_info_file(struct dwarf_info *di, bool alt)
+{
+	return alt ? (di->alt.s ? &di->alt : NULL) : &di->main;
+}
+
+struct dwarf_types **dwarf_info_types(struct dwarf_info *di)
+{
+	return &di->types;
+}
+
+const struct limits *dwarf_info_limits(const struct dwarf_info *di)
+{
+	return &di->lim;
+}
 
 /* Keeps the first error of several, frees the others. */
 static void keep_err(cor_error **first, cor_error *err)
@@ -93,7 +110,7 @@ static int func_cmp(const void *a, const void *b)
 
 static cor_error *limit_err(const struct reader *r, uint64_t off, uint32_t depth)
 {
-	return dwarf_limit_error(reader_error_at(r, off, "DIE nesting deeper than %u", depth));
+	return die_depth_error(r, off, depth);
 }
 
 /* Walks every DIE of the unit once, keeping subprograms with code. */
@@ -180,28 +197,6 @@ static bool is_block(uint64_t tag)
 	       tag == DW_TAG_with_stmt;
 }
 
-/* Skips the children of d (DW_AT_sibling when usable). */
-static cor_error *skip_children(const struct dwarf_info *di, const struct cu *cu,
-				struct reader *r, const struct die *d)
-{
-	uint32_t depth = 1;
-	struct die c;
-	cor_error *err;
-	if (HAS(d, S_sibling) && d->a[S_sibling].cls == DW_V_REF &&
-	    d->a[S_sibling].u > d->off && d->a[S_sibling].u <= cu->end &&
-	    reader_seek(r, d->a[S_sibling].u))
-		return NULL;
-	while (depth > 0 && !reader_at_end(r)) {
-		if ((err = die_read(cu, r, &c)))
-			return err;
-		if (!c.tag)
-			depth--;
-		else if (c.children && ++depth > di->lim.max_depth)
-			return limit_err(r, c.off, di->lim.max_depth);
-	}
-	return NULL;
-}
-
 /* A reader at the first child of the subprogram DIE at off (*children
  * false when it has none). */
 static cor_error *subprogram_children(const struct cu *cu, uint64_t off,
@@ -256,7 +251,7 @@ static cor_error *inline_chain(const struct dwarf_info *di, const struct cu *cu,
 		if (!d.children)
 			continue;
 		if (!descend) {
-			if ((err = skip_children(di, cu, &r, &d)))
+			if ((err = die_skip_children(cu, &r, &d, di->lim.max_depth)))
 				return err;
 		} else if (++depth > di->lim.max_depth) {
 			return limit_err(&r, d.off, di->lim.max_depth);
@@ -267,8 +262,8 @@ static cor_error *inline_chain(const struct dwarf_info *di, const struct cu *cu,
 
 /* ---- names ------------------------------------------------------------ */
 
-static struct cu *ref_unit(struct dwarf_info *di, const struct cu *cu,
-			   const struct dwarf_value *v, uint64_t *off)
+struct cu *dwarf_ref_unit(struct dwarf_info *di, const struct cu *cu,
+			  const struct dwarf_value *v, uint64_t *off)
 {
 	struct dfile *f;
 	struct cu *target;
@@ -300,8 +295,8 @@ static bool qualifier_tag(uint64_t tag)
 /* Prefixes "ns::cls::" from the DIEs enclosing off (C++ without a linkage
  * name): walks the unit up to off, jumping over subtrees that end before it
  * (DW_AT_sibling), with a stack of the open ancestors. */
-static const char *qualify(struct dwarf_info *di, const struct cu *cu,
-			   uint64_t off, const char *name)
+const char *dwarf_qualify(struct dwarf_info *di, const struct cu *cu,
+			  uint64_t off, const char *name)
 {
 	struct { uint64_t tag; const char *name; } st[32];
 	uint32_t depth = 0;
@@ -388,11 +383,11 @@ static void resolve_name(struct dwarf_info *di, const struct cu *cu,
 			next = &d.a[S_spec];
 		else
 			break;
-		if (!(cu = ref_unit(di, cu, next, &off)))
+		if (!(cu = dwarf_ref_unit(di, cu, next, &off)))
 			break;
 	}
 	if (*name && !*linkage && name_cu && name_cu->cpp)
-		*name = qualify(di, name_cu, name_off, *name);
+		*name = dwarf_qualify(di, name_cu, name_off, *name);
 }
 
 /* ---- line tables ------------------------------------------------------ */
@@ -604,7 +599,7 @@ static void call_origin(struct dwarf_info *di, const struct cu *cu,
 	uint64_t off;
 	struct die d;
 	for (unsigned hops = 0; hops < MAX_REF_HOPS; hops++) {
-		if (!(cu = ref_unit(di, cu, v, &off)))
+		if (!(cu = dwarf_ref_unit(di, cu, v, &off)))
 			return;
 		cor_error *err = die_at(cu, off, &d);
 		if (err) {
@@ -719,7 +714,7 @@ static cor_error *calls_walk(struct dwarf_info *di, struct cu *cu, uint64_t off,
 		if (!d.children)
 			continue;
 		if (site || d.tag == DW_TAG_subprogram) {
-			if ((err = skip_children(di, cu, &r, &d)))
+			if ((err = die_skip_children(cu, &r, &d, di->lim.max_depth)))
 				return err;
 		} else if (++depth > di->lim.max_depth) {
 			return limit_err(&r, d.off, di->lim.max_depth);
@@ -831,6 +826,7 @@ void dwarf_info_free(struct dwarf_info *di)
 	sb_free(&di->name_sb);
 	calls_clear(di);
 	free(di->calls);
+	dwarf_types_free(di->types);
 	free(di);
 }
 

@@ -246,6 +246,8 @@ static cor_error *index_unit(struct cu_index *ix, struct dfile *f, size_t i)
 	struct die d;
 	bool have;
 	cor_error *err;
+	if (cu->type_unit)
+		return NULL;    /* no code */
 	if ((err = cu_load(cu)) ||
 	    (!cu->partial && ((err = die_at(cu, cu->die_off, &d)) ||
 			      (err = die_ranges(cu, &d, index_add, &ia, &have))))) {

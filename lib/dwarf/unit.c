@@ -312,17 +312,32 @@ static cor_error *unit_header(struct dfile *f, struct reader *r, struct cu *cu)
 			goto trunc;
 		if (cu->unit_type == DW_UT_skeleton || cu->unit_type == DW_UT_split_compile)
 			skip = 8;
-		else if (cu->unit_type == DW_UT_type || cu->unit_type == DW_UT_split_type)
+		else if (cu->unit_type == DW_UT_split_type)
 			skip = 8 + cu->offset_size;
 		else
 			skip = 0;
 		if (!reader_skip(&h, skip))
+			goto trunc;
+		if (cu->unit_type == DW_UT_type &&
+		    (!reader_uint(&h, 8, &cu->sig) ||
+		     !reader_uint(&h, cu->offset_size, &cu->type_off)))
 			goto trunc;
 	} else {
 		cu->unit_type = DW_UT_compile;
 		if (!reader_uint(&h, cu->offset_size, &cu->abbrev_off) ||
 		    !reader_u8(&h, &cu->addr_size))
 			goto trunc;
+		/* .debug_types (DWARF 4, 7.5.1.2): signature and type offset */
+		if (f->is_types) {
+			cu->unit_type = DW_UT_type;
+			if (!reader_uint(&h, 8, &cu->sig) ||
+			    !reader_uint(&h, cu->offset_size, &cu->type_off))
+				goto trunc;
+		}
+	}
+	if (cu->unit_type == DW_UT_type) {
+		cu->type_unit = true;
+		cu->type_off += cu->off;    /* relative to the unit's header */
 	}
 	if (cu->addr_size != 4 && cu->addr_size != 8 && cu->addr_size != 2)
 		cu->unit_type = 0;
@@ -417,6 +432,32 @@ cor_error *die_read(const struct cu *cu, struct reader *r, struct die *d)
 	return NULL;
 }
 
+cor_error *die_depth_error(const struct reader *r, uint64_t off, uint32_t max_depth)
+{
+	return dwarf_limit_error(reader_error_at(r, off, "DIE nesting deeper than %u", max_depth));
+}
+
+cor_error *die_skip_children(const struct cu *cu, struct reader *r, const struct die *d,
+			     uint32_t max_depth)
+{
+	uint32_t depth = 1;
+	struct die c;
+	cor_error *err;
+	if (HAS(d, S_sibling) && d->a[S_sibling].cls == DW_V_REF &&
+	    d->a[S_sibling].u > d->off && d->a[S_sibling].u <= cu->end &&
+	    reader_seek(r, d->a[S_sibling].u))
+		return NULL;
+	while (depth > 0 && !reader_at_end(r)) {
+		if ((err = die_read(cu, r, &c)))
+			return err;
+		if (!c.tag)
+			depth--;
+		else if (c.children && ++depth > max_depth)
+			return die_depth_error(r, c.off, max_depth);
+	}
+	return NULL;
+}
+
 cor_error *die_at(const struct cu *cu, uint64_t off, struct die *d)
 {
 	struct reader r;
@@ -441,9 +482,8 @@ const char *val_str(const struct cu *cu, const struct dwarf_value *v)
 
 static bool is_cpp(uint64_t lang)
 {
-	/* DW_LANG_OCaml as before: DW_LANG_C_plus_plus_03 was likely meant */
-	return lang == DW_LANG_C_plus_plus || lang == DW_LANG_C_plus_plus_11 ||
-	       lang == DW_LANG_OCaml || lang == DW_LANG_C_plus_plus_14;
+	return lang == DW_LANG_C_plus_plus || lang == DW_LANG_C_plus_plus_03 ||
+	       lang == DW_LANG_C_plus_plus_11 || lang == DW_LANG_C_plus_plus_14;
 }
 
 static cor_error *cu_top(struct cu *cu)
@@ -452,7 +492,7 @@ static cor_error *cu_top(struct cu *cu)
 	cor_error *err;
 	uint64_t v;
 	if (cu->unit_type != DW_UT_compile && cu->unit_type != DW_UT_partial &&
-	    cu->unit_type != DW_UT_skeleton)
+	    cu->unit_type != DW_UT_skeleton && cu->unit_type != DW_UT_type)
 		return unit_err(cu, cu->off, "unsupported unit type or version");
 	if ((err = abbrev_get(cu->f, cu->abbrev_off, &cu->abbrev)) ||
 	    (err = die_at(cu, cu->die_off, &d)))
@@ -461,7 +501,7 @@ static cor_error *cu_top(struct cu *cu)
 		cu->partial = true;
 	else if (d.tag == DW_TAG_skeleton_unit || HAS(&d, S_dwo))
 		cu->split = true;
-	else if (d.tag != DW_TAG_compile_unit)
+	else if (cu->type_unit ? d.tag != DW_TAG_type_unit : d.tag != DW_TAG_compile_unit)
 		return unit_err(cu, d.off, "unit DIE is not a compile unit");
 	cu->fc.str_base = cu->fc.addr_base = cu->offset_size == 8 ? 16 : 8;
 	cu->rng_base = cu->offset_size == 8 ? 20 : 12;
@@ -479,8 +519,10 @@ static cor_error *cu_top(struct cu *cu)
 	}
 	if (HAS(&d, S_comp_dir))
 		cu->comp_dir = val_str(cu, &d.a[S_comp_dir]);
-	if (HAS(&d, S_language) && dwarf_value_const(&d.a[S_language], &v))
+	if (HAS(&d, S_language) && dwarf_value_const(&d.a[S_language], &v)) {
+		cu->lang = v > UINT16_MAX ? 0 : (uint16_t)v;
 		cu->cpp = is_cpp(v);
+	}
 	return NULL;
 }
 

@@ -68,6 +68,9 @@ struct cu {
 	uint8_t unit_type, addr_size, offset_size;
 	uint8_t state;             /* 0 not loaded, 1 loaded, 2 bad */
 	bool split, partial, have_stmt, cpp;
+	bool type_unit;            /* DW_UT_type, or a unit of .debug_types */
+	uint16_t lang;             /* DW_AT_language, 0 if none */
+	uint64_t sig, type_off;    /* of a type unit: signature, its type's DIE */
 	struct abbrev_table *abbrev;
 	struct form_ctx fc;        /* reads its DIEs; str_base, addr_base */
 	uint64_t base, rng_base, stmt_list;
@@ -88,6 +91,7 @@ struct dfile {
 	const struct dwarf_sections *s;
 	uint64_t *budget;          /* range list entries left in this call */
 	bool is_alt, units_done;
+	bool is_types;             /* s->info is a copy of .debug_types' bytes */
 	struct cu *cus;
 	size_t ncus, cus_cap;
 	cor_error *units_err;      /* kept for the next call */
@@ -135,11 +139,36 @@ void die_reader(const struct cu *cu, struct reader *r);
 cor_error *unit_err(const struct cu *cu, uint64_t off, const char *what);
 /* Reads the DIE at r; a null entry gives tag 0. */
 cor_error *die_read(const struct cu *cu, struct reader *r, struct die *d);
+/* Steps r over the children of d, which was just read (DW_AT_sibling
+ * when usable); deeper than max_depth is a limit error. */
+cor_error *die_skip_children(const struct cu *cu, struct reader *r, const struct die *d,
+			     uint32_t max_depth);
+/* The limit error of DIEs nested deeper than max_depth at off. */
+cor_error *die_depth_error(const struct reader *r, uint64_t off, uint32_t max_depth);
 /* Reads the DIE at .debug_info offset off of the unit. */
 cor_error *die_at(const struct cu *cu, uint64_t off, struct die *d);
 
 /* Values of the unit's DIEs: an address, a string (NULL if none). */
 bool val_addr(const struct cu *cu, const struct dwarf_value *v, uint64_t *out);
 const char *val_str(const struct cu *cu, const struct dwarf_value *v);
+
+/* info.c's struct dwarf_info, for the other readers of lib/dwarf (type.c
+ * and the variables'): its files (alt: the dwz file, NULL if none), the
+ * slot type.c keeps its cache in, its limits. */
+struct dwarf_info;
+struct dwarf_types;
+struct dfile *dwarf_info_file(struct dwarf_info *di, bool alt);
+struct dwarf_types **dwarf_info_types(struct dwarf_info *di);
+const struct limits *dwarf_info_limits(const struct dwarf_info *di);
+void dwarf_types_free(struct dwarf_types *t);
+/* The unit of the DIE a reference value v of a DIE of cu points to (in the
+ * dwz file for DW_FORM_GNU_ref_alt), loaded; its offset in *off. NULL if
+ * it cannot be followed. */
+struct cu *dwarf_ref_unit(struct dwarf_info *di, const struct cu *cu,
+			  const struct dwarf_value *v, uint64_t *off);
+/* name prefixed with the namespaces and classes enclosing the DIE at off
+ * of cu ("ns::cls::name"); name itself when it cannot be. Owned by di. */
+const char *dwarf_qualify(struct dwarf_info *di, const struct cu *cu,
+			  uint64_t off, const char *name);
 
 #endif
