@@ -284,6 +284,62 @@ static void check_hostile(void)
 	free(o.data);
 }
 
+/* C++: names qualified by namespaces and classes, found by them; a class
+ * with a base class and a reference type. */
+static void check_cpp(void)
+{
+	char cmd[1024], exe[128];
+	struct tobj o;
+	struct dwarf_info *di = NULL;
+	snprintf(exe, sizeof(exe), "%s/t_cpp", tmp);
+	snprintf(cmd, sizeof(cmd),
+		 "printf 'namespace ns { struct Base { long b; };\n"
+		 "struct S : Base { int x; struct In { char c; } in; int &ref; S(int &r) : ref(r) {} };\n"
+		 "typedef S *sp_t; typedef int (&ar_t)[3]; }\n"
+		 "int v; ns::S g(v); ns::sp_t gp; int arr[3]; ns::ar_t gr = arr;\n"
+		 "int main() { return g.x; }\n' > %s/cpp.cc && g++ -g -o %s %s/cpp.cc",
+		 tmp, exe, tmp);
+	if (!run(cmd) || !load_obj(exe, &o)) {
+		printf("   skip C++: g++ does not build here\n");
+		return;
+	}
+	CHECK(!dwarf_info_new(&o.s, NULL, &di));
+	const struct dwarf_type *s = dwarf_type_find(di, "ns::S");
+	CHECK(s && s->kind == DWT_STRUCT);
+	CHECK(dwarf_type_find(di, "ns::S::In") != NULL);
+	CHECK(dwarf_type_find(di, "S") == NULL);
+	if (s) {
+		uint64_t off = ~0ull;
+		/* b of the base class at 0, x after it */
+		const struct dwarf_member *m = dwarf_type_member(di, s, "b", &off);
+		CHECK(m && off == 0);
+		m = dwarf_type_member(di, s, "x", &off);
+		CHECK(m && off == sizeof(long));
+		m = dwarf_type_member(di, s, "ref", &off);
+		CHECK(m && dwarf_member_type(di, m)->kind == DWT_REFERENCE);
+		CHECK_STR(s->name, "ns::S");
+	}
+	const char *tds[] = { "ns::sp_t", "ns::ar_t" };
+	for (size_t i = 0; i < 2; i++) {
+		char q[256], want[256] = "";
+		snprintf(q, sizeof(q), "gdb -nx -batch -ex 'whatis %s' %s 2>/dev/null", tds[i], exe);
+		FILE *p = popen(q, "r");
+		while (p && fgets(q, sizeof(q), p))
+			if (!strncmp(q, "type = ", 7)) {
+				q[strcspn(q, "\n")] = 0;
+				snprintf(want, sizeof(want), "%s", q + 7);
+			}
+		if (p)
+			pclose(p);
+		const struct dwarf_type *td = dwarf_type_find(di, tds[i]);
+		CHECK(td != NULL);
+		if (td && *want)
+			CHECK_STR(type_name(di, dwarf_type_target(di, td)), want);
+	}
+	dwarf_info_free(di);
+	free(o.data);
+}
+
 int main(void)
 {
 	char path[128];
@@ -306,6 +362,7 @@ int main(void)
 	check_build("clang_dwarf5", "clang", "-g -gdwarf-5");
 	check_build("clang_dwarf4", "clang", "-g -gdwarf-4");
 	check_hostile();
+	check_cpp();
 	snprintf(path, sizeof(path), "rm -rf %s", tmp);
 	if (system(path))
 		return 1;
