@@ -126,6 +126,7 @@ static struct cu *key_unit(struct dwarf_info *di, struct dwarf_types *ts, uint64
 	if ((err = units_read(f)) == &cor_enomem)
 		return NULL;
 	cor_error_free(err);
+	err = NULL;
 	if (!(cu = cu_at(f, key & ~(KEY_ALT | KEY_TYPES))) || (err = cu_load(cu))) {
 		cor_error_free(err);
 		return NULL;

@@ -28,7 +28,8 @@ setup() {
 	SAN="-fsanitize=address,undefined -fno-sanitize-recover=undefined"
 	CFLAGS="-std=gnu11 -g -O1 -fno-omit-frame-pointer -D_GNU_SOURCE $SAN -Wall -Wno-unused-function -Wno-unused-parameter"
 	INC="-Iinclude -Ilib -I$out"
-	targets="fuzz_core fuzz_elf fuzz_cfi fuzz_line fuzz_memory fuzz_exe fuzz_debug"
+	all_targets="fuzz_core fuzz_elf fuzz_cfi fuzz_line fuzz_memory fuzz_exe fuzz_debug"
+	targets=$all_targets
 	mkdir -p "$out/obj" "$out/seeds"
 	# optional libraries, detected again when the probe script changes
 	if [ ! -f "$out/config.mk" ] || [ scripts/configure.sh -nt "$out/config.mk" ]; then
@@ -76,7 +77,7 @@ seeds() {
 	fi
 	rm -rf "$seeds"
 	mkdir -p "$tmp"
-	for t in $targets; do mkdir -p "$seeds/$t"; done
+	for t in $all_targets; do mkdir -p "$seeds/$t"; done
 	cc -std=gnu11 -O1 -o "$tmp/mkseeds" tests/fuzz/mkseeds.c
 	"$tmp/mkseeds" "$seeds"
 
@@ -142,7 +143,7 @@ EOF
 			rm -f "$seeds/fuzz_core/$name"
 	done
 	rm -rf "$tmp"
-	for t in $targets; do
+	for t in $all_targets; do
 		echo "seeds $t: $(ls "$seeds/$t" | wc -l) files, $(du -sk "$seeds/$t" | cut -f1) KiB"
 	done
 }

@@ -45,6 +45,7 @@
 #include "dwarf/cfi.h"
 #include "dwarf/expr.h"
 #include "dwarf/info.h"
+#include "dwarf/type.h"
 #include "../unit/corewriter.h"
 
 #define FUZZ_SYSROOT "/nonexistent/coroner-fuzz-sysroot"
@@ -421,6 +422,39 @@ static int fuzz_cfi(const uint8_t *data, size_t size)
 
 /* ---- fuzz_line: .debug_info/.debug_line and friends ---- */
 
+/* Walks the type graph from t: every link, member and name, bounded by a
+ * budget of nodes visited (cycles are the reader's to survive). */
+static void fz_walk_type(struct dwarf_info *di, const struct dwarf_type *t, unsigned depth,
+			 unsigned *budget)
+{
+	struct strbuf sb = {0};
+	uint64_t size, off;
+	if (!t || depth > 6 || !*budget)
+		return;
+	(*budget)--;
+	fz_touch(t->name);
+	dwarf_type_name(di, t, &sb);
+	fz_touch(sb.s);
+	sb_free(&sb);
+	dwarf_type_size(di, t, &size);
+	fz_walk_type(di, dwarf_type_strip(di, t), depth + 1, budget);
+	fz_walk_type(di, dwarf_type_target(di, t), depth + 1, budget);
+	for (size_t i = 0; i < t->nmembers && i < 8; i++) {
+		const struct dwarf_member *m = &t->members[i];
+		uint64_t v;
+		uint8_t obj[16] = {0};
+		fz_touch(m->name);
+		dwarf_bitfield(m, t->big_endian, obj, sizeof(obj), &v);
+		if (m->name)
+			dwarf_type_member(di, t, m->name, &off);
+		fz_walk_type(di, dwarf_member_type(di, m), depth + 1, budget);
+	}
+	for (size_t i = 0; i < t->nparams && i < 4; i++)
+		fz_walk_type(di, dwarf_member_type(di, &t->params[i]), depth + 1, budget);
+	for (size_t i = 0; i < t->nenums; i++)
+		fz_touch(t->enums[i].name);
+}
+
 #define FZ_LINE_NSEC 10
 #define FZ_LINE_HDR (1 + 4 * FZ_LINE_NSEC + 32)
 
@@ -487,6 +521,11 @@ static int fuzz_line(const uint8_t *data, size_t size)
 			fz_touch(sc[k].call_file);
 		}
 	}
+	/* types: at DIE offsets the input picks, and by name */
+	unsigned budget = 256;
+	for (int i = 0; i < 4; i++)
+		fz_walk_type(di, dwarf_type_at(di, false, pcs[i] % (s.info.size + 1)), 0, &budget);
+	fz_walk_type(di, dwarf_type_find(di, "int"), 0, &budget);
 	dwarf_info_free(di);
 	return 0;
 }
