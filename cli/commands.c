@@ -97,8 +97,7 @@ int cmd_read(struct cli *cli)
 	struct json j;
 	if (cli->json) {
 		/* one document: the bytes read before any error, then the error */
-		json_init(&j, stdout);
-		json_obj(&j);
+		json_doc_begin(&j, stdout);
 		json_key(&j, "address"); json_hex(&j, addr);
 		json_key(&j, "bytes");
 		json_hex_begin(&j);

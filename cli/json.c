@@ -123,3 +123,11 @@ void json_end(struct json *j)
 {
 	fputc('\n', j->f);
 }
+
+void json_doc_begin(struct json *j, FILE *f)
+{
+	json_init(j, f);
+	json_obj(j);
+	json_key(j, "schema_version");
+	json_int(j, COR_JSON_SCHEMA_VERSION);
+}

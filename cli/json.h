@@ -31,4 +31,10 @@ void json_hex_more(struct json *j, const uint8_t *p, size_t n);
 void json_hex_end(struct json *j);
 void json_end(struct json *j);                  /* final newline */
 
+/* The version of the documents doc/coroner.schema.json describes: raised
+ * when a key changes meaning or goes away (not when one is added). */
+#define COR_JSON_SCHEMA_VERSION 1
+/* json_init, then the document's object opened with its "schema_version". */
+void json_doc_begin(struct json *j, FILE *f);
+
 #endif

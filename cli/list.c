@@ -162,7 +162,8 @@ static void print_text(const struct entry *v, size_t n)
 static void print_json(const struct entry *v, size_t n)
 {
 	struct json j;
-	json_init(&j, stdout);
+	json_doc_begin(&j, stdout);
+	json_key(&j, "cores");
 	json_arr(&j);
 	for (size_t i = 0; i < n; i++) {
 		const struct entry *e = &v[i];
@@ -180,6 +181,7 @@ static void print_json(const struct entry *v, size_t n)
 		json_obj_end(&j);
 	}
 	json_arr_end(&j);
+	json_obj_end(&j);
 	json_end(&j);
 }
 

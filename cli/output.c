@@ -21,6 +21,20 @@ static const char *regset_name(enum cor_regset s)
 
 /* ---- JSON ---- */
 
+/* A warning's kind, as JSON names it (doc/coroner.schema.json lists them). */
+static const char *error_code_name(enum cor_error_code c)
+{
+	static const char *const n[] = {
+		[COR_OK] = "ok", [COR_ERR_NOMEM] = "nomem", [COR_ERR_IO] = "io",
+		[COR_ERR_FORMAT] = "format", [COR_ERR_NOT_CORE] = "not_core",
+		[COR_ERR_UNSUPPORTED] = "unsupported", [COR_ERR_NO_MEMORY] = "no_memory",
+		[COR_ERR_NOT_DUMPED] = "not_dumped", [COR_ERR_TRUNCATED] = "truncated",
+		[COR_ERR_LIMIT] = "limit", [COR_ERR_INVALID] = "invalid",
+		[COR_ERR_NOT_FOUND] = "not_found",
+	};
+	return (unsigned)c < sizeof(n) / sizeof(n[0]) && n[c] ? n[c] : "other";
+}
+
 static void json_reg_value(struct json *j, const struct cor_register *r, bool be)
 {
 	if (r->size <= 8) {
@@ -244,8 +258,7 @@ void print_json_report(struct cli *cli, bool with_frames)
 	const struct cor_signal *s = rep->signal;
 	const struct cor_core_info *in = rep->info;
 	struct json j;
-	json_init(&j, stdout);
-	json_obj(&j);
+	json_doc_begin(&j, stdout);
 	json_key(&j, "core");
 	json_obj(&j);
 	json_key(&j, "path"); json_str(&j, cli->core_path);
@@ -348,8 +361,14 @@ void print_json_report(struct cli *cli, bool with_frames)
 
 	json_key(&j, "warnings");
 	json_arr(&j);
-	for (size_t i = 0; i < rep->warning_count; i++)
-		json_str(&j, rep->warnings[i].message);
+	for (size_t i = 0; i < rep->warning_count; i++) {
+		const struct cor_warning *w = &rep->warnings[i];
+		json_obj(&j);
+		json_key(&j, "code"); json_str(&j, error_code_name(w->code));
+		json_key(&j, "subject"); json_str(&j, w->subject);
+		json_key(&j, "message"); json_str(&j, w->message);
+		json_obj_end(&j);
+	}
 	json_arr_end(&j);
 	json_obj_end(&j);
 	json_end(&j);

@@ -39,7 +39,7 @@ import struct
 import sys
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
-from coretest import (COMMON, Elf, Fail, Reporter, Skip, build_dir, build_program, check,
+from coretest import (COMMON, json_doc, Elf, Fail, Reporter, Skip, build_dir, build_program, check,
                       check_eq, coroner, crash_program, parse_oracle, scratch_dir)
 
 TEXT_CMDS = ("info", "threads", "maps", "notes", "auxv")
@@ -71,13 +71,10 @@ def offset_in(text, offsets):
 
 
 def warnings_of(r):
-    try:
-        doc = json.loads(r.text)
-    except ValueError:
-        raise Fail("exit %d but stdout is not JSON: %r" % (r.rc, r.text[:200]))
+    doc = json_doc(r.text, "exit %d: stdout" % r.rc)
     w = doc.get("warnings")
     check(isinstance(w, list), "warnings is %r" % (w,))
-    return doc, w
+    return doc, [x["message"] for x in w]
 
 
 def t_error(build, path, want_text=None):

@@ -75,7 +75,7 @@ def module_of(doc, lib):
 
 
 def no_bias_warning(doc):
-    bad = [w for w in doc.get("warnings") or [] if "load bias" in w]
+    bad = [w for w in ct.warning_texts(doc) if "load bias" in w]
     check(not bad, "false load bias warnings: %r" % bad)
 
 
@@ -124,7 +124,7 @@ def t_missing(build_dir, layout):
     bias = fns["place_deep"] - ct.nm_symbols(lib)["place_deep"]
     check_eq(ct.hexval(m["load_bias"], "load_bias"), bias, "load bias (oracle less nm)")
     check_eq(ct.hexval(f["module_offset"]), ct.hexval(f["pc"]) - bias, "module_offset")
-    check(any(lib in w and "cannot open" in w for w in doc.get("warnings") or []),
+    check(any(lib in w and "cannot open" in w for w in ct.warning_texts(doc)),
           "no warning that %s is missing: %r" % (lib, doc.get("warnings")))
 
 
@@ -162,7 +162,7 @@ def t_impostor(build_dir, which):
     no_bias_warning(doc)
     f = crashed(doc)[0]
     check_eq(f["module"], lib, "frame 0's module")
-    warns = doc.get("warnings") or []
+    warns = ct.warning_texts(doc)
     used = sr + lib
     if which == "right":
         check_eq(f["function"], "place_deep", "frame 0 with the right file")

@@ -89,7 +89,7 @@ def t_same_json(build, d, core):
     # the plain core through a pipe
     p = run_stdin(build, ["report", "--json", "-"], core)
     check_eq(p.returncode, wr.rc, "exit of the piped plain core")
-    check_eq(normalized(json.loads(p.stdout)), normalized(want), "plain core through a pipe")
+    check_eq(normalized(ct.json_doc(p.stdout.decode())), normalized(want), "plain core through a pipe")
     for tool, (_, ext) in TOOLS.items():
         z = os.path.join(d, "core" + ext)
         compress(tool, core, z)
@@ -98,7 +98,7 @@ def t_same_json(build, d, core):
         check_eq(got["core"]["compression"], tool, "core.compression")
         check_eq(normalized(got), normalized(want), "JSON of the %s core" % tool)
         p = run_stdin(build, ["report", "--json", "-"], z)
-        check_eq(normalized(json.loads(p.stdout)), normalized(want),
+        check_eq(normalized(ct.json_doc(p.stdout.decode())), normalized(want),
                  "JSON of the %s core through a pipe" % tool)
         t = coroner(build, "info", z, ok_codes=(0, 3)).text
         check("%s-compressed" % tool in t.splitlines()[0], "info's core line: " + t[:200])
@@ -116,7 +116,7 @@ def t_same_json(build, d, core):
     th.join()
     check_eq(normalized(got), normalized(want), "JSON of the zstd core through a FIFO")
     p = run_stdin(build, ["report", "--json", "/dev/stdin"], z)
-    check_eq(normalized(json.loads(p.stdout)), normalized(want), "JSON through /dev/stdin")
+    check_eq(normalized(ct.json_doc(p.stdout.decode())), normalized(want), "JSON through /dev/stdin")
 
 
 def t_truncated(build, d, core):
@@ -132,7 +132,7 @@ def t_truncated(build, d, core):
         check("%s: truncated zstd data" % cut in r.err, "no warning naming the file: " + r.err)
     doc, r = json_of(build, cut)
     check_eq(r.rc, 3, "exit of the cut core's report")
-    msgs = [w["message"] if isinstance(w, dict) else w for w in doc["warnings"]]
+    msgs = ct.warning_texts(doc)
     check(any("%s: truncated zstd data" % cut in m for m in msgs),
           "JSON warnings: %s" % doc["warnings"])
     check(doc["threads"], "no threads from the part that decoded")
@@ -254,7 +254,7 @@ def t_xattrs(build, d, core):
     check(" 111 " in lines[2] and "ABRT" in lines[2], "list line: " + lines[2])
     check(" 4321 " in lines[3] and " 1000 " in lines[3], "pid, uid from the name: " + lines[3])
     check("SEGV" in lines[3], "signal from the notes: " + lines[3])
-    js = json.loads(coroner(build, "list", xd, "--json", ok_codes=(0,)).text)
+    js = json.loads(coroner(build, "list", xd, "--json", ok_codes=(0,)).text)["cores"]
     check_eq([e["file"] for e in js], [new, old, named], "list --json order")
     check_eq([e["source"] for e in js], ["xattrs", "xattrs", "name"], "list --json sources")
     check_eq(js[0]["size"], os.path.getsize(new), "size of the file")

@@ -96,10 +96,7 @@ def coroner_bt(build_dir, core, exe=None, *extra):
         args += ["--exe", exe]
     args += list(extra)
     r = ct.coroner(build_dir, *args, ok_codes=(0, 3))
-    try:
-        doc = json.loads(r.text)
-    except ValueError as e:
-        raise Fail("bt --json is not JSON (%s): %r" % (e, r.text[:300]))
+    doc = ct.json_doc(r.text, "bt --json")
     check(isinstance(doc, dict) and isinstance(doc.get("threads"), list),
           "bt --json has no \"threads\" list: %r" % r.text[:300])
     threads = {}

@@ -6,6 +6,8 @@
   given flags and run it until it dumps a kernel core (in its own directory),
   cached per run under $COR_TEST_CACHE (tests/run.sh sets it) or tests/tmp/cache.
 - coroner(): runs build/coroner, flags sanitizer reports and signals.
+- json_doc(): every --json document parsed and validated against
+  doc/coroner.schema.json (coroner() does it for each run with --json).
 - independent oracles: the program's own oracle.txt, a small ELF parser,
   gdb -batch, readelf -n/-l, eu-readelf -n.
 """
@@ -343,6 +345,68 @@ class Result:
             self.rc, self.err.strip()[-600:] or "(empty)")
 
 
+SCHEMA = os.path.join(REPO, "doc", "coroner.schema.json")
+_validator = []
+
+
+def schema_validator(kind=None):
+    """A Draft 2020-12 validator of doc/coroner.schema.json (of its document
+    KIND, "report", "read" or "list", if given), or None without
+    python3-jsonschema (.ci/run installs it; test_schema.py skips saying so)."""
+    if not _validator:
+        try:
+            import jsonschema
+        except ImportError:
+            _validator.append(None)
+        else:
+            with open(SCHEMA) as f:
+                schema = json.load(f)
+            jsonschema.Draft202012Validator.check_schema(schema)
+            v = {None: jsonschema.Draft202012Validator(schema)}
+            for k in ("report", "read", "list"):
+                one = dict(schema)
+                del one["oneOf"]
+                one["$ref"] = "#/$defs/" + k
+                v[k] = jsonschema.Draft202012Validator(one)
+            _validator.append(v)
+    return _validator[0] and _validator[0][kind]
+
+
+def schema_errors(doc):
+    """What in doc does not match the schema: ["path: message", ...], for
+    the kind of document it looks like (the schema's oneOf says only that
+    none of the three matched)."""
+    v = schema_validator()
+    if v is None:
+        return []
+    kind = "report"
+    if isinstance(doc, dict) and "cores" in doc:
+        kind = "list"
+    elif isinstance(doc, dict) and "bytes" in doc and "core" not in doc:
+        kind = "read"
+    errs = list(schema_validator(kind).iter_errors(doc)) or list(v.iter_errors(doc))
+    return ["%s: %s" % ("/".join(map(str, e.absolute_path)) or "(document)", e.message[:300])
+            for e in sorted(errs, key=lambda e: list(map(str, e.absolute_path)))]
+
+
+def json_doc(text, what="--json output"):
+    """One JSON document of coroner's, parsed and checked against the schema."""
+    try:
+        doc = json.loads(text)
+    except ValueError as e:
+        raise Fail("%s is not JSON (%s): %r" % (what, e, text[:300]))
+    errs = schema_errors(doc)
+    if errs:
+        raise Fail("%s does not match doc/coroner.schema.json:\n%s"
+                   % (what, "\n".join(errs[:8])))
+    return doc
+
+
+def warning_texts(doc):
+    """The messages of a document's warnings ({"code", "subject", "message"})."""
+    return [w["message"] for w in doc.get("warnings") or []]
+
+
 def coroner(build, *args, timeout=60, ok_codes=None, cwd=None):
     """Runs coroner. Fails the test on a signal, a sanitizer report, a timeout
     or (when ok_codes is given) an exit code outside ok_codes."""
@@ -366,16 +430,15 @@ def coroner(build, *args, timeout=60, ok_codes=None, cwd=None):
         raise Fail("%s: sanitizer exit code" % r.describe())
     if ok_codes is not None and p.returncode not in ok_codes:
         raise Fail("%s (wanted exit %s)" % (r.describe(), ok_codes))
+    if "--json" in cmd and "--help" not in cmd and p.stdout.strip():
+        json_doc(r.text, "`%s`" % " ".join(cmd[1:]))
     return r
 
 
 def report(build, core, *extra, ok_codes=(0, 3), cwd=None):
     """`coroner report CORE --json` parsed; returns (document, Result)."""
     r = coroner(build, "report", core, "--json", *extra, ok_codes=ok_codes, cwd=cwd)
-    try:
-        doc = json.loads(r.text)
-    except ValueError as e:
-        raise Fail("report --json is not JSON (%s): %r" % (e, r.text[:300]))
+    doc = json_doc(r.text, "report --json")
     check(isinstance(doc, dict), "report --json is not an object")
     return doc, r
 
