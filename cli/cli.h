@@ -19,6 +19,16 @@ struct cli {
 	int nfiles;
 	bool json, raw, all_regs, have_tid;
 	long tid;
+	/* the terminal report */
+	enum { REGS_DEFAULT, REGS_NONE, REGS_CRASHED, REGS_ALL } regs;
+	enum { COLOR_AUTO, COLOR_ALWAYS, COLOR_NEVER } color_when;
+	bool color_out, color_err;  /* SGR colours on stdout, on stderr */
+	bool short_names;           /* long C++/Rust names shortened (a terminal) */
+	bool full_names;            /* --full-names */
+	bool source;                /* --source: each frame's source line */
+	const char *source_dirs[17];
+	int nsource_dirs;
+	long outermost;             /* --max-frames -N: only the N outermost frames */
 	cor_core *core;
 	const struct cor_report *rep;   /* built before the command runs */
 };
@@ -47,16 +57,27 @@ int cmd_list(int argc, char **argv);
 void json_coredump(struct json *j, const struct cor_coredump *cd);
 void print_coredump(FILE *f, const struct cor_coredump *cd);
 
+/* source.c: line LINE of FILE, found as gdb's `directory` finds it (as
+ * is, then under each --source-dir: DIR/FILE, DIR/basename), tabs and
+ * control characters made harmless; NULL when not readable. Owned by the
+ * cache (source_free). */
+const char *source_line(struct cli *cli, const char *file, unsigned line);
+void source_free(void);
+/* shorten.c: a C++/Rust name at most width columns where it can be: the
+ * innermost template argument lists elided to <…> first, into buf. */
+const char *shorten_name(const char *name, size_t width, char *buf, size_t n);
+
 /* output.c */
 void print_json_report(struct cli *cli, bool with_frames);
 void print_info(struct cli *cli, FILE *f);
 void print_diagnosis(struct cli *cli, FILE *f);
 const char *tid_text(const struct cor_thread *t, char *buf, size_t n);
-void print_threads(struct cli *cli, FILE *f, bool regs);
+/* regs: whose registers, when --regs does not say (REGS_*) */
+void print_threads(struct cli *cli, FILE *f, int regs);
 void print_maps(struct cli *cli, FILE *f);
 void print_notes(struct cli *cli, FILE *f);
 void print_auxv(struct cli *cli, FILE *f);
-int print_backtraces(struct cli *cli, FILE *f, bool regs);
+int print_backtraces(struct cli *cli, FILE *f, int regs);
 void print_warnings(struct cli *cli, FILE *f);
 /* exit code after a successful command: partial if any warning */
 int finish(struct cli *cli);

@@ -22,7 +22,7 @@ int cmd_maps(struct cli *cli) { return json_or(cli, print_maps); }
 int cmd_notes(struct cli *cli) { return json_or(cli, print_notes); }
 int cmd_auxv(struct cli *cli) { return json_or(cli, print_auxv); }
 
-static void threads_text(struct cli *cli, FILE *f) { print_threads(cli, f, true); }
+static void threads_text(struct cli *cli, FILE *f) { print_threads(cli, f, REGS_ALL); }
 int cmd_threads(struct cli *cli) { return json_or(cli, threads_text); }
 
 int cmd_bt(struct cli *cli)
@@ -42,7 +42,7 @@ int cmd_bt(struct cli *cli)
 	putchar('\n');
 	if (s->have_sender)
 		printf("sent by: pid %d, uid %u\n", s->sender_pid, s->sender_uid);
-	int rc = print_backtraces(cli, stdout, false);
+	int rc = print_backtraces(cli, stdout, REGS_NONE);
 	print_warnings(cli, stderr);
 	return rc == EXIT_OK ? finish(cli) : rc;
 }
@@ -56,7 +56,7 @@ int cmd_report(struct cli *cli)
 	print_diagnosis(cli, stdout);
 	putchar('\n');
 	print_info(cli, stdout);
-	int rc = print_backtraces(cli, stdout, true);
+	int rc = print_backtraces(cli, stdout, REGS_CRASHED);
 	printf("\nmappings:\n");
 	print_maps(cli, stdout);
 	print_warnings(cli, stdout);

@@ -54,7 +54,16 @@ static void usage_cmd(FILE *f, const struct command *c)
 		"  --json             one JSON document (the whole report; see README)\n"
 		"  --thread TID       only this thread\n"
 		"  --all-regs         floating-point and vector registers too\n"
-		"  --max-frames N     frames per thread (default 256; 0: no limit)\n"
+		"  --regs WHICH       whose registers: none, crashed (report's default) or all\n"
+		"                     (threads' default); bt shows none unless asked\n"
+		"  -n N, --max-frames N  the N innermost frames per thread (default 256; 0: no\n"
+		"                     limit); --max-frames -N: the N outermost\n"
+		"  --source           the source line of each frame (when the file is readable)\n"
+		"  --source-dir DIR   look for source files under DIR too (repeatable)\n"
+		"  --color[=WHEN]     colour: auto (default: stdout a terminal, NO_COLOR unset),\n"
+		"                     always or never\n"
+		"  --full-names       whole C++/Rust names on a terminal (else long template\n"
+		"                     arguments are shown as <\xe2\x80\xa6>)\n"
 		"  --max-threads N    threads kept (default 100000)\n"
 		"  --max-notes N      notes parsed (default 1000000)\n"
 		"  --max-memory N     memory budget for decompressed sections and tables\n"
@@ -191,6 +200,19 @@ static int place_positionals(struct cli *cli, const struct command *c, const cha
 	return EXIT_OK;
 }
 
+/* The place of w among the NULL-ended choices, or -1 (said on stderr). */
+static int choice(const char *opt, const char *w, const char *const *names)
+{
+	for (int i = 0; names[i]; i++)
+		if (!strcmp(w, names[i]))
+			return i;
+	fprintf(stderr, "coroner: %s: '%s' is not one of", opt, w);
+	for (int i = 0; names[i]; i++)
+		fprintf(stderr, "%s %s", i ? "," : "", names[i]);
+	fputc('\n', stderr);
+	return -1;
+}
+
 static int parse_args(struct cli *cli, const struct command *c, int argc, char **argv)
 {
 	const char *pos[8], *core_opt = NULL;
@@ -209,6 +231,38 @@ static int parse_args(struct cli *cli, const struct command *c, int argc, char *
 			cli->raw = true;
 		} else if (!strcmp(a, "--all-regs")) {
 			cli->all_regs = true;
+		} else if (!strcmp(a, "--source")) {
+			cli->source = true;
+		} else if (!strcmp(a, "--full-names")) {
+			cli->full_names = true;
+		} else if (!strcmp(a, "--source-dir")) {
+			NEEDVAL();
+			if (cli->nsource_dirs < 16)
+				cli->source_dirs[cli->nsource_dirs++] = val;
+		} else if (!strcmp(a, "--color") || !strncmp(a, "--color=", 8)) {
+			static const char *const when[] = { "auto", "always", "never", NULL };
+			int k = choice("--color", a[7] ? a + 8 : "always", when);
+			if (k < 0)
+				return EXIT_USAGE;
+			cli->color_when = COLOR_AUTO + k;
+		} else if (!strcmp(a, "--regs") || !strncmp(a, "--regs=", 7)) {
+			static const char *const which[] = { "none", "crashed", "all", NULL };
+			const char *w = a[6] ? a + 7 : val;
+			if (!a[6])
+				NEEDVAL();
+			int k = choice("--regs", w, which);
+			if (k < 0)
+				return EXIT_USAGE;
+			cli->regs = REGS_NONE + k;
+		} else if ((!strcmp(a, "--max-frames") || !strcmp(a, "-n")) && val && val[0] == '-') {
+			/* the N outermost: unwound to the end, the inner ones not shown */
+			i++;
+			if (!parse_u64(val + 1, &n) || n == 0 || n > 0x7fffffff) {
+				fprintf(stderr, "coroner: %s: bad number '%s'\n", a, val);
+				return EXIT_USAGE;
+			}
+			cli->outermost = (long)n;
+			cli->opts.limits.max_frames = UINT32_MAX - 1;
 		} else if (!strcmp(a, "--raw-names")) {
 			cli->opts.raw_names = true;
 		} else if (!strcmp(a, "--no-inline")) {
@@ -252,10 +306,10 @@ static int parse_args(struct cli *cli, const struct command *c, int argc, char *
 				return EXIT_USAGE;
 			}
 			cli->opts.max_core_size = n;
-		} else if (!strcmp(a, "--thread") || !strcmp(a, "--max-frames") ||
+		} else if (!strcmp(a, "--thread") || !strcmp(a, "--max-frames") || !strcmp(a, "-n") ||
 			   !strcmp(a, "--max-threads") || !strcmp(a, "--max-notes")) {
 			NEEDVAL();
-			bool frames = !strcmp(a, "--max-frames");
+			bool frames = !strcmp(a, "--max-frames") || !strcmp(a, "-n");
 			if (!parse_u64(val, &n) || (n == 0 && !frames) || n > 0x7fffffff) {
 				fprintf(stderr, "coroner: %s: bad number '%s'\n", a, val);
 				return EXIT_USAGE;
@@ -334,6 +388,13 @@ int main(int argc, char **argv)
 		cli.opts.files = cli.files;
 	if (isatty(2))
 		cli.opts.progress = print_progress;
+	/* colour (https://no-color.org: NO_COLOR set and not empty turns auto off) */
+	const char *nc = getenv("NO_COLOR"), *term = getenv("TERM");
+	bool may = cli.color_when == COLOR_ALWAYS ||
+		   (cli.color_when == COLOR_AUTO && !(nc && *nc) && !(term && !strcmp(term, "dumb")));
+	cli.color_out = may && (cli.color_when == COLOR_ALWAYS || isatty(1));
+	cli.color_err = may && (cli.color_when == COLOR_ALWAYS || isatty(2));
+	cli.short_names = !cli.full_names && isatty(1);
 	cor_error *err = cor_core_open(cli.core_path, &cli.opts, &cli.core);
 	if (err) {
 		fprintf(stderr, "coroner: %s\n", cor_error_message(err));
@@ -353,6 +414,7 @@ int main(int argc, char **argv)
 		return EXIT_ERROR;
 	}
 	rc = c->fn(&cli);
+	source_free();
 	cor_report_free(cli.rep);
 	cor_core_free(cli.core);
 	if (fflush(stdout) != 0 || ferror(stdout)) {

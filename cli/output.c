@@ -1,7 +1,31 @@
 /* Text and JSON output of the report model. */
 #include <inttypes.h>
 #include <string.h>
+#include <sys/ioctl.h>
+#include <unistd.h>
 #include "cli.h"
+
+/* SGR colours of the terminal report */
+#define C_CAUSE   "1;31"   /* the cause line */
+#define C_CRASHED "1;31"   /* the crashed thread */
+#define C_FUNC    "33"     /* function names */
+#define C_WARN    "35"     /* warnings */
+
+/* The escape that starts colour code on f, or "" when f gets none; END
+ * the one that ends it. */
+static const char *on(const struct cli *cli, FILE *f, const char *code)
+{
+	static char buf[16];
+	if (!(f == stdout ? cli->color_out : f == stderr ? cli->color_err : false))
+		return "";
+	snprintf(buf, sizeof(buf), "\033[%sm", code);
+	return buf;
+}
+
+static const char *off(const struct cli *cli, FILE *f)
+{
+	return (f == stdout ? cli->color_out : f == stderr ? cli->color_err : false) ? "\033[m" : "";
+}
 
 int finish(struct cli *cli)
 {
@@ -58,7 +82,14 @@ static void json_reg_value(struct json *j, const struct cor_register *r, bool be
 	json_str(j, buf);
 }
 
-static void json_frames(struct json *j, const struct cor_report_thread *rt)
+/* The first frame shown: with --max-frames -N, the Nth from the end. */
+static size_t first_frame(const struct cli *cli, const cor_backtrace *bt)
+{
+	size_t n = cor_backtrace_frame_count(bt);
+	return cli->outermost && (size_t)cli->outermost < n ? n - (size_t)cli->outermost : 0;
+}
+
+static void json_frames(const struct cli *cli, struct json *j, const struct cor_report_thread *rt)
 {
 	if (rt->backtrace_error) {
 		json_key(j, "frames_error");
@@ -68,7 +99,7 @@ static void json_frames(struct json *j, const struct cor_report_thread *rt)
 	const cor_backtrace *bt = rt->backtrace;
 	json_key(j, "frames");
 	json_arr(j);
-	for (size_t i = 0; i < cor_backtrace_frame_count(bt); i++) {
+	for (size_t i = first_frame(cli, bt); i < cor_backtrace_frame_count(bt); i++) {
 		const struct cor_frame *f = cor_backtrace_frame(bt, i);
 		json_obj(j);
 		json_key(j, "index"); json_int(j, (int64_t)i);
@@ -96,8 +127,9 @@ static void json_frames(struct json *j, const struct cor_report_thread *rt)
 	json_str(j, cor_backtrace_stop_reason(bt));
 }
 
-static void json_threads(const struct cor_report *rep, struct json *j, bool with_frames)
+static void json_threads(const struct cli *cli, struct json *j, bool with_frames)
 {
+	const struct cor_report *rep = cli->rep;
 	bool be = rep->info->big_endian;
 	json_key(j, "threads");
 	json_arr(j);
@@ -126,7 +158,7 @@ static void json_threads(const struct cor_report *rep, struct json *j, bool with
 			json_obj_end(j);
 		}
 		if (with_frames)
-			json_frames(j, rt);
+			json_frames(cli, j, rt);
 		json_obj_end(j);
 	}
 	json_arr_end(j);
@@ -306,7 +338,7 @@ void print_json_report(struct cli *cli, bool with_frames)
 	json_key(&j, "crashed_tid");
 	if (rep->crashed && rep->crashed->have_tid) json_int(&j, rep->crashed->tid); else json_null(&j);
 
-	json_threads(rep, &j, with_frames);
+	json_threads(cli, &j, with_frames);
 	if (with_frames)
 		json_modules(rep, &j);
 
@@ -394,7 +426,8 @@ void print_diagnosis(struct cli *cli, FILE *f)
 	const struct cor_diagnosis *d = cli->rep->diagnosis;
 	if (!d)
 		return;
-	fprintf(f, "cause:      %s (%s): %s\n", d->class_name, d->severity, d->summary);
+	fprintf(f, "%scause:      %s (%s): %s%s\n", on(cli, f, C_CAUSE), d->class_name, d->severity,
+		d->summary, off(cli, f));
 	if (d->have_fault)
 		fprintf(f, "fault:      0x%" PRIx64 " %s, %s%s\n", d->fault_address,
 			d->fault_access ? d->fault_access : "(access unknown)",
@@ -525,7 +558,14 @@ static void print_regs(struct cli *cli, FILE *f, const struct cor_thread *t, boo
 	}
 }
 
-void print_threads(struct cli *cli, FILE *f, bool regs)
+/* Whether thread t's registers are shown: --regs, else the command's way. */
+static bool regs_shown(const struct cli *cli, const struct cor_thread *t, int dflt)
+{
+	int mode = cli->regs != REGS_DEFAULT ? (int)cli->regs : dflt;
+	return mode == REGS_ALL || (mode == REGS_CRASHED && t->crashed);
+}
+
+void print_threads(struct cli *cli, FILE *f, int regs)
 {
 	/* in note order */
 	size_t n = cor_core_thread_count(cli->core);
@@ -534,13 +574,14 @@ void print_threads(struct cli *cli, FILE *f, bool regs)
 		if (cli->have_tid && (!t->have_tid || t->tid != cli->tid))
 			continue;
 		char tid[32];
-		fprintf(f, "thread %s%s: signal %d", tid_text(t, tid, sizeof(tid)),
-			t->crashed ? " (crashed)" : "", t->signal);
+		fprintf(f, "%sthread %s%s%s: signal %d", t->crashed ? on(cli, f, C_CRASHED) : "",
+			tid_text(t, tid, sizeof(tid)), t->crashed ? " (crashed)" : "",
+			t->crashed ? off(cli, f) : "", t->signal);
 		if (t->register_count)
 			fprintf(f, ", pc 0x%" PRIx64 ", sp 0x%" PRIx64 "\n", t->pc, t->sp);
 		else
 			fputs(", no registers\n", f);
-		if (regs)
+		if (regs_shown(cli, t, regs))
 			print_regs(cli, f, t, cli->all_regs);
 	}
 }
@@ -589,11 +630,23 @@ void print_auxv(struct cli *cli, FILE *f)
 	}
 }
 
-static void print_frame(FILE *f, size_t i, const struct cor_frame *fr)
+/* The columns a function name may take on this terminal: what the rest
+ * of a frame line leaves of its width (at least 40). */
+static size_t name_width(void)
+{
+	struct winsize ws;
+	size_t cols = ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_col ? ws.ws_col : 80;
+	return cols > 80 ? cols - 40 : 40;
+}
+
+static void print_frame(struct cli *cli, FILE *f, size_t i, const struct cor_frame *fr)
 {
 	fprintf(f, "  #%-3zu 0x%016" PRIx64 " ", i, fr->pc);
 	if (fr->function) {
-		fprintf(f, "%s", fr->function);
+		char buf[1024];
+		const char *name = cli->short_names ? shorten_name(fr->function, name_width(), buf,
+								    sizeof(buf)) : fr->function;
+		fprintf(f, "%s%s%s", on(cli, f, C_FUNC), name, off(cli, f));
 		if (!fr->is_inline)
 			fprintf(f, "+0x%" PRIx64, fr->offset);
 	} else {
@@ -621,9 +674,12 @@ static void print_frame(FILE *f, size_t i, const struct cor_frame *fr)
 	if (fr->signal_frame)
 		fputs(" <signal handler called>", f);
 	fputc('\n', f);
+	const char *src = cli->source ? source_line(cli, fr->file, fr->line) : NULL;
+	if (src)
+		fprintf(f, "        %6u  %s\n", fr->line, src);
 }
 
-int print_backtraces(struct cli *cli, FILE *f, bool regs)
+int print_backtraces(struct cli *cli, FILE *f, int regs)
 {
 	const struct cor_report *rep = cli->rep;
 	int rc = EXIT_OK;
@@ -631,20 +687,25 @@ int print_backtraces(struct cli *cli, FILE *f, bool regs)
 		const struct cor_report_thread *rt = &rep->threads[i];
 		const struct cor_thread *t = rt->thread;
 		char tid[32];
-		fprintf(f, "\nthread %s%s:\n", tid_text(t, tid, sizeof(tid)),
-			t->crashed ? " (crashed)" : "");
+		fprintf(f, "\n%sthread %s%s:%s\n", t->crashed ? on(cli, f, C_CRASHED) : "",
+			tid_text(t, tid, sizeof(tid)), t->crashed ? " (crashed)" : "",
+			t->crashed ? off(cli, f) : "");
 		if (rt->backtrace_error) {
 			fprintf(f, "  (no backtrace: %s)\n", rt->backtrace_error);
 			rc = EXIT_PARTIAL;
 		} else {
 			const cor_backtrace *bt = rt->backtrace;
-			for (size_t k = 0; k < cor_backtrace_frame_count(bt); k++)
-				print_frame(f, k, cor_backtrace_frame(bt, k));
+			size_t first = first_frame(cli, bt);
+			if (first)
+				fprintf(f, "  (%zu inner frames not shown: --max-frames -%ld)\n", first,
+					cli->outermost);
+			for (size_t k = first; k < cor_backtrace_frame_count(bt); k++)
+				print_frame(cli, f, k, cor_backtrace_frame(bt, k));
 			const char *why = cor_backtrace_stop_reason(bt);
 			if (why)
 				fprintf(f, "  (stopped: %s)\n", why);
 		}
-		if (regs)
+		if (regs_shown(cli, t, regs))
 			print_regs(cli, f, t, cli->all_regs);
 	}
 	if (cli->have_tid && !rep->thread_count) {
@@ -659,7 +720,7 @@ void print_warnings(struct cli *cli, FILE *f)
 	const struct cor_report *rep = cli->rep;
 	if (!rep->warning_count)
 		return;
-	fprintf(f, "\nwarnings:\n");
+	fprintf(f, "\n%swarnings:%s\n", on(cli, f, C_WARN), off(cli, f));
 	for (size_t i = 0; i < rep->warning_count; i++)
-		fprintf(f, "  %s\n", rep->warnings[i].message);
+		fprintf(f, "  %s%s%s\n", on(cli, f, C_WARN), rep->warnings[i].message, off(cli, f));
 }
