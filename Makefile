@@ -71,13 +71,15 @@ fuzz:
 
 install: all
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib $(DESTDIR)$(PREFIX)/include \
-	  $(DESTDIR)$(PREFIX)/lib/pkgconfig $(DESTDIR)$(PREFIX)/share/man/man1
+	  $(DESTDIR)$(PREFIX)/lib/pkgconfig $(DESTDIR)$(PREFIX)/share/man/man1 \
+	  $(DESTDIR)$(PREFIX)/share/coroner
 	install -m 755 $(BUILD)/coroner $(DESTDIR)$(PREFIX)/bin/coroner
 	install -m 644 $(BUILD)/libcoroner.a $(DESTDIR)$(PREFIX)/lib/libcoroner.a
 	install -m 755 $(BUILD)/libcoroner.so $(DESTDIR)$(PREFIX)/lib/libcoroner.so.0
 	ln -sf libcoroner.so.0 $(DESTDIR)$(PREFIX)/lib/libcoroner.so
 	install -m 644 include/coroner.h $(DESTDIR)$(PREFIX)/include/coroner.h
 	install -m 644 doc/coroner.1 $(DESTDIR)$(PREFIX)/share/man/man1/coroner.1
+	install -m 644 doc/coroner.schema.json $(DESTDIR)$(PREFIX)/share/coroner/coroner.schema.json
 	sed -e 's|@PREFIX@|$(PREFIX)|g' -e 's|@LIBS@|$(DEP_LIBS)|g' doc/coroner.pc.in \
 	  > $(DESTDIR)$(PREFIX)/lib/pkgconfig/coroner.pc
 

@@ -39,7 +39,8 @@ def install(build):
 def t_files(build):
     prefix = install(build)
     for f in ["bin/coroner", "lib/libcoroner.a", "lib/libcoroner.so", "lib/libcoroner.so.0",
-              "include/coroner.h", "lib/pkgconfig/coroner.pc", "share/man/man1/coroner.1"]:
+              "include/coroner.h", "lib/pkgconfig/coroner.pc", "share/man/man1/coroner.1",
+              "share/coroner/coroner.schema.json"]:
         check(os.path.exists(os.path.join(prefix, f)), "%s not installed" % f)
     if shutil.which("nm"):
         rc, out = run(["nm", "-D", "--defined-only", os.path.join(prefix, "lib/libcoroner.so")])
