@@ -643,7 +643,7 @@ static void print_frame(struct cli *cli, FILE *f, size_t i, const struct cor_fra
 {
 	fprintf(f, "  #%-3zu 0x%016" PRIx64 " ", i, fr->pc);
 	if (fr->function) {
-		char buf[1024];
+		char buf[8400]; /* a shortened name: at most 2 bytes more a bracket */
 		const char *name = cli->short_names ? shorten_name(fr->function, name_width(), buf,
 								    sizeof(buf)) : fr->function;
 		fprintf(f, "%s%s%s", on(cli, f, C_FUNC), name, off(cli, f));
