@@ -19,6 +19,12 @@
                memory (ru_maxrss from os.wait4) under 64 MiB, the temporary
                file unlinked (TMPDIR is left empty); under ASan only read, the
                memory not measured
+  sparse4g     a 4 GiB heap of which one page a MiB was written (crashme
+               --sparse 4096: a core of 4 GiB, sparse on disk), compressed by
+               the zstd tool a frame an extent (its holes frames of zeros, so
+               that nothing reads 4 GiB of zeros to compress them; RFC 8878's
+               frames concatenated): `bt` and `read` under 64 MiB of peak
+               memory, the bytes read = the program's record
   xattrs       user.coredump.* set with os.setxattr on copies: info shows
                them, JSON has the "coredump" object (null without); `coroner
                list DIR` lists newest first by user.coredump.timestamp, and a
@@ -34,6 +40,7 @@ import shutil
 import subprocess
 import sys
 import threading
+import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
 import coretest as ct  # noqa: E402
@@ -184,6 +191,28 @@ def t_fifo_other(build, d, core):
     check("not a regular file" in r.err, "a FIFO as --exe: " + r.err)
 
 
+def peak_kib(build, args, tmp):
+    """The peak memory (KiB, os.wait4's ru_maxrss) of coroner ARGS run with
+    TMPDIR=tmp, which it must leave empty."""
+    env = dict(os.environ, TMPDIR=tmp)
+    with open(os.devnull, "wb") as null:
+        p = subprocess.Popen([ct.coroner_path(build)] + list(args), stdout=null,
+                             stderr=subprocess.PIPE, env=env)
+        err = p.stderr.read()
+        _, status, ru = os.wait4(p.pid, 0)
+    rc = os.waitstatus_to_exitcode(status) if hasattr(os, "waitstatus_to_exitcode") \
+        else status >> 8
+    check(rc in (0, 3), "%s: exit %d: %s" % (" ".join(args), rc, err[-400:]))
+    check_eq(os.listdir(tmp), [], "files left in TMPDIR")
+    return ru.ru_maxrss
+
+
+def check_peak(build, kib, what):
+    # not under ASan: its shadow memory and quarantine are no property of coroner
+    if os.path.basename(build) != "build-asan":
+        check(kib < 64 << 10, "%s: peak memory %d KiB, not under 64 MiB" % (what, kib))
+
+
 def t_bigheap(build, d):
     prog = ct.variant("bigheap")
     check(os.path.getsize(prog.core) > 256 << 20, "the bigheap core is small")
@@ -191,19 +220,94 @@ def t_bigheap(build, d):
     compress("zstd", prog.core, z)
     tmp = os.path.join(d, "tmpdir")
     os.mkdir(tmp)
-    env = dict(os.environ, TMPDIR=tmp)
-    with open(os.devnull, "wb") as null:
-        p = subprocess.Popen([ct.coroner_path(build), "bt", z], stdout=null,
-                             stderr=subprocess.PIPE, env=env)
-        err = p.stderr.read()
-        _, status, ru = os.wait4(p.pid, 0)
-    rc = os.waitstatus_to_exitcode(status) if hasattr(os, "waitstatus_to_exitcode") \
-        else status >> 8
-    check(rc in (0, 3), "bt of the big core: exit %d: %s" % (rc, err[-400:]))
-    check_eq(os.listdir(tmp), [], "files left in TMPDIR")
-    # not under ASan: its shadow memory and quarantine are no property of coroner
-    if os.path.basename(build) != "build-asan":
-        check(ru.ru_maxrss < 64 << 10, "peak memory %d KiB, not under 64 MiB" % ru.ru_maxrss)
+    check_peak(build, peak_kib(build, ["bt", z], tmp), "bt of the 256 MiB heap")
+
+
+def extents(path):
+    """[(offset, length, is_data)] of a file, from SEEK_DATA/SEEK_HOLE."""
+    out, off = [], 0
+    with open(path, "rb") as f:
+        fd, size = f.fileno(), os.fstat(f.fileno()).st_size
+        while off < size:
+            try:
+                data = os.lseek(fd, off, os.SEEK_DATA)
+            except OSError as e:
+                if e.errno != errno.ENXIO:
+                    raise
+                data = size
+            if data > off:
+                out.append((off, data - off, False))
+            if data >= size:
+                break
+            hole = os.lseek(fd, data, os.SEEK_HOLE)
+            out.append((data, hole - data, True))
+            off = hole
+    return out
+
+
+def zstd_by_extent(src, dst, d):
+    """src compressed by the zstd tool, each data extent a frame of its own
+    and each hole frames of zeros (of 64 MiB, 16 MiB ... 4 KiB and the rest,
+    each made once), all concatenated: the holes are never read."""
+    if not shutil.which("zstd"):
+        raise Skip("no zstd tool")
+    parts = os.path.join(d, "parts")
+    os.mkdir(parts)
+    zeros = {}
+
+    def zero_frame(n):
+        if n not in zeros:
+            zeros[n] = subprocess.run(["zstd", "-q", "-c"], input=bytes(n),
+                                      stdout=subprocess.PIPE, check=True).stdout
+        return zeros[n]
+    plan, names = extents(src), []
+    with open(src, "rb") as f:
+        for i, (off, n, data) in enumerate(plan):
+            if data:
+                f.seek(off)
+                names.append(os.path.join(parts, "%06d" % i))
+                with open(names[-1], "wb") as o:
+                    o.write(f.read(n))
+    subprocess.run(["zstd", "-q", "--rm"] + names, check=True)  # NAME.zst each
+    with open(dst, "wb") as o:
+        for i, (off, n, data) in enumerate(plan):
+            if data:
+                with open(os.path.join(parts, "%06d.zst" % i), "rb") as z:
+                    o.write(z.read())
+                continue
+            for unit in (64 << 20, 16 << 20, 4 << 20, 1 << 20, 256 << 10, 64 << 10, 16 << 10, 4096):
+                o.write(zero_frame(unit) * (n // unit))
+                n %= unit
+            if n:
+                o.write(zero_frame(n))
+    shutil.rmtree(parts)
+
+
+def t_sparse4g(build, d):
+    exe = ct.build_program("crashme.c", "crashme-pie", ct.VARIANTS["pie"][0])
+    _, core, oracle = ct.crash_program(exe, ["--threads", "1", "--sparse", "4096"], "sparse4g")
+    st = os.stat(core)
+    check(st.st_size > 4 << 30, "the core is %d bytes, not over 4 GiB" % st.st_size)
+    if st.st_blocks * 512 > 512 << 20:
+        raise Skip("the core takes %d MiB on disk: the file system keeps no holes"
+                   % (st.st_blocks >> 11))
+    z = os.path.join(d, "sparse.zst")
+    zstd_by_extent(core, z, d)
+    check(os.path.getsize(z) < 64 << 20, "the .zst is %d bytes" % os.path.getsize(z))
+    tmp = os.path.join(d, "tmpdir")
+    os.mkdir(tmp)
+    t = time.monotonic()
+    kib = peak_kib(build, ["bt", z], tmp)
+    print("# sparse4g: a %d-byte core as a %d-byte .zst: bt in %.2f s, peak RSS %.1f MiB"
+          % (st.st_size, os.path.getsize(z), time.monotonic() - t, kib / 1024), flush=True)
+    check_peak(build, kib, "bt of the 4 GiB heap")
+    o = ct.parse_oracle(oracle)
+    want = {label: (addr, data) for label, addr, data in o["bytes"]}
+    check("sparsemid" in want, "no sparsemid in the oracle")
+    addr, data = want["sparsemid"]
+    r = coroner(build, "read", z, "%#x" % addr, str(len(data)), "--raw", ok_codes=(0,),
+                timeout=120)
+    check_eq(r.out, data, "the bytes at %#x (the middle of the 4 GiB)" % addr)
 
 
 def setx(path, attrs):
@@ -282,6 +386,7 @@ def main():
                            ("exe-order", t_exe_order, (core, prog.exe)),
                            ("fifo-other", t_fifo_other, (core,)),
                            ("bigheap", t_bigheap, ()),
+                           ("sparse4g", t_sparse4g, ()),
                            ("xattrs", t_xattrs, (core,))):
         sub = os.path.join(d, name)
         os.mkdir(sub)

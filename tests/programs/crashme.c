@@ -2,12 +2,15 @@
  * crashme - a process that dies on purpose and first writes down what a core
  * analyser should find in its core ("oracle.txt" in the current directory).
  *
- *   crashme [--threads N] [--heap MIB] [--fault HEXADDR] [--mode segv|accerr|abort]
+ *   crashme [--threads N] [--heap MIB] [--sparse MIB] [--fault HEXADDR]
+ *           [--mode segv|accerr|abort]
  *
  * N threads (default 4) each fill a buffer on their own stack with a pattern,
  * record their tid and park in park_thread() (pause). The main thread fills a
  * .data array, a .bss array, a heap buffer and a stack buffer, optionally
- * mallocs and touches MIB mebibytes, copies /proc/self/maps, writes the oracle
+ * mallocs and touches MIB mebibytes (--heap) or maps MIB mebibytes and writes
+ * one 256-byte pattern in each (--sparse: the rest is never touched, so the
+ * kernel leaves it out of the core, a hole), copies /proc/self/maps, writes the oracle
  * with raw write(2) (no stdio, no allocation after the maps snapshot, so the
  * address space in the core is the one recorded), then stores to the fault
  * address (default 0x1230): SIGSEGV, SEGV_MAPERR, si_addr = that address.
@@ -30,6 +33,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -175,7 +179,7 @@ __attribute__((noinline)) static void crash(uintptr_t addr)
 int main(int argc, char **argv)
 {
 	uintptr_t fault = 0x1230;
-	unsigned long heap_mib = 0;
+	unsigned long heap_mib = 0, sparse_mib = 0;
 	const char *mode = "segv";
 	sigset_t all;
 
@@ -184,6 +188,8 @@ int main(int argc, char **argv)
 			nthreads = atoi(argv[++i]);
 		else if (!strcmp(argv[i], "--heap") && i + 1 < argc)
 			heap_mib = strtoul(argv[++i], NULL, 0);
+		else if (!strcmp(argv[i], "--sparse") && i + 1 < argc)
+			sparse_mib = strtoul(argv[++i], NULL, 0);
 		else if (!strcmp(argv[i], "--fault") && i + 1 < argc)
 			fault = strtoull(argv[++i], NULL, 16);
 		else if (!strcmp(argv[i], "--mode") && i + 1 < argc)
@@ -219,6 +225,16 @@ int main(int argc, char **argv)
 			memset(big + off, (int)(off >> 12), 4096);
 		fill(big + n / 2, BUF, 5);
 		fill(big + n - BUF, BUF, 6);
+	}
+	unsigned char *sparse = NULL;
+	if (sparse_mib) {
+		size_t n = sparse_mib << 20;
+		sparse = mmap(NULL, n, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS |
+			      MAP_NORESERVE, -1, 0);
+		if (sparse == MAP_FAILED)
+			abort();
+		for (size_t off = 0; off < n; off += 1 << 20)
+			fill(sparse + off, BUF, 7 + (unsigned)(off >> 20));
 	}
 
 	pthread_t th[MAX_THREADS];
@@ -281,6 +297,12 @@ int main(int argc, char **argv)
 		putbytes("big0", big, BUF);
 		putbytes("bigmid", big + n / 2, BUF);
 		putbytes("bigend", big + n - BUF, BUF);
+	}
+	if (sparse) {
+		size_t n = sparse_mib << 20;
+		putbytes("sparse0", sparse, BUF);
+		putbytes("sparsemid", sparse + n / 2, BUF);
+		putbytes("sparseend", sparse + n - (1 << 20), BUF);
 	}
 	uintptr_t s, e;
 	/* Some bytes of libc's code: file-backed, unmodified, not dumped. */
