@@ -11,9 +11,10 @@ Environment (all optional):
                       except the big heap core, which is always deleted)
   COR_BENCH_RUNS      measured runs per command after one warm-up run (5)
   COR_BENCH_SLOW      a peer whose first run takes longer (s) is run once (5)
-  COR_BENCH_ONLY      comma list of workloads: small,threads,heap,bigbin,libc,diagnose
+  COR_BENCH_ONLY      comma list of workloads: small,threads,heap,bigbin,libc,diagnose,zcore
   COR_BENCH_THREADS   threads in the "threads" workload (2000)
   COR_BENCH_HEAP_MIB  heap of the "heap" workload (4096)
+  COR_BENCH_ZHEAP_MIB heap of the compressed core of the "zcore" workload (512)
   COR_BENCH_BIGBIN    "UNITS,FUNCS,CHAIN" of the "bigbin" workload (300,100,220)
   COR_BENCH_SKIP      comma list of peers to leave out (eu-stack,gdb,drgn)
   COR_BENCH_RESULTS   markdown output (bench/results.md; "-" for none)
@@ -48,12 +49,13 @@ RUNS = env_int("COR_BENCH_RUNS", 5)
 SLOW = float(os.environ.get("COR_BENCH_SLOW") or 5)
 NTHREADS = env_int("COR_BENCH_THREADS", 2000)
 HEAP_MIB = env_int("COR_BENCH_HEAP_MIB", 4096)
+ZHEAP_MIB = env_int("COR_BENCH_ZHEAP_MIB", 512)
 BIGBIN = tuple(int(x) for x in (os.environ.get("COR_BENCH_BIGBIN") or "300,100,220").split(","))
 TIMEOUT = {"coroner": env_int("COR_BENCH_TIMEOUT_CORONER", 60),
            "eu-stack": env_int("COR_BENCH_TIMEOUT_EUSTACK", 300),
            "gdb": env_int("COR_BENCH_TIMEOUT_GDB", 120),
            "drgn": env_int("COR_BENCH_TIMEOUT_DRGN", 120)}
-ALL_WORKLOADS = ["small", "threads", "heap", "bigbin", "libc", "diagnose"]
+ALL_WORKLOADS = ["small", "threads", "heap", "bigbin", "libc", "diagnose", "zcore"]
 ONLY = [w for w in (os.environ.get("COR_BENCH_ONLY") or ",".join(ALL_WORKLOADS)).split(",") if w]
 CC = os.environ.get("CC") or "cc"
 T0 = time.monotonic()
@@ -393,8 +395,52 @@ def w_diagnose():
     return cases
 
 
+def w_zcore():
+    """A zstd core (systemd-coredump's way) read directly, against what a
+    user of gdb must do: decompress it to a file first (gdb cannot read a
+    pipe or a compressed core), then open that."""
+    if not shutil.which("zstd"):
+        raise RuntimeError("no zstd command")
+    d = os.path.join(WORK, "zcore")
+    os.makedirs(d, exist_ok=True)
+    small = os.path.join(d, "small.exe")
+    compile_prog("small.c", small)
+    heap = os.path.join(d, "heap.exe")
+    compile_prog("heap.c", heap, ("-static",))
+    cases = []
+    for tag, exe, argv, exp in (("small", small, [small], (rb"crash_here", rb"worker_b")),
+                                (f"heap-{ZHEAP_MIB}MiB", heap, [heap, str(ZHEAP_MIB)],
+                                 (rb"crash_here",))):
+        cd = os.path.join(d, tag)
+        log(f"zcore: making the {tag} core")
+        core = make_core(argv, cd)
+        zst = core + ".zst"
+        subprocess.run(["zstd", "-q", "-f", "-o", zst, core], check=True)
+        plain = os.path.join(cd, "core.plain")
+        BIG_FILES.extend([core, zst, plain])
+        first = "coroner bt core.zst"
+        rows = [Row(first, "coroner", [CORONER, "bt", zst], exp),
+                Row("zstd -dc core.zst | coroner bt -", "coroner",
+                    ["sh", "-c", 'zstd -dcq "$1" | exec "$2" bt -', "sh", zst, CORONER], exp,
+                    vs=first),
+                Row("zstd -dc core.zst > core; coroner bt core", "coroner",
+                    ["sh", "-c", 'zstd -dcq "$1" > "$2" && exec "$3" bt "$2"', "sh", zst, plain,
+                     CORONER], exp, vs=first),
+                Row("zstd -dc core.zst > core; gdb bt", "gdb",
+                    ["sh", "-c", 'zstd -dcq "$1" > "$2" && exec gdb -nx -batch -iex '
+                     '"set debuginfod enabled off" -ex "thread apply all bt" "$3" "$2"',
+                     "sh", zst, plain, exe], exp, vs=first),
+                Row("coroner bt core (not compressed)", "coroner", [CORONER, "bt", core], exp,
+                    vs=first)]
+        st = os.stat(zst)
+        cases.append(dict(name=f"zcore-{tag}", title=(f"zcore: the {tag} core compressed by "
+                          f"zstd ({fmt_size(st.st_size)})"), core=core, exe=exe, rows=rows))
+    return cases
+
+
 WORKLOADS = {"small": w_small, "threads": w_threads, "heap": w_heap,
-             "bigbin": w_bigbin, "libc": w_libc, "diagnose": w_diagnose}
+             "bigbin": w_bigbin, "libc": w_libc, "diagnose": w_diagnose,
+             "zcore": w_zcore}
 
 
 # ---------------------------------------------------------------- output
