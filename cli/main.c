@@ -317,7 +317,8 @@ static int parse_args(struct cli *cli, const struct command *c, int argc, char *
 			if (!strcmp(a, "--thread"))
 				cli->tid = (long)n, cli->have_tid = true;
 			else if (frames) /* 0: no limit, as eu-stack -n 0 */
-				cli->opts.limits.max_frames = n ? (uint32_t)n : UINT32_MAX - 1;
+				cli->opts.limits.max_frames = n ? (uint32_t)n : UINT32_MAX - 1,
+				cli->outermost = 0;
 			else if (!strcmp(a, "--max-threads"))
 				cli->opts.limits.max_threads = (uint32_t)n;
 			else

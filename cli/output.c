@@ -6,25 +6,26 @@
 #include "cli.h"
 
 /* SGR colours of the terminal report */
-#define C_CAUSE   "1;31"   /* the cause line */
-#define C_CRASHED "1;31"   /* the crashed thread */
-#define C_FUNC    "33"     /* function names */
-#define C_WARN    "35"     /* warnings */
+#define C_CAUSE   "\033[1;31m"   /* the cause line */
+#define C_CRASHED "\033[1;31m"   /* the crashed thread */
+#define C_FUNC    "\033[33m"     /* function names */
+#define C_WARN    "\033[35m"     /* warnings */
 
-/* The escape that starts colour code on f, or "" when f gets none; END
+static bool colored(const struct cli *cli, FILE *f)
+{
+	return f == stdout ? cli->color_out : f == stderr ? cli->color_err : false;
+}
+
+/* The escape that starts colour code on f, or "" when f gets none; off()
  * the one that ends it. */
 static const char *on(const struct cli *cli, FILE *f, const char *code)
 {
-	static char buf[16];
-	if (!(f == stdout ? cli->color_out : f == stderr ? cli->color_err : false))
-		return "";
-	snprintf(buf, sizeof(buf), "\033[%sm", code);
-	return buf;
+	return colored(cli, f) ? code : "";
 }
 
 static const char *off(const struct cli *cli, FILE *f)
 {
-	return (f == stdout ? cli->color_out : f == stderr ? cli->color_err : false) ? "\033[m" : "";
+	return colored(cli, f) ? "\033[m" : "";
 }
 
 int finish(struct cli *cli)

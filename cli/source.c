@@ -83,6 +83,9 @@ static struct source *load(struct cli *cli, const char *file)
 	for (size_t i = 0; i < ncache; i++)
 		if (!strcmp(cache[i].name, file))
 			return &cache[i];
+	char *name = strdup(file);
+	if (!name)
+		return NULL;
 	struct source *s = &cache[next_slot];
 	next_slot = (next_slot + 1) % MAX_FILES;
 	if (ncache < MAX_FILES)
@@ -90,8 +93,7 @@ static struct source *load(struct cli *cli, const char *file)
 	else
 		free(s->name), free(s->text), free(s->starts);
 	memset(s, 0, sizeof(*s));
-	if (!(s->name = strdup(file)))
-		return NULL;
+	s->name = name;
 	size_t size = 0;
 	if (!(s->text = find_source(cli, file, &size)))
 		return s;

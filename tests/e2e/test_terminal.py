@@ -241,6 +241,19 @@ def t_source_dir(build, d):
         check(s, "no source line from --source-dir under %r" % ln)
         check_eq(s[1].rstrip(), sed_line(os.path.join(moved, "crashme.c"), int(s[0])),
                  "line %s of the moved file" % s[0])
+    # a hostile source line: its escape sequences never reach the terminal
+    path = os.path.join(moved, "crashme.c")
+    with open(path, "rb") as f:
+        lines = f.read().split(b"\n")
+    n = int(pairs[0][1][0])
+    lines[n - 1] = b"\tx = 1; \x1b]0;title\x07 \x1b[2J \xc2\x9b2J \xff end\r"
+    with open(path, "wb") as f:
+        f.write(b"\n".join(lines))
+    r = ct.coroner(build, "bt", core, "--source", "--source-dir", moved, ok_codes=(0,))
+    check("\x1b" not in r.text and "\x07" not in r.text and "\x9b" not in r.text,
+          "control characters of the source on the terminal: %r" % r.text[:600])
+    check("        x = 1; ?]0;title? ?[2J ?" in r.text and "end\n" in r.text,
+          "the hostile line, made harmless: %r" % [ln for ln in r.text.splitlines() if "x = 1" in ln])
 
 
 # ---- names ---------------------------------------------------------------------
