@@ -94,6 +94,22 @@ def t_help(build):
               "coroner %s --help (exit %d): %s" % (c, rc, out[:200]))
     rc, out = run([exe, "--version"])
     check(rc == 0 and out.startswith("coroner "), "--version: " + out)
+    # every option --help names is in the man page and the README
+    opts = set()
+    for c in COMMANDS:
+        _, out = run([exe, c, "--help"])
+        for ln in out.splitlines():
+            opts |= set(re.findall(r"(?:^|[ ,])(--?[a-z][a-z-]*)", ln.split("  ", 2)[1]
+                                   if ln.startswith("  -") and "  " in ln[2:] else ""))
+    check(len(opts) > 20, "options found in --help: %s" % sorted(opts))
+    with open(os.path.join(ct.REPO, "doc", "coroner.1")) as f:
+        man = f.read().replace("\\-", "-")
+    with open(os.path.join(ct.REPO, "README.md")) as f:
+        readme = f.read()
+    for o in sorted(opts):
+        check(re.search(r"(?<![a-z-])%s(?![a-z-])" % re.escape(o), man),
+              "%s (in --help) is not in doc/coroner.1" % o)
+        check(re.search(r"`%s(?![\w-])" % re.escape(o), readme), "%s (in --help) is not in README.md" % o)
 
 
 def main():
