@@ -19,7 +19,8 @@ static size_t columns(const char *s)
 
 /* The template brackets of name: for each '<' its '>' and its depth (1:
  * outermost). The '<' and '>' of operator<, operator<<=, operator->,
- * operator<=> ... are none. false when they do not pair up. */
+ * operator<=> ... and of Rust's "->" are none. false when they do not
+ * pair up. */
 static bool brackets(const char *name, size_t *close, int *depth, int *maxdepth)
 {
 	size_t stack[64];
@@ -41,7 +42,7 @@ static bool brackets(const char *name, size_t *close, int *depth, int *maxdepth)
 			depth[i] = top;
 			if (top > *maxdepth)
 				*maxdepth = top;
-		} else if (name[i] == '>') {
+		} else if (name[i] == '>' && !(i && name[i - 1] == '-')) { /* Rust's fn() -> T */
 			if (!top)
 				return false;
 			close[stack[--top]] = i;
@@ -59,7 +60,8 @@ static bool elide(const char *name, const size_t *close, const int *depth, int d
 		if (o + sizeof(ELLIPSIS) + 2 >= n)
 			return false;
 		buf[o++] = name[i];
-		if (name[i] == '<' && close[i] && depth[i] >= d) {
+		/* Rust's leading <T as Trait> says whose method it is: kept */
+		if (name[i] == '<' && close[i] && depth[i] >= d && i > 0) {
 			memcpy(buf + o, ELLIPSIS, sizeof(ELLIPSIS) - 1);
 			o += sizeof(ELLIPSIS) - 1;
 			buf[o++] = '>';
