@@ -325,6 +325,8 @@ def t_names(build, cpp):
              "--full-names on a terminal")
     rc, out, _ = run_pty(build, ["bt", cpp.core, "--json"])
     check(ELL not in out and ESC not in out, "JSON on a terminal shortened or coloured")
+    check_eq([f["function"] for f in crashed_frames(ct.json_doc(out, "bt --json on a pty"))],
+             [f["function"] for f in frames], "JSON's names on a terminal")
 
 
 # ---- frame limits -------------------------------------------------------------------
