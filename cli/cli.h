@@ -63,6 +63,15 @@ void print_coredump(FILE *f, const struct cor_coredump *cd);
  * cache (source_free). */
 const char *source_line(struct cli *cli, const char *file, unsigned line);
 void source_free(void);
+/* s as it may go to a terminal: C0 and C1 controls, DEL and bytes that are
+ * not UTF-8 as \xNN (names, paths and messages come from the hostile core
+ * and its files: no escape sequence of theirs reaches the terminal). s
+ * itself when clean; else a copy valid for the next 15 calls (freed by
+ * source_free). NULL for NULL. */
+const char *tx(const char *s);
+/* Length of the UTF-8 sequence at p (at most n bytes) if it is valid and no
+ * C1 control (U+0080..U+009F), else 0. */
+size_t utf8_len(const unsigned char *p, size_t n);
 /* shorten.c: a C++/Rust name at most width columns where it can be: the
  * innermost template argument lists elided to <…> first, into buf. */
 const char *shorten_name(const char *name, size_t width, char *buf, size_t n);

@@ -128,7 +128,7 @@ int cmd_read(struct cli *cli)
 		json_end(&j);
 	}
 	if (err) {
-		fprintf(stderr, "coroner: %s: %s\n", cli->core_path, cor_error_message(err));
+		fprintf(stderr, "coroner: %s: %s\n", tx(cli->core_path), tx(cor_error_message(err)));
 		cor_error_free(err);
 		rc = EXIT_ERROR;
 	}

@@ -1,5 +1,7 @@
 #include <inttypes.h>
+#include <string.h>
 #include "json.h"
+#include "cli.h"
 
 void json_init(struct json *j, FILE *f)
 {
@@ -43,6 +45,7 @@ void json_arr_end(struct json *j) { close_(j, ']'); }
 
 static void raw_str(FILE *f, const char *s)
 {
+	const unsigned char *end = (const unsigned char *)s + strlen(s);
 	fputc('"', f);
 	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
 		switch (*p) {
@@ -51,11 +54,19 @@ static void raw_str(FILE *f, const char *s)
 		case '\n': fputs("\\n", f); break;
 		case '\t': fputs("\\t", f); break;
 		case '\r': fputs("\\r", f); break;
-		default:
-			if (*p < 0x20 || *p >= 0x7f)
+		default: {
+			/* UTF-8 as it is; a control, or a byte that is no UTF-8,
+			 * as the code point of its value */
+			size_t u = *p >= 0x80 ? utf8_len(p, (size_t)(end - p)) : 0;
+			if (u) {
+				fwrite(p, 1, u, f);
+				p += u - 1;
+			} else if (*p < 0x20 || *p >= 0x7f) {
 				fprintf(f, "\\u%04x", *p);
-			else
+			} else {
 				fputc(*p, f);
+			}
+		}
 		}
 	}
 	fputc('"', f);

@@ -155,7 +155,7 @@ static void print_text(const struct entry *v, size_t n)
 				snprintf(sig, sizeof(sig), "%d", e->signal);
 		}
 		printf("%-27s %7s %5s %-8s %10" PRIu64 "  %s (%s)\n", when, pid, uid, sig, e->size,
-		       e->exe ? e->exe : "?", e->file);
+		       e->exe ? tx(e->exe) : "?", tx(e->file));
 	}
 }
 
@@ -302,9 +302,9 @@ void print_coredump(FILE *f, const struct cor_coredump *cd)
 		fprintf(f, ", signal %d%s%s%s", cd->signal, sn ? " (" : "", sn ? sn : "", sn ? ")" : "");
 	}
 	if (cd->comm)
-		fprintf(f, ", comm %s", cd->comm);
+		fprintf(f, ", comm %s", tx(cd->comm));
 	if (cd->hostname)
-		fprintf(f, ", host %s", cd->hostname);
+		fprintf(f, ", host %s", tx(cd->hostname));
 	if (cd->have_rlimit && cd->rlimit == UINT64_MAX)
 		fprintf(f, ", rlimit unlimited");
 	else if (cd->have_rlimit)

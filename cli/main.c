@@ -398,7 +398,7 @@ int main(int argc, char **argv)
 	cli.short_names = !cli.full_names && isatty(1);
 	cor_error *err = cor_core_open(cli.core_path, &cli.opts, &cli.core);
 	if (err) {
-		fprintf(stderr, "coroner: %s\n", cor_error_message(err));
+		fprintf(stderr, "coroner: %s\n", tx(cor_error_message(err)));
 		cor_error_free(err);
 		return EXIT_ERROR;
 	}
@@ -409,7 +409,7 @@ int main(int argc, char **argv)
 	/* the text of the commands that do not print it: no need to unwind */
 	ro.skip_diagnosis = !cli.json && c->fn != cmd_report && c->fn != cmd_diagnose;
 	if (c->fn != cmd_read && (err = cor_core_report(cli.core, &ro, &cli.rep))) {
-		fprintf(stderr, "coroner: %s\n", cor_error_message(err));
+		fprintf(stderr, "coroner: %s\n", tx(cor_error_message(err)));
 		cor_error_free(err);
 		cor_core_free(cli.core);
 		return EXIT_ERROR;

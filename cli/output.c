@@ -1,5 +1,6 @@
 /* Text and JSON output of the report model. */
 #include <inttypes.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <unistd.h>
@@ -428,7 +429,7 @@ void print_diagnosis(struct cli *cli, FILE *f)
 	if (!d)
 		return;
 	fprintf(f, "%scause:      %s (%s): %s%s\n", on(cli, f, C_CAUSE), d->class_name, d->severity,
-		d->summary, off(cli, f));
+		tx(d->summary), off(cli, f));
 	if (d->have_fault)
 		fprintf(f, "fault:      0x%" PRIx64 " %s, %s%s\n", d->fault_address,
 			d->fault_access ? d->fault_access : "(access unknown)",
@@ -439,29 +440,31 @@ void print_diagnosis(struct cli *cli, FILE *f)
 		size_t n = strlen(d->message);
 		while (n && d->message[n - 1] == '\n')
 			n--;
-		fprintf(f, "message:    %.*s\n", (int)n, d->message);
+		char *msg = strndup(d->message, n);
+		fprintf(f, "message:    %s\n", msg ? tx(msg) : "");
+		free(msg);
 	}
 	if (d->exception_type) {
-		fprintf(f, "exception:  %s\n", d->exception_type);
+		fprintf(f, "exception:  %s\n", tx(d->exception_type));
 		if (d->exception_what)
-			fprintf(f, "what():     %s\n", d->exception_what);
+			fprintf(f, "what():     %s\n", tx(d->exception_what));
 	}
 	if (d->stack_overflow) {
 		fprintf(f, "overflow:   thread %d", d->overflow_tid);
 		if (d->overflow_depth)
 			fprintf(f, ", %zu frames", d->overflow_depth);
 		for (size_t i = 0; i < d->cycle_count; i++)
-			fprintf(f, "%s%s", i ? " -> " : ", cycle ", d->cycle[i]);
+			fprintf(f, "%s%s", i ? " -> " : ", cycle ", tx(d->cycle[i]));
 		fputc('\n', f);
 	}
 	if (d->crash_frame >= 0) {
 		fprintf(f, "look at:    frame #%ld", d->crash_frame);
 		if (d->crash_line)
-			fprintf(f, " %s", d->crash_line);
+			fprintf(f, " %s", tx(d->crash_line));
 		fputc('\n', f);
 	}
 	if (d->signature)
-		fprintf(f, "signature:  %s [%016" PRIx64 "]\n", d->signature, d->signature_hash);
+		fprintf(f, "signature:  %s [%016" PRIx64 "]\n", tx(d->signature), d->signature_hash);
 	if (d->instruction) {
 		fputs("instruction:\n", f);
 		for (size_t i = 0; i < d->before_count; i++)
@@ -485,7 +488,7 @@ void print_info(struct cli *cli, FILE *f)
 	const struct cor_process *p = rep->process;
 	const struct cor_signal *s = rep->signal;
 	const struct cor_core_info *in = rep->info;
-	fprintf(f, "core:       %s (%s%s%s, ELF%d %s endian, %" PRIu64 " bytes%s)\n", cli->core_path,
+	fprintf(f, "core:       %s (%s%s%s, ELF%d %s endian, %" PRIu64 " bytes%s)\n", tx(cli->core_path),
 		in->compression ? in->compression : "", in->compression ? "-compressed " : "",
 		in->arch_name, in->elf_class, in->big_endian ? "big" : "little", in->core_size,
 		in->truncated ? ", TRUNCATED" : "");
@@ -493,11 +496,11 @@ void print_info(struct cli *cli, FILE *f)
 	if (p->have_psinfo) {
 		fprintf(f, "process:    pid %d, ppid %d, pgrp %d, sid %d, uid %u, gid %u, state %c\n",
 			p->pid, p->ppid, p->pgrp, p->sid, p->uid, p->gid, p->state ? p->state : '?');
-		fprintf(f, "command:    %s\n", p->command ? p->command : "");
-		fprintf(f, "args:       %s\n", p->args ? p->args : "");
+		fprintf(f, "command:    %s\n", p->command ? tx(p->command) : "");
+		fprintf(f, "args:       %s\n", p->args ? tx(p->args) : "");
 	}
 	if (p->executable)
-		fprintf(f, "executable: %s\n", p->executable);
+		fprintf(f, "executable: %s\n", tx(p->executable));
 	fprintf(f, "signal:     %d (%s)", s->number, s->name ? s->name : "unknown");
 	if (s->have_siginfo) {
 		fprintf(f, ", code %d", s->code);
@@ -598,7 +601,7 @@ void print_maps(struct cli *cli, FILE *f)
 		fprintf(f, "0x%0*" PRIx64 " 0x%0*" PRIx64 " %c%c%c  0x%08" PRIx64 " %-7s %s\n",
 			w, m->start, w, m->end, m->read ? 'r' : '-', m->write ? 'w' : '-',
 			m->exec ? 'x' : '-', m->offset, in_core_text(m->in_core),
-			m->path ? m->path : m->label ? m->label : "");
+			m->path ? tx(m->path) : m->label ? tx(m->label) : "");
 	}
 }
 
@@ -610,7 +613,7 @@ void print_notes(struct cli *cli, FILE *f)
 		const struct cor_note *n = &rep->notes[i];
 		char tbuf[32];
 		snprintf(tbuf, sizeof(tbuf), "0x%x", n->type);
-		fprintf(f, "%-8s %-22s 0x%08" PRIx64 "   %" PRIu64 "\n", n->name,
+		fprintf(f, "%-8s %-22s 0x%08" PRIx64 "   %" PRIu64 "\n", tx(n->name),
 			n->type_name ? n->type_name : tbuf, n->offset, n->size);
 	}
 	if (rep->notes_omitted)
@@ -626,7 +629,7 @@ void print_auxv(struct cli *cli, FILE *f)
 		snprintf(tbuf, sizeof(tbuf), "%" PRIu64, a->type);
 		fprintf(f, "%-22s 0x%" PRIx64, a->name ? a->name : tbuf, a->value);
 		if (a->string)
-			fprintf(f, " \"%s\"", a->string);
+			fprintf(f, " \"%s\"", tx(a->string));
 		fputc('\n', f);
 	}
 }
@@ -647,7 +650,7 @@ static void print_frame(struct cli *cli, FILE *f, size_t i, const struct cor_fra
 		char buf[8400]; /* a shortened name: at most 2 bytes more a bracket */
 		const char *name = cli->short_names ? shorten_name(fr->function, name_width(), buf,
 								    sizeof(buf)) : fr->function;
-		fprintf(f, "%s%s%s", on(cli, f, C_FUNC), name, off(cli, f));
+		fprintf(f, "%s%s%s", on(cli, f, C_FUNC), tx(name), off(cli, f));
 		if (!fr->is_inline)
 			fprintf(f, "+0x%" PRIx64, fr->offset);
 	} else {
@@ -658,13 +661,13 @@ static void print_frame(struct cli *cli, FILE *f, size_t i, const struct cor_fra
 	if (fr->module) {
 		/* without a name, where it is in its file: symbolize it later */
 		const char *slash = strrchr(fr->module, '/');
-		fprintf(f, " (%s", slash ? slash + 1 : fr->module);
+		fprintf(f, " (%s", tx(slash ? slash + 1 : fr->module));
 		if (!fr->function)
 			fprintf(f, "+0x%" PRIx64, fr->module_offset);
 		fputc(')', f);
 	}
 	if (fr->file) {
-		fprintf(f, " %s", fr->file);
+		fprintf(f, " %s", tx(fr->file));
 		if (fr->line)
 			fprintf(f, ":%u", fr->line);
 	}
@@ -692,7 +695,7 @@ int print_backtraces(struct cli *cli, FILE *f, int regs)
 			tid_text(t, tid, sizeof(tid)), t->crashed ? " (crashed)" : "",
 			t->crashed ? off(cli, f) : "");
 		if (rt->backtrace_error) {
-			fprintf(f, "  (no backtrace: %s)\n", rt->backtrace_error);
+			fprintf(f, "  (no backtrace: %s)\n", tx(rt->backtrace_error));
 			rc = EXIT_PARTIAL;
 		} else {
 			const cor_backtrace *bt = rt->backtrace;
@@ -704,7 +707,7 @@ int print_backtraces(struct cli *cli, FILE *f, int regs)
 				print_frame(cli, f, k, cor_backtrace_frame(bt, k));
 			const char *why = cor_backtrace_stop_reason(bt);
 			if (why)
-				fprintf(f, "  (stopped: %s)\n", why);
+				fprintf(f, "  (stopped: %s)\n", tx(why));
 		}
 		if (regs_shown(cli, t, regs))
 			print_regs(cli, f, t, cli->all_regs);
@@ -723,5 +726,5 @@ void print_warnings(struct cli *cli, FILE *f)
 		return;
 	fprintf(f, "\n%swarnings:%s\n", on(cli, f, C_WARN), off(cli, f));
 	for (size_t i = 0; i < rep->warning_count; i++)
-		fprintf(f, "  %s%s%s\n", on(cli, f, C_WARN), rep->warnings[i].message, off(cli, f));
+		fprintf(f, "  %s%s%s\n", on(cli, f, C_WARN), tx(rep->warnings[i].message), off(cli, f));
 }

@@ -114,7 +114,7 @@ static struct source *load(struct cli *cli, const char *file)
 
 /* Length of the UTF-8 sequence at p (at most n bytes) if it is valid and
  * no C1 control (U+0080..U+009F), else 0. */
-static size_t utf8_len(const unsigned char *p, size_t n)
+size_t utf8_len(const unsigned char *p, size_t n)
 {
 	size_t len = p[0] >= 0xf0 && p[0] < 0xf5 ? 4 : p[0] >= 0xe0 ? 3 : p[0] >= 0xc2 ? 2 : 0;
 	if (p[0] >= 0xf5 || !len || len > n)
@@ -159,8 +159,59 @@ const char *source_line(struct cli *cli, const char *file, unsigned line)
 	return shown;
 }
 
+/* A ring of escaped copies: tx() results stay valid for the next
+ * TX_SLOTS calls, enough for one fprintf's arguments. */
+#define TX_SLOTS 16
+static char *tx_ring[TX_SLOTS];
+static size_t tx_next;
+
+const char *tx(const char *s)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	size_t n, bad = 0;
+	if (!s)
+		return NULL;
+	n = strlen(s);
+	for (size_t i = 0; i < n;) {
+		size_t u = p[i] >= 0x80 ? utf8_len(p + i, n - i) : 0;
+		if (u) {
+			i += u;
+			continue;
+		}
+		if (p[i] < 0x20 || p[i] >= 0x7f)
+			bad++;
+		i++;
+	}
+	if (!bad)
+		return s;
+	/* each bad byte becomes \xNN: 4 bytes */
+	char *e = malloc(n + 3 * bad + 1), *o = e;
+	if (!e)
+		return "(unprintable)";
+	for (size_t i = 0; i < n;) {
+		size_t u = p[i] >= 0x80 ? utf8_len(p + i, n - i) : 0;
+		if (u) {
+			memcpy(o, p + i, u);
+			o += u, i += u;
+		} else if (p[i] < 0x20 || p[i] >= 0x7f) {
+			o += sprintf(o, "\\x%02x", p[i++]);
+		} else {
+			*o++ = (char)p[i++];
+		}
+	}
+	*o = 0;
+	free(tx_ring[tx_next]);
+	tx_ring[tx_next] = e;
+	tx_next = (tx_next + 1) % TX_SLOTS;
+	return e;
+}
+
 void source_free(void)
 {
+	for (size_t i = 0; i < TX_SLOTS; i++) {
+		free(tx_ring[i]);
+		tx_ring[i] = NULL;
+	}
 	for (size_t i = 0; i < ncache; i++)
 		free(cache[i].name), free(cache[i].text), free(cache[i].starts);
 	ncache = next_slot = 0;

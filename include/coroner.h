@@ -10,6 +10,12 @@
  * the caller and freed with cor_backtrace_free(); the strings of their frames
  * belong to the core, so a backtrace must not outlive its core.
  *
+ * Strings from the core and its files (paths, names, messages) are their
+ * bytes as recorded, NUL-terminated: any byte but NUL, not always UTF-8. A
+ * program that shows them on a terminal escapes control characters (the
+ * coroner command does; its JSON gives a byte that is no UTF-8 as the
+ * code point of its value).
+ *
  * Threads: a cor_core is not safe to use from several threads at once
  * (lookups fill caches); distinct cores are independent.
  *
@@ -198,8 +204,8 @@ struct cor_process {
 	int32_t pid, ppid, pgrp, sid;
 	uint32_t uid, gid;
 	char state;             /* 'R', 'S', 'D', 'T', 'Z', ... or 0 */
-	const char *command;    /* pr_fname, escaped, NUL-terminated */
-	const char *args;       /* pr_psargs, escaped */
+	const char *command;    /* pr_fname, NUL-terminated */
+	const char *args;       /* pr_psargs */
 	const char *executable; /* path of the executable (AT_EXECFN / NT_FILE) or NULL */
 };
 /* NULL for a NULL core. */
@@ -235,9 +241,9 @@ struct cor_coredump {
 	int32_t signal;
 	uint64_t timestamp;     /* microseconds since the epoch */
 	uint64_t rlimit;        /* RLIMIT_CORE soft limit (UINT64_MAX: unlimited) */
-	const char *comm;       /* escaped, or NULL */
-	const char *exe;        /* escaped, or NULL */
-	const char *hostname;   /* escaped, or NULL */
+	const char *comm;       /* or NULL */
+	const char *exe;        /* or NULL */
+	const char *hostname;   /* or NULL */
 };
 /* The core file's systemd-coredump attributes; NULL when it has none (or
  * it came from a pipe), and for a NULL core. */
@@ -329,7 +335,7 @@ cor_error *cor_core_read(cor_core *core, uint64_t addr, void *buf, size_t len,
 /* ---- notes and auxv ------------------------------------------------------ */
 
 struct cor_note {
-	const char *name;        /* "CORE", "LINUX", ... (escaped) */
+	const char *name;        /* "CORE", "LINUX", ... */
 	uint32_t type;
 	const char *type_name;   /* "NT_PRSTATUS" or NULL */
 	uint64_t offset;         /* file offset of the descriptor */

@@ -39,7 +39,7 @@ static const char *attr_str(int fd, const char *name, struct arena *a)
 	size_t n;
 	if (!attr(fd, name, buf, sizeof(buf), &n))
 		return NULL;
-	char *s = cor_escape_dup(buf, n);
+	char *s = cor_strndup(buf, n);
 	const char *r = s ? arena_strdup(a, s) : NULL;
 	free(s);
 	return r;

@@ -48,14 +48,10 @@ struct strbuf {
 void sb_add(struct strbuf *sb, const char *s, size_t n);
 void sb_puts(struct strbuf *sb, const char *s);
 void sb_printf(struct strbuf *sb, const char *fmt, ...) COR_PRINTF(2, 3);
-/* Appends bytes escaped for display: printable ASCII as is, the rest \xNN. */
-void sb_escape(struct strbuf *sb, const void *p, size_t n);
 /* Takes the string (caller frees); NULL on out-of-memory. */
 char *sb_take(struct strbuf *sb);
 void sb_free(struct strbuf *sb);
 
-/* Escaped copy of at most n bytes up to the first NUL. */
-char *cor_escape_dup(const void *p, size_t n);
 
 /* Maps a regular file whole, read-only (an empty file: size 0, data ""),
  * without blocking on FIFOs; errors name the path. */

@@ -321,7 +321,7 @@ char *memory_read_string(struct memory *m, uint64_t addr, size_t max, struct are
 			break;
 		const uint8_t *nul = memchr(chunk, 0, got);
 		size_t n = nul ? (size_t)(nul - chunk) : got;
-		sb_escape(&sb, chunk, n);
+		sb_add(&sb, (const char *)chunk, n);
 		if (nul || got < want)
 			break;
 		addr += got;

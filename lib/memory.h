@@ -78,7 +78,8 @@ cor_error *memory_read(struct memory *m, uint64_t addr, void *buf, size_t len, s
  * file is checked against must not come from that file). */
 bool memory_read_core(struct memory *m, uint64_t addr, void *buf, size_t len);
 /* A NUL-terminated string of at most max bytes at addr (fewer where the
- * memory ends), escaped, in arena; NULL if no byte can be read. */
+ * memory ends), its bytes as they are, in arena; NULL if no byte can be
+ * read. */
 char *memory_read_string(struct memory *m, uint64_t addr, size_t max, struct arena *arena);
 
 /* The segment / mapping containing addr, or NULL. */

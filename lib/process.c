@@ -111,7 +111,7 @@ static void note_thread_extra(struct process *c, const struct elf_note *n)
 
 static void psinfo_str(struct process *c, const char **out, const uint8_t *p, size_t n)
 {
-	char *s = cor_escape_dup(p, n);
+	char *s = cor_strndup((const char *)p, n);
 	*out = s ? arena_strdup(c->arena, s) : NULL;
 	free(s);
 }
@@ -242,14 +242,14 @@ static void note_file(struct process *c, const struct elf_note *n)
 		if (pgoff && f->pgoff / pgoff != page)
 			f->pgoff = UINT64_MAX;
 		const char *name;
+		/* the bytes as recorded, so that the file can be opened by
+		 * them (UTF-8 and stranger names); displays escape them */
 		if (reader_cstr(&names, &name)) {
-			char *s = cor_escape_dup(name, strlen(name));
-			f->path = s ? arena_strdup(c->arena, s) : NULL;
-			free(s);
+			f->path = arena_strdup(c->arena, name);
 		} else {
 			/* last name without its NUL: keep what is there */
 			size_t left = reader_left(&names);
-			char *s = cor_escape_dup(names.pos, left);
+			char *s = cor_strndup((const char *)names.pos, left);
 			f->path = s ? arena_strdup(c->arena, s) : NULL;
 			free(s);
 			names.pos = names.end;
@@ -294,7 +294,7 @@ static void record_note(struct process *c, const struct elf_note *n, uint64_t ba
 		if (elf_note_is(n, common[i]))
 			cn->name = common[i];
 	if (!cn->name) {
-		char *name = cor_escape_dup(n->name, n->namesz);
+		char *name = cor_strndup((const char *)n->name, n->namesz);
 		cn->name = name ? arena_strdup(c->arena, name) : "";
 		free(name);
 	}

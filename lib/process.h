@@ -21,7 +21,7 @@
 /* A file mapped into the dead process (NT_FILE entry). */
 struct file_map {
 	uint64_t start, end, pgoff; /* pgoff in bytes */
-	const char *path;           /* as recorded (escaped, arena) */
+	const char *path;           /* the bytes as recorded (arena) */
 };
 
 struct process {

@@ -98,22 +98,6 @@ void sb_printf(struct strbuf *sb, const char *fmt, ...)
 	free(s);
 }
 
-void sb_escape(struct strbuf *sb, const void *p, size_t n)
-{
-	const unsigned char *s = p;
-	for (size_t i = 0; i < n; i++) {
-		char tmp[5];
-		if (s[i] >= 0x20 && s[i] < 0x7f && s[i] != '\\')
-			sb_add(sb, (const char *)&s[i], 1);
-		else if (s[i] == '\\')
-			sb_add(sb, "\\\\", 2);
-		else {
-			snprintf(tmp, sizeof(tmp), "\\x%02x", s[i]);
-			sb_add(sb, tmp, 4);
-		}
-	}
-}
-
 char *sb_take(struct strbuf *sb)
 {
 	if (sb->oom) {
@@ -132,14 +116,6 @@ void sb_free(struct strbuf *sb)
 	sb->s = NULL;
 	sb->len = sb->cap = 0;
 	sb->oom = false;
-}
-
-char *cor_escape_dup(const void *p, size_t n)
-{
-	const char *nul = memchr(p, 0, n);
-	struct strbuf sb = {0};
-	sb_escape(&sb, p, nul ? (size_t)(nul - (const char *)p) : n);
-	return sb_take(&sb);
 }
 
 void limits_resolve(struct limits *out, const struct cor_limits *in)

@@ -256,6 +256,62 @@ def t_source_dir(build, d):
           "the hostile line, made harmless: %r" % [ln for ln in r.text.splitlines() if "x = 1" in ln])
 
 
+HOSTILE_C = b'''#include <sys/prctl.h>
+void boom(volatile int *p) __asm__("\\"evil\\x1b[2J\\x07" "fn\\"");
+__attribute__((noinline)) void boom(volatile int *p) { *p = 1; }
+int main(void) { prctl(PR_SET_NAME, "\\x1b]0;t\\x07x"); boom(0); return 0; }
+'''
+
+
+def t_hostile_names(build, d):
+    """Names from the core and its files never put a control character on
+    the terminal: an executable in a directory named with an escape sequence
+    and UTF-8, a symbol (asm label) with escapes, a thread named with one.
+    The file is still found by its name (its frames symbolized), the JSON
+    gives the names whole."""
+    top = os.path.join(d, "hostile", "dir\x1b[2J\u00e9")
+    os.makedirs(top, exist_ok=True)
+    src = os.path.join(top, "h.c")
+    with open(src, "wb") as f:
+        f.write(HOSTILE_C)
+    exe = os.path.join(top, "crash\x1b]0;x\x07")
+    ct.sh("gcc", "-g", "-O0", "-o", exe, src)
+    if ct.core_pattern().startswith("|"):
+        raise Skip("cores are piped (core_pattern %s)" % ct.core_pattern())
+    for n in os.listdir(top):
+        if n.startswith("core"):
+            os.unlink(os.path.join(top, n))
+    p = subprocess.run([exe], cwd=top, preexec_fn=ct._child_setup, capture_output=True)
+    core = ct._find_core(top, p.pid) if hasattr(p, "pid") else None
+    core = core or next((os.path.join(top, n) for n in os.listdir(top) if n.startswith("core")),
+                        None)
+    if not core:
+        raise Skip("no core from the hostile-names program (exit %d)" % p.returncode)
+    for cmd in (["report", core], ["bt", core], ["maps", core]):
+        r = ct.coroner(build, *cmd, ok_codes=(0, 3))
+        bad = [c for c in r.text + r.err if ord(c) < 0x20 and c not in "\n\t"
+               or 0x7f <= ord(c) < 0xa0]
+        check(not bad, "%s: control characters %r on the terminal" % (cmd[0], sorted(set(bad))))
+        check("\u00e9" in r.text, "%s: the UTF-8 name shown as it is" % cmd[0])
+    r = ct.coroner(build, "report", core, ok_codes=(0, 3))
+    sym = [n for n in ct.nm_symbols(exe) if "evil" in n]
+    check_eq(len(sym), 1, "the hostile symbol in nm's list")
+    # (gcc's DW_AT_linkage_name keeps the asm label's quotes)
+    esc = sym[0].replace("\x1b", "\\x1b").replace("\x07", "\\x07")
+    check(esc + "+0x" in r.text or '"%s"+0x' % esc in r.text,
+          "the symbol %r escaped: %r" % (sym[0], r.text[:400]))
+    check("command:    \\x1b]0;t\\x07x" in r.text, "the thread's name escaped")
+    check(re.search(r"#1 +0x[0-9a-f]+ main\+0x[0-9a-f]+ \(crash\\x1b\]0;x\\x07\) .*h\.c:4",
+                    r.text), "main symbolized from the file with the hostile name: %r"
+          % [ln for ln in r.text.splitlines() if "#1" in ln])
+    doc = ct.json_doc(ct.coroner(build, "report", "--json", core, ok_codes=(0, 3)).text)
+    check_eq(doc["process"]["executable"], exe, "the JSON's executable, whole")
+    check_eq(doc["process"]["command"], "\x1b]0;t\x07x", "the JSON's command, whole")
+    names = [f.get("function") for t in doc["threads"] for f in t["frames"]]
+    check(sym[0] in names or '"%s"' % sym[0] in names,
+          "the JSON's symbol, whole (nm's): %r" % names[:4])
+
+
 # ---- names ---------------------------------------------------------------------
 
 def gdb_frames(exe, core):
@@ -371,6 +427,7 @@ def main():
     rep.run("regs-crashed-all-none", t_regs, build, prog)
     rep.run("source-lines-sed", t_source, build, prog)
     rep.run("source-dir-moved-file", t_source_dir, build, d)
+    rep.run("hostile-names-escaped", t_hostile_names, build, d)
     try:
         exe = ct.build_program("templates.cpp", "templates", ["-g", "-O0"], cc="g++")
         _, core, oracle = ct.crash_program(exe, [], "templates")

@@ -355,7 +355,8 @@ static void test_psinfo(void)
 		const struct cor_process *pr = cor_core_process(c);
 		CHECK(pr->have_psinfo);
 		CHECK_STR(pr->command, "AAAAAAAAAAAAAAAA");
-		CHECK(pr->args && strlen(pr->args) == 80 * 4 && !strncmp(pr->args, "\\x01\\x01", 8));
+		/* the bytes as recorded, cut at the field's end */
+		CHECK(pr->args && strlen(pr->args) == 80 && pr->args[0] == 1 && pr->args[79] == 1);
 		cor_core_free(c);
 	}
 	cw_free(&b.w);

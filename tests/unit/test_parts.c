@@ -111,7 +111,7 @@ static void test_memory(void)
 		core[i] = core_byte(i);
 	for (size_t i = 0; i < FILE_SIZE; i++)
 		file_data[i] = file_byte(i);
-	/* strings: escaping at 0x10100, 200 bytes at 0x10200, an empty one
+	/* strings: bytes of every kind at 0x10100, 200 bytes at 0x10200, an empty one
 	 * at 0x10400, one cut by the end of the dump at 0x117f8 */
 	static const char esc[] = "hi\\there\x01\xff~";
 	memcpy(core + 0x100, esc, sizeof(esc));
@@ -306,7 +306,8 @@ static void test_memory(void)
 
 	/* strings */
 	struct arena ar = {0};
-	CHECK_STR(memory_read_string(&m, 0x10100, 4096, &ar), "hi\\\\there\\x01\\xff~");
+	/* the bytes as they are, up to the NUL */
+	CHECK_STR(memory_read_string(&m, 0x10100, 4096, &ar), "hi\\there\x01\xff~");
 	char *long_s = memory_read_string(&m, 0x10200, 4096, &ar);
 	CHECK(long_s && strlen(long_s) == 200 && strspn(long_s, "A") == 200);
 	/* max bytes at most */
