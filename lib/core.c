@@ -114,15 +114,7 @@ static struct exidx_table *code_exidx(void *arg, uint64_t pc, uint64_t *bias)
 static cor_error *unwind_read_cb(void *arg, uint64_t addr, void *buf, size_t n)
 {
 	struct cor_core *c = arg;
-	cor_error *err = memory_read_cb(&c->mem, addr, buf, n);
-	if (!err || cor_error_code(err) != COR_ERR_NOT_DUMPED)
-		return err;
-	struct module *m = module_at(&c->modules, addr);
-	if (m && module_read_file(m, addr, buf, n)) {
-		cor_error_free(err);
-		return NULL;
-	}
-	return err;
+	return modules_read(&c->modules, addr, buf, n, NULL);
 }
 
 /* A function's entry, by its symbol (a .ARM.exidx entry may cover several
@@ -466,7 +458,7 @@ cor_error *cor_core_read(cor_core *c, uint64_t addr, void *buf, size_t len, size
 		*done = 0;
 	if (!c || (!buf && len))
 		return INVALID("cor_core_read");
-	return memory_read(&c->mem, addr, buf, len, done);
+	return modules_read(&c->modules, addr, buf, len, done);
 }
 
 size_t cor_core_module_count(const cor_core *c) { return c ? c->modules.n : 0; }

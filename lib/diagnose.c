@@ -118,10 +118,19 @@ static uint64_t decode(const struct ctx *c, const uint8_t *b, int n)
 	return x;
 }
 
+/* The process's memory, and the loaded objects' files where the core has
+ * no bytes (qemu-user's cores: type names in .rodata, the code) */
+static size_t read_mem(struct ctx *c, uint64_t addr, void *buf, size_t n)
+{
+	size_t done = 0;
+	cor_error_free(modules_read(c->p->modules, addr, buf, n, &done));
+	return done;
+}
+
 static bool read_uint(struct ctx *c, uint64_t addr, int n, uint64_t *v)
 {
 	uint8_t b[8];
-	cor_error *err = memory_read(c->p->mem, addr, b, (size_t)n, NULL);
+	cor_error *err = modules_read(c->p->modules, addr, b, (size_t)n, NULL);
 	if (err) {
 		cor_error_free(err);
 		return false;
@@ -142,13 +151,12 @@ static const char *read_cstr(struct ctx *c, uint64_t addr, size_t max)
 	struct strbuf sb = {0};
 	uint8_t buf[256];
 	while (sb.len < max) {
-		size_t n = sizeof(buf), done = 0;
+		size_t n = sizeof(buf);
 		/* do not cross a page: the next one may be unmapped */
 		size_t to_page = 4096 - (size_t)(addr & 4095);
 		if (n > to_page)
 			n = to_page;
-		cor_error *err = memory_read(c->p->mem, addr, buf, n, &done);
-		cor_error_free(err);
+		size_t done = read_mem(c, addr, buf, n);
 		void *nul = memchr(buf, 0, done);
 		if (nul) {
 			sb_add(&sb, (const char *)buf, (size_t)((uint8_t *)nul - buf));
@@ -442,9 +450,8 @@ static const char *x86_taint(struct ctx *c, csh h, const cs_insn *in)
 		if (x->operands[i].type == X86_OP_REG && (x->operands[i].access & CS_AC_WRITE))
 			taint |= x86_bit(x->operands[i].reg);
 	uint8_t code[TAINT_INSNS * 15];
-	size_t got = 0;
 	uint64_t addr = in->address + in->size;
-	cor_error_free(memory_read(c->p->mem, addr, code, sizeof(code), &got));
+	size_t got = read_mem(c, addr, code, sizeof(code));
 	cs_insn *it = taint && got ? cs_malloc(h) : NULL;
 	const uint8_t *cp = code;
 	const char *cls = NULL;
@@ -589,9 +596,7 @@ static void instruction(struct ctx *c, const char **cls)
 {
 	struct diag *d = c->d;
 	uint64_t pc = c->t->pc;
-	size_t done = 0;
-	cor_error *err = memory_read(c->p->mem, pc, d->bytes, sizeof(d->bytes), &done);
-	cor_error_free(err);
+	size_t done = read_mem(c, pc, d->bytes, sizeof(d->bytes));
 	if (!done)
 		return;
 	d->insn = (struct cor_insn){ pc, done, d->bytes, NULL };
@@ -625,9 +630,8 @@ static void instruction(struct ctx *c, const char **cls)
 		size_t len = (size_t)(pc - start);
 		uint8_t *code = malloc(len);
 		size_t got = 0;
-		if (code) {
-			cor_error_free(memory_read(c->p->mem, start, code, len, &got));
-		}
+		if (code)
+			got = read_mem(c, start, code, len);
 		cs_insn *it = got == len ? cs_malloc(h) : NULL;
 		const uint8_t *cp = code;
 		size_t left = len;

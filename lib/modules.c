@@ -837,6 +837,37 @@ bool module_read_file(const struct module *m, uint64_t addr, void *buf, size_t n
 	return false;
 }
 
+cor_error *modules_read(const struct modules *ms, uint64_t addr, void *buf, size_t n,
+			size_t *done)
+{
+	size_t got = 0;
+	cor_error *err = NULL;
+	/* the core's bytes, then the file's up to the next page (a PT_LOAD's
+	 * file bytes may end within a page), then the core's again */
+	for (;;) {
+		size_t g = 0;
+		err = memory_read(ms->mem, addr + got, (uint8_t *)buf + got, n - got, &g);
+		got += g;
+		if (!err || cor_error_code(err) != COR_ERR_NOT_DUMPED)
+			break;
+		uint64_t at = addr + got;
+		size_t k = 4096 - (size_t)(at & 4095);
+		const struct module *m = module_at(ms, at);
+		if (k > n - got)
+			k = n - got;
+		if (!m || !module_read_file(m, at, (uint8_t *)buf + got, k))
+			break;
+		cor_error_free(err);
+		err = NULL;
+		got += k;
+		if (got == n)
+			break;
+	}
+	if (done)
+		*done = got;
+	return err;
+}
+
 struct exidx_table *module_exidx(const struct modules *ms, struct module *m)
 {
 	if (m->exidx_done)

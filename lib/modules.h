@@ -62,6 +62,12 @@ struct symtab *module_symtab(const struct modules *ms, struct module *m);
 /* n bytes at addr (in the process) from m's file, where a PT_LOAD's file
  * bytes put them; false if they are not all there. */
 bool module_read_file(const struct module *m, uint64_t addr, void *buf, size_t n);
+/* memory_read, and where the core has no bytes for an address in a loaded
+ * object (qemu-user dumps neither text nor read-only data, and writes no
+ * NT_FILE to find the file by), the object's file: bytes its PT_LOADs put
+ * there. *done (may be NULL) as memory_read's. */
+cor_error *modules_read(const struct modules *ms, uint64_t addr, void *buf, size_t n,
+			size_t *done);
 struct dwarf_info *module_dwarf(const struct modules *ms, struct module *m);
 /* module_dwarf with the sections of variables and types too (.debug_loc,
  * .debug_loclists, .debug_types), decompressed at the first call. */
