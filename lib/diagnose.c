@@ -23,7 +23,10 @@
  * std::terminate. The crashed thread's stack is scanned upward from sp for a
  * word pointing at an _Unwind_Exception whose exception_class is
  * "GNUCC++\0"; the __cxa_exception header ends with it (its exceptionType is
- * 80 bytes before on LP64, 48 on ILP32) and the thrown object follows it. Only done when
+ * 80 bytes before on LP64, 48 on ILP32, 32 in ARM EHABI's layout, whose
+ * _Unwind_Control_Block is 88 bytes) and the thrown object follows it. On
+ * qemu-user's cores the type's name (read-only data) is read from the
+ * module's file (modules_read). Only done when
  * the frames show std::terminate or __cxa_throw, so a caught exception's
  * leftovers are not taken for it. */
 #include <stdlib.h>
@@ -804,12 +807,27 @@ static bool std_with_message(struct ctx *c, uint64_t ti)
 
 static void cxx_exception(struct ctx *c)
 {
-	const uint64_t gnu_cxx = 0x474e5543432b2b00ull;   /* "GNUCC++\0" */
-	/* the generic (Itanium) layout: 5 pointers, 2 ints, 4 pointers, then
-	 * the 16-aligned _Unwind_Exception (a u64 and 3 words, 32 bytes) */
+	/* "GNUCC++\0": a u64 in the generic unwinder's header, 8 chars (so
+	 * big endian in memory) in ARM EHABI's */
+	uint64_t gnu_cxx = 0x474e5543432b2b00ull;
 	uint64_t ptr = (uint64_t)c->addr_size;
-	uint64_t hdr = (9 * ptr + 8 + 15) & ~15ull, ue_size = (8 + 3 * ptr + 15) & ~15ull;
-	if (c->p->proc->info.arch == COR_ARCH_UNKNOWN)
+	enum cor_arch arch = c->p->proc->info.arch;
+	/* the generic (Itanium) layout: 5 pointers, 2 ints, 4 pointers, then
+	 * _Unwind_Exception (a u64 and 3 words) aligned as the target's
+	 * biggest alignment: 16 bytes, 8 on s390 */
+	uint64_t al = arch == COR_ARCH_S390X || arch == COR_ARCH_S390 ? 8 : 16;
+	uint64_t hdr = (9 * ptr + 8 + al - 1) & ~(al - 1), ue_size = (8 + 3 * ptr + al - 1) & ~(al - 1);
+	bool ehabi = arch == COR_ARCH_ARM;
+	if (ehabi) {
+		/* 5 pointers, an int, a pointer, an int, then the 8-aligned
+		 * _Unwind_Control_Block: the class, the cleanup and 19 words
+		 * of caches (88 bytes) */
+		gnu_cxx = 0x002b2b4343554e47ull;
+		al = 8;
+		hdr = 8 * ptr;
+		ue_size = 88;
+	}
+	if (arch == COR_ARCH_UNKNOWN)
 		return;
 	if (!has_frame(c, "std::terminate*") && !has_frame(c, "__cxa_throw") &&
 	    !has_frame(c, "__cxa_rethrow") && !has_frame(c, "__cxxabiv1::__terminate*"))
@@ -829,7 +847,7 @@ static void cxx_exception(struct ctx *c)
 			const struct cor_mapping *m;
 			uint64_t cls, ti;
 			const char *name;
-			if (v & 15 || v < 4096 || !(m = memory_mapping_at(mem, v)) || !m->write ||
+			if (v & (al - 1) || v < 4096 || !(m = memory_mapping_at(mem, v)) || !m->write ||
 			    !read_uint(c, v, 8, &cls) || cls != gnu_cxx ||
 			    !read_word(c, v - hdr, &ti) || !type_name_at(c, ti, &name))
 				continue;
