@@ -10,7 +10,8 @@ test drops) and armel (soft float, ARM code), crashed under qemu-user, and their
 
 Each architecture needs TRIPLET-gcc with its libc under /usr/TRIPLET
 (Debian's gcc-TRIPLET and libc6-dev-ARCH-cross; .ci/run installs them) and
-qemu-ARCH (qemu-user); without them its cases skip, saying which is missing.
+qemu-ARCH (qemu-user); without them its cases skip, saying which is missing
+(the throw case: TRIPLET-g++, Debian's g++-TRIPLET).
 riscv64 is not here: Debian 12's qemu-riscv64 (7.2) writes no guest core.
 
 The cores: a guest run as `qemu-ARCH -L /usr/TRIPLET -E LD_LIBRARY_PATH=/lib
@@ -104,6 +105,22 @@ Programs, each built twice (dynamic: Debian's default PIE; static), with
         --exe), where their PT_LOADs put them (modules_read).
       threads and registers as for bt_crash.
 
+  bt_throw.cpp main  main -> Thrower<int>::deeper -> Thrower<int>::boom,
+      which throws a std::runtime_error nobody catches: __cxa_throw,
+      std::terminate, libstdc++'s verbose terminate handler (which prints
+      "terminate called after throwing an instance of 'T'" and "what(): M"
+      on stderr), abort, raise.
+      throw: the crashed thread is the main thread, SIGABRT; its physical
+        frames hold abort, std::terminate and __cxa_throw in that order,
+        and right after __cxa_throw boom, deeper and main, each starting
+        where the program recorded it (main: by name), each line the source
+        line the test finds by its text and the cross addr2line's (ARM:
+        through abort and the libstdc++ frames with EHABI tables and
+        prologue steps); the diagnosis: AbortSignal, the exception's type
+        and what() = libstdc++'s two stderr lines (the type's name, in
+        read-only data qemu did not dump, read from the module's file; ARM
+        EHABI's exception header), the signature from Thrower<int>::boom.
+
 Lines starting with "#" are the harness's figures per architecture (threads,
 frames equal to the known chain, registers equal to eu-readelf's, eu-stack's
 agreement, marker reads); tests/run.sh ignores them.
@@ -169,6 +186,7 @@ class Arch:
         self.flags = list(flags)
         self.sysroot = "/usr/" + triplet
         self.cc = triplet + "-gcc"
+        self.cxx = triplet + "-g++"
 
     def missing(self):
         """Why this architecture cannot run here, or None."""
@@ -195,10 +213,11 @@ def opd_entries(arch, exe, funcs):
             opd = sh
     check(opd is not None, "%s: no .opd section (not ELFv1?)" % exe)
     syms = {}
-    for line in ct.run_tool([arch.triplet + "-nm", exe]).splitlines():
-        parts = line.split()
-        if len(parts) == 3:
-            syms[parts[2]] = int(parts[0], 16)
+    # demangled without the parameters: the names the programs record
+    for line in ct.run_tool([arch.triplet + "-nm", "-C", exe]).splitlines():
+        mm = re.match(r"([0-9a-fA-F]+) \S (.*)$", line)
+        if mm:
+            syms[mm.group(2).split("(", 1)[0]] = int(mm.group(1), 16)
     out = {}
     for name, ptr in funcs.items():
         check(name in syms, "%s: no symbol %s" % (exe, name))
@@ -221,12 +240,12 @@ def oracle(arch, path, exe):
     return o
 
 
-def source_line(text):
-    with open(os.path.join(ct.PROGRAMS, "bt_crash.c")) as f:
+def source_line(text, src="bt_crash.c"):
+    with open(os.path.join(ct.PROGRAMS, src)) as f:
         for i, line in enumerate(f, 1):
             if text in line:
                 return i
-    raise Fail("bt_crash.c has no line with %r" % text)
+    raise Fail("%s has no line with %r" % (src, text))
 
 
 def qemu_crash(arch, exe, args, name, timeout=120):
@@ -559,6 +578,69 @@ def t_diagnose(build, arch, link, fig):
         fig.append("%s: %s" % (mode, dg["signature"]))
 
 
+def t_throw(build, arch, link, fig):
+    """bt_throw.cpp main: an uncaught std::runtime_error thrown in main ->
+    Thrower<int>::deeper -> Thrower<int>::boom; libstdc++ prints the type
+    and what() and aborts."""
+    if not shutil.which(arch.cxx):
+        raise Skip("missing %s (Debian's g++-%s)" % (arch.cxx, arch.triplet))
+    exe = bt.build(["bt_throw.cpp"], "bt_throw-%s-%s" % (arch.name, link),
+                   FLAGS + arch.flags + LINKS[link], cc=arch.cxx)
+    core, opath = qemu_crash(arch, exe, ["main"], "throw-%s-%s" % (arch.name, link))
+    o = oracle(arch, opath, exe)
+    with open(os.path.join(os.path.dirname(core), "stderr.txt"), "rb") as f:
+        err = f.read().decode("utf-8", "replace")
+    m = re.search(r"terminate called after throwing an instance of '(.*)'", err)
+    w = re.search(r"^\s*what\(\):\s+(.*)$", err, re.M)
+    if not m or not w:
+        raise Skip("the guest's libstdc++ printed no terminate/what lines: %r" % err[-300:])
+    doc = report(build, arch, core, exe)
+    check_eq(doc.get("crashed_tid"), o["main_tid"], "crashed thread (the main thread)")
+    check_eq((doc.get("signal") or {}).get("number"), 6, "signal number (SIGABRT)")
+    threads = {t["tid"]: t for t in doc.get("threads") or []}
+    frames = threads[o["main_tid"]].get("frames") or []
+    for f in frames:
+        f["pcv"] = ct.hexval(f.get("pc"), "frame pc")
+    phys = bt.physical(frames)
+    names = [bt.norm_name(f.get("function")) for f in phys]
+    shown = bt.fmt_frames(phys[:14])
+    for want in ("abort", "std::terminate", "__cxa_throw"):
+        check(want in names, "no frame %s: %s" % (want, shown))
+    order = [names.index(w) for w in ("abort", "std::terminate", "__cxa_throw")]
+    check(order == sorted(order), "abort, std::terminate, __cxa_throw out of order: %s" % shown)
+    # from __cxa_throw on: the throwing frames, each starting where the
+    # program recorded it, on the source line the test finds by its text
+    # and the cross addr2line's
+    chain = [("Thrower<int>::boom", "throw std::runtime_error"),
+             ("Thrower<int>::deeper", "T r = boom(x + 1);"),
+             ("main", "sink = Thrower<int>::deeper(1);")]
+    j = order[2] + 1
+    for k, (want, text) in enumerate(chain):
+        check(j + k < len(phys) and names[j + k] == want,
+              "frame #%d should be %s (caller of %s): %s"
+              % (j + k, want, names[j + k - 1], shown))
+        f = phys[j + k]
+        if want in o["funcs"]:
+            start = f["pcv"] - f["offset"] if f.get("offset") is not None else None
+            check_eq(start, o["funcs"][want], "start of %s (recorded by the program)" % want)
+        check_eq(f.get("line"), source_line(text, "bt_throw.cpp"),
+                 "line of %s (bt_throw.cpp: %r)" % (want, text))
+        a2l = addr2line(arch, exe, ct.hexval(f.get("module_offset"), "module_offset") - 1)
+        if a2l is not None:
+            check_eq(f.get("line"), a2l, "line of %s (%s-addr2line)" % (want, arch.triplet))
+    fig.append("abort at #%d, std::terminate #%d, __cxa_throw #%d, then %d/%d frames of the "
+               "known chain" % (order[0], order[1], order[2], len(chain), len(chain)))
+    dg = doc["diagnosis"]
+    check_eq(dg["class"], "AbortSignal", "class (summary %r)" % dg["summary"])
+    check(dg.get("exception") is not None, "no exception in the diagnosis (summary %r)"
+          % dg["summary"])
+    check_eq(dg["exception"]["type"], m.group(1), "exception type (libstdc++'s terminate line)")
+    check_eq(dg["exception"]["what"], w.group(1), "what() (libstdc++'s line)")
+    check((dg["signature"] or "").startswith("Thrower<int>::boom"), "signature %r" % dg["signature"])
+    fig.append("exception %s, what() %r = libstdc++'s stderr"
+               % (dg["exception"]["type"], dg["exception"]["what"]))
+
+
 def main():
     build = ct.build_dir()
     rep = ct.Reporter()
@@ -572,7 +654,7 @@ def main():
                 continue
             cases = [("bt", t_bt), ("signal", t_signal), ("signal-siginfo", t_siginfo),
                      ("libc-crash", t_libcrash), ("inline", t_inline), ("memory", t_memory),
-                     ("diagnose", t_diagnose)]
+                     ("diagnose", t_diagnose), ("throw", t_throw)]
             if arch.name.startswith("arm"):
                 cases.append(("abort", t_abort))
             for what, fn in cases:

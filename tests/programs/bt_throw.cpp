@@ -5,9 +5,11 @@
 // worker_entry -> Thrower<int>::deeper -> Thrower<int>::boom, which throws a
 // std::runtime_error nobody catches: std::terminate -> abort (SIGABRT) in the
 // worker, while main waits in std::thread::join.
+// `bt_throw main` (tests/e2e/test_cross.py) starts no thread: main calls
+// Thrower<int>::deeper itself, so the throw goes up to main.
 //
 // Oracle "oracle.txt" (raw write(2)):
-//   tid T main|thread ROLE   ROLE: main, worker
+//   tid T main|thread ROLE   ROLE: main, worker (no worker with "main")
 //   func NAME 0xADDR
 //   end
 #include <pthread.h>
@@ -62,17 +64,8 @@ static void put_hex(const char *name, uintptr_t v)
 	out += b;
 }
 
-int main()
+static void write_oracle()
 {
-	sigset_t set;
-	sigemptyset(&set);
-	sigaddset(&set, SIGABRT);
-	sigprocmask(SIG_UNBLOCK, &set, nullptr);
-	std::thread t(worker_entry, 1);
-	while (!worker_tid)
-		usleep(1000);
-	out += "tid " + std::to_string((long)syscall(SYS_gettid)) + " main main\n";
-	out += "tid " + std::to_string((long)worker_tid) + " thread worker\n";
 	put_hex("worker_entry", (uintptr_t)(void *)&worker_entry);
 	put_hex("Thrower<int>::boom", (uintptr_t)(void *)&Thrower<int>::boom);
 	put_hex("Thrower<int>::deeper", (uintptr_t)(void *)&Thrower<int>::deeper);
@@ -81,6 +74,26 @@ int main()
 	if (fd < 0 || write(fd, out.data(), out.size()) != (ssize_t)out.size())
 		abort();
 	close(fd);
+}
+
+int main(int argc, char **argv)
+{
+	sigset_t set;
+	sigemptyset(&set);
+	sigaddset(&set, SIGABRT);
+	sigprocmask(SIG_UNBLOCK, &set, nullptr);
+	out += "tid " + std::to_string((long)syscall(SYS_gettid)) + " main main\n";
+	if (argc > 1 && !strcmp(argv[1], "main")) {
+		write_oracle();
+		sink = Thrower<int>::deeper(1);
+		KEEP();
+		return sink;
+	}
+	std::thread t(worker_entry, 1);
+	while (!worker_tid)
+		usleep(1000);
+	out += "tid " + std::to_string((long)worker_tid) + " thread worker\n";
+	write_oracle();
 	go = 1;
 	t.join();
 	return sink;
