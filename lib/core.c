@@ -158,14 +158,25 @@ static bool code_in_code(void *arg, uint64_t pc)
 /* Go's signal handler makes a faulting goroutine look as if it called
  * runtime.sigpanic: the pc that faulted is pushed as the return address (on
  * arm64, put in the link register). */
-static bool code_fakes_call(void *arg, uint64_t pc)
+static bool code_func_is(struct cor_core *c, uint64_t pc, const char *name, const char *alt)
 {
-	struct cor_core *c = arg;
 	struct module *m = module_at(&c->modules, pc);
 	struct symtab *st = m ? module_symtab(&c->modules, m) : NULL;
 	struct symbol sym;
 	return st && symtab_lookup(st, pc - m->pub.load_bias, &sym) &&
-	       !strcmp(sym.name, "runtime.sigpanic");
+	       (!strcmp(sym.name, name) || (alt && !strcmp(sym.name, alt)));
+}
+
+static bool code_fakes_call(void *arg, uint64_t pc)
+{
+	return code_func_is(arg, pc, "runtime.sigpanic", NULL);
+}
+
+/* Go's signal handler, entered by the kernel (arm64: its CFI marks the
+ * return address undefined) */
+static bool code_handler_entry(void *arg, uint64_t pc)
+{
+	return code_func_is(arg, pc, "runtime.sigtramp", "runtime.sigtramp.abi0");
 }
 
 static cor_error *core_load(struct cor_core *c)
@@ -196,7 +207,7 @@ static cor_error *core_load(struct cor_core *c)
 			       c->elf->addr_size };
 	struct unwind_code code = {
 		.cfi = code_cfi, .object = code_object, .in_code = code_in_code,
-		.fakes_call = code_fakes_call, .exidx = code_exidx,
+		.fakes_call = code_fakes_call, .handler_entry = code_handler_entry, .exidx = code_exidx,
 		.func_start = code_func_start, .arg = c,
 	};
 	unwinder_init(&c->unwinder, c->proc.arch, &am, &code, &c->limits);

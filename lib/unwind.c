@@ -42,6 +42,10 @@ struct uw {
 	struct unwinder *u;
 	const struct arch_info *a;
 	struct frame_regs r;
+	/* the CFA of a row whose return address is undefined (Go's
+	 * runtime.sigtramp: the signal frame is there) */
+	uint64_t end_cfa;
+	bool end_cfa_ok;
 };
 
 static bool reg_cb(void *arg, unsigned regno, uint64_t *val)
@@ -173,8 +177,11 @@ static cor_error *apply_row(struct uw *w, const struct cfi_row *row)
 	int sp = w->a->dwarf_sp;
 	if (row->regs[sp].kind == CFI_SAME)
 		frame_regs_set(&nr, sp, cfa + (uint64_t)(int64_t)w->a->sp_from_cfa);
-	if (row->ra_reg >= DWARF_MAX_REGS || !nr.ok[row->ra_reg])
+	if (row->ra_reg >= DWARF_MAX_REGS || !nr.ok[row->ra_reg]) {
+		w->end_cfa = cfa;
+		w->end_cfa_ok = true;
 		return cor_error_new(COR_ERR_NOT_FOUND, "end of stack (return address undefined)");
+	}
 	nr.pc = arch_strip_pc(w->a, nr.v[row->ra_reg]);
 	if (w->a->dwarf_pc >= 0)
 		frame_regs_set(&nr, w->a->dwarf_pc, nr.pc);
@@ -340,6 +347,43 @@ static bool heuristic_step(struct uw *w, uint32_t depth, enum cor_frame_how *how
 	return false;
 }
 
+/* A function entered by the kernel as a signal handler whose CFI marks the
+ * return address undefined (Go's runtime.sigtramp on arm64): the signal
+ * frame is at its CFA, the sp it was entered with; the interrupted
+ * registers are restored from it. */
+static bool handler_entry_step(struct uw *w, uint64_t lookup)
+{
+	const struct arch_info *a = w->a;
+	const struct unwind_code *code = &w->u->code;
+	if (!w->end_cfa_ok || !a->signal_entry_step || !code->handler_entry ||
+	    !code->handler_entry(code->arg, lookup))
+		return false;
+	struct frame_regs r = w->r;
+	frame_regs_set(&r, a->dwarf_sp, w->end_cfa);
+	if (!a->signal_entry_step(a, &r, &w->u->mem))
+		return false;
+	r.pc = arch_strip_pc(a, r.pc);
+	r.cfa = w->end_cfa;
+	w->r = r;
+	return true;
+}
+
+/* After the CFI step out of a faked call (Go's runtime.sigpanic): where
+ * the runtime pushed the faulting frame's link register below its sp
+ * (arm64), that sp and link register are restored. */
+static void fake_call_pushed(struct uw *w)
+{
+	const struct arch_info *a = w->a;
+	uint64_t lr;
+	if (!a->fake_call_push || a->call_ra < 0 || a->call_ra >= DWARF_MAX_REGS)
+		return;
+	if (rd(w, w->r.cfa, &lr, NULL))
+		frame_regs_set(&w->r, a->call_ra, lr);
+	else
+		w->r.ok[a->call_ra] = false;
+	frame_regs_set(&w->r, a->dwarf_sp, w->r.cfa + a->fake_call_push);
+}
+
 cor_error *unwind_thread(struct unwinder *u, const struct cor_thread *t, struct unwind_cb *cb)
 {
 	if (!u->arch)
@@ -391,9 +435,17 @@ cor_error *unwind_thread(struct unwinder *u, const struct cor_thread *t, struct 
 		} else {
 			bool found = false;
 			char *why = NULL;
+			w->end_cfa_ok = false;
 			cor_error *err = cfi_step(w, lookup, &found);
 			if (!err && !found)
 				err = exidx_step(w, lookup, &found, &why);
+			if (err && handler_entry_step(w, lookup)) {
+				cor_error_free(err);
+				how = COR_FRAME_SIGNAL;
+				exact = true;
+				err = NULL;
+				goto stepped;
+			}
 			if (err) {
 				free(why);
 				stop = cor_strdup(cor_error_message(err));
@@ -416,7 +468,10 @@ cor_error *unwind_thread(struct unwinder *u, const struct cor_thread *t, struct 
 			/* the caller of a faked call was interrupted at its pc:
 			 * its row and its name are those of pc itself */
 			exact = u->code.fakes_call && u->code.fakes_call(u->code.arg, lookup);
+			if (exact && how == COR_FRAME_CFI)
+				fake_call_pushed(w);
 		}
+stepped:
 		if (w->r.pc == 0) {
 			stop = cor_strdup("end of stack (return address 0)");
 			break;

@@ -25,6 +25,10 @@ struct unwind_code {
 	 * faulted, not one past a call, so the caller is looked up at that pc
 	 * exactly (Go's runtime.sigpanic). May be NULL. */
 	bool (*fakes_call)(void *arg, uint64_t pc);
+	/* The function at (lookup) pc is entered by the kernel as a signal
+	 * handler and its CFI leaves the return address undefined (Go's
+	 * runtime.sigtramp): the signal frame is at its CFA. May be NULL. */
+	bool (*handler_entry)(void *arg, uint64_t pc);
 	/* The ARM exception-handling table of the object holding pc, and its
 	 * load bias; tried where no CFI covers pc. May be NULL. */
 	struct exidx_table *(*exidx)(void *arg, uint64_t pc, uint64_t *bias);

@@ -47,19 +47,26 @@ static bool note(struct regs_builder *b, uint32_t type, const uint8_t *d,
 	return false;
 }
 
-/* __kernel_rt_sigreturn (mov x8, #139; svc #0): sp points at the
- * rt_sigframe; its ucontext's mcontext has x0-x30, sp, pc after the
- * siginfo (128) and the ucontext's head (176) and fault address (8). */
-static int signal(const struct arch_info *a, struct frame_regs *r, const struct arch_mem *m)
+/* sp points at the rt_sigframe (as the kernel enters a handler, and at
+ * its return to __kernel_rt_sigreturn); its ucontext's mcontext has
+ * x0-x30, sp, pc after the siginfo (128) and the ucontext's head (176)
+ * and fault address (8). */
+static bool signal_entry(const struct arch_info *a, struct frame_regs *r, const struct arch_mem *m)
 {
-	static const uint8_t code[] = { 0x68, 0x11, 0x80, 0xd2, 0x01, 0, 0, 0xd4 };
 	static const int8_t map[] = {
 		0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18,
 		19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30, 31, 32 };
 	(void)a;
+	return arch_restore_context(r, m, r->v[31] + 128 + 176 + 8, map, sizeof(map), 32);
+}
+
+/* __kernel_rt_sigreturn: mov x8, #139; svc #0 */
+static int signal(const struct arch_info *a, struct frame_regs *r, const struct arch_mem *m)
+{
+	static const uint8_t code[] = { 0x68, 0x11, 0x80, 0xd2, 0x01, 0, 0, 0xd4 };
 	if (!arch_code_is(r, m, code, sizeof(code)))
 		return 0;
-	return arch_restore_context(r, m, r->v[31] + 128 + 176 + 8, map, sizeof(map), 32) ? 1 : -1;
+	return signal_entry(a, r, m) ? 1 : -1;
 }
 
 /* Pointer authentication: a return address with bits above the 48-bit
@@ -87,6 +94,7 @@ const struct arch_info arch_aarch64 = {
 	.pr_reg_size = 34 * 8, .pc_name = "pc", .sp_name = "sp",
 	.dwarf_sp = 31, .dwarf_fp = 29, .dwarf_ra = 30, .dwarf_pc = 32,
 	.decode_note = note,
-	.signal_step = signal, .fallback_step = arch_fp_record_step, .leaf_ra = 30,
+	.signal_step = signal, .signal_entry_step = signal_entry, .fake_call_push = 16,
+	.fallback_step = arch_fp_record_step, .leaf_ra = 30,
 	.strip_pc = strip_pac, .call_ra = 30, .after_call = after_call,
 };

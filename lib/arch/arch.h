@@ -82,6 +82,16 @@ struct arch_info {
 	 * 0 not a trampoline, -1 the context cannot be read. */
 	int (*signal_step)(const struct arch_info *a, struct frame_regs *r,
 			   const struct arch_mem *m);
+	/* At the entry sp of a signal handler (r's sp: where the kernel put
+	 * the signal frame): restores the interrupted registers. false if
+	 * the context cannot be read. */
+	bool (*signal_entry_step)(const struct arch_info *a, struct frame_regs *r,
+				  const struct arch_mem *m);
+	/* Bytes Go's signal handler reserves below the faulting frame's sp
+	 * before faking its call to runtime.sigpanic, the first word the
+	 * link register call_ra had (arm64: 16); 0: it pushes the return
+	 * address as a call does (x86). */
+	uint32_t fake_call_push;
 	/* Without CFI: one step up the frame pointer chain or back chain;
 	 * first is true for the innermost frame. false if there is none. */
 	bool (*fallback_step)(const struct arch_info *a, struct frame_regs *r,

@@ -9,6 +9,16 @@ coroner's crashed thread has the same functions and file:line (and each
 physical frame the same pc and offset), and runtime.sigpanic is right above
 the faulting function.
 
+Twice: built for this machine (x86_64 only: elsewhere the native case
+skips) and dumped by the kernel; and built with GOARCH=arm64 and run under
+qemu-aarch64 (qemu-user), which writes the guest's core
+(qemu_prog_DATE_PID.core). On arm64 Go's handler (preparePanic) saves the
+link register 16 bytes below the faulting frame's sp, puts the faulting pc
+in the link register and the pc at runtime.sigpanic; and the crashed thread
+is in Go's signal handler, runtime.sigtramp, whose CFI marks the return
+address undefined (TOPFRAME): the unwind goes on from the signal frame the
+kernel (qemu) put at its entry sp.
+
 Usage: python3 tests/e2e/test_go.py BUILD_DIR
 """
 import os
@@ -38,19 +48,21 @@ def setup_core():
                        (resource.RLIM_INFINITY, resource.RLIM_INFINITY))
 
 
-def build_and_crash():
-    """(dir, core, Go's stderr): built and run once per test cache."""
+def build_and_crash(target="native"):
+    """(dir, core, Go's stderr): built and run once per test cache. target
+    "native": this machine's Go program, a kernel core; "arm64": GOARCH=arm64
+    under qemu-aarch64, qemu's core of the guest."""
     go = shutil.which("go")
     if not go:
         raise Skip("go not installed (Debian: golang-go)")
-    if platform.machine() != "x86_64":
-        # arm64's handler puts the faulting pc in the link register and the
-        # leaf's own one below sp: not handled yet
-        raise Skip("Go's faked call to sigpanic is handled on x86_64 only, this is %s"
-                   % platform.machine())
+    if target == "native" and platform.machine() != "x86_64":
+        # elsewhere the native build is not tried; arm64 is tested under qemu
+        raise Skip("the native case runs on x86_64 only, this is %s" % platform.machine())
+    if target == "arm64" and not shutil.which("qemu-aarch64"):
+        raise Skip("qemu-aarch64 not installed (Debian: qemu-user)")
     with open(SOURCE, "rb") as f:
         text = f.read()
-    d = os.path.join(ct.cache_dir(), "go-%s" % ct._key(text))
+    d = os.path.join(ct.cache_dir(), "go-%s-%s" % (target, ct._key(text)))
     done = os.path.join(d, "DONE")
     if os.path.exists(done):
         with open(done) as f:
@@ -58,7 +70,7 @@ def build_and_crash():
         with open(os.path.join(d, "stderr.txt")) as f:
             return d, core, f.read()
     pat = ct.core_pattern()
-    if pat.startswith("|"):
+    if target == "native" and pat.startswith("|"):
         raise Skip("core_pattern pipes to %r" % pat)
     shutil.rmtree(d, ignore_errors=True)
     src = os.path.join(d, "src")
@@ -67,6 +79,8 @@ def build_and_crash():
     with open(os.path.join(src, "go.mod"), "w") as f:
         f.write("module crash\n\ngo 1.19\n")
     env = go_env(d)
+    if target == "arm64":
+        env["GOARCH"] = "arm64"
     p = subprocess.run([go, "build", "-o", "prog", "main.go"], cwd=src, env=env,
                        stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                        universal_newlines=True, timeout=300)
@@ -75,7 +89,11 @@ def build_and_crash():
     run = os.path.join(d, "run")
     os.makedirs(run)
     env["GOTRACEBACK"] = "crash"
-    p = subprocess.Popen([os.path.join(src, "prog")], cwd=run, env=env, preexec_fn=setup_core,
+    cmd = [os.path.join(src, "prog")]
+    if target == "arm64":
+        cmd = ["qemu-aarch64"] + cmd
+        os.mkdir(os.path.join(run, "core"))  # no host core of qemu itself
+    p = subprocess.Popen(cmd, cwd=run, env=env, preexec_fn=setup_core,
                          stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     try:
         _, err = p.communicate(timeout=120)
@@ -84,9 +102,16 @@ def build_and_crash():
         p.communicate()
         raise Skip("the Go program did not crash within 120s")
     err = err.decode("utf-8", "replace")
-    core = ct._find_core(run, p.pid)
-    if core is None:
-        raise Skip("no core from the kernel (exit %d, core_pattern %r)" % (p.returncode, pat))
+    if target == "arm64":
+        cores = [n for n in os.listdir(run) if n.startswith("qemu_") and n.endswith(".core")]
+        if len(cores) != 1:
+            raise Skip("qemu-aarch64 (exit %d) wrote %d guest cores" % (p.returncode, len(cores)))
+        core = os.path.join(run, cores[0])
+    else:
+        core = ct._find_core(run, p.pid)
+        if core is None:
+            raise Skip("no core from the kernel (exit %d, core_pattern %r)"
+                       % (p.returncode, pat))
     with open(os.path.join(d, "stderr.txt"), "w") as f:
         f.write(err)
     with open(done, "w") as f:
@@ -128,8 +153,8 @@ def from_main(frames):
     return first, frames[first:last + 1]
 
 
-def test_sigpanic(build):
-    d, core, err = build_and_crash()
+def test_sigpanic(build, target="native"):
+    d, core, err = build_and_crash(target)
     want_all, want_offsets = go_traceback(err)
     go_first, want = from_main(want_all)
     check(len(want) == 3, "Go's traceback from main.crash to main.main: %r" % want_all)
@@ -159,10 +184,10 @@ def test_sigpanic(build):
                      "pc and offset of %s (coroner vs Go)" % f["function"])
 
 
-def test_diagnosis(build):
+def test_diagnosis(build, target="native"):
     """Where to look first is Go's faulting frame, not the runtime; the
     signature starts there too."""
-    d, core, err = build_and_crash()
+    d, core, err = build_and_crash(target)
     want_all, _ = go_traceback(err)
     _, want = from_main(want_all)
     doc, _ = ct.report(build, core, "--exe", os.path.join(d, "src", "prog"))
@@ -182,6 +207,8 @@ def main():
     rep = ct.Reporter()
     rep.run("go-sigpanic", test_sigpanic, build)
     rep.run("go-diagnosis", test_diagnosis, build)
+    rep.run("go-arm64-qemu-sigpanic", test_sigpanic, build, "arm64")
+    rep.run("go-arm64-qemu-diagnosis", test_diagnosis, build, "arm64")
     return rep.done()
 
 

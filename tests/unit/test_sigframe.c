@@ -1,4 +1,4 @@
-/* The signal-frame steps of ppc64, ppc, s390x and 32-bit ARM (and ARM's
+/* The signal-frame steps of aarch64, ppc64, ppc, s390x and 32-bit ARM (and ARM's
  * prologue step) on made-up memory: the
  * trampoline's code at CODE, the frame the kernel (or qemu-user) lays out
  * at the stack pointer, per the layouts lib/arch/ppc64.c, s390x.c and
@@ -337,8 +337,42 @@ static void arm_prologue(void)
 	CHECK(!arch_arm.prologue_step(&arch_arm, &r, &m, 0x10000, true, true));
 }
 
+/* aarch64: the rt_sigframe at sp, its mcontext's x0-x30, sp, pc after
+ * 128 + 176 + 8 bytes; at __kernel_rt_sigreturn and, without a look at
+ * the code, at a handler's entry sp (Go's runtime.sigtramp) */
+static void aarch64_sig(void)
+{
+	static struct space s;
+	static const uint8_t tramp[] = { 0x68, 0x11, 0x80, 0xd2, 0x01, 0, 0, 0xd4 };
+	const struct arch_info *a = &arch_aarch64;
+	struct arch_mem m = { space_read, &s, false, 8 };
+	struct frame_regs r;
+	unsigned ctx = 128 + 176 + 8;
+	memset(&s, 0, sizeof(s));
+	store(s.stack + ctx + 30 * 8, 0x9abc, 8, false);
+	store(s.stack + ctx + 31 * 8, STACK + 0x800, 8, false);
+	store(s.stack + ctx + 32 * 8, 0x1234, 8, false);
+	CHECK_EQ(step(a, &s, &r), 0);       /* no trampoline at CODE */
+	memcpy(s.code, tramp, sizeof(tramp));
+	CHECK_EQ(step(a, &s, &r), 1);
+	CHECK_EQ(r.pc, 0x1234);
+	CHECK(r.ok[31] && r.v[31] == STACK + 0x800);
+	CHECK(r.ok[30] && r.v[30] == 0x9abc);
+	memset(s.code, 0, sizeof(s.code));
+	step(a, &s, &r);
+	CHECK(a->signal_entry_step(a, &r, &m));
+	CHECK_EQ(r.pc, 0x1234);
+	CHECK(r.ok[30] && r.v[30] == 0x9abc && r.v[31] == STACK + 0x800);
+	/* a frame past the end of the stack */
+	step(a, &s, &r);
+	r.v[31] = STACK + 4096 - 64;
+	CHECK(!a->signal_entry_step(a, &r, &m));
+	CHECK_EQ(a->fake_call_push, 16u);
+}
+
 int main(void)
 {
+	aarch64_sig();
 	arm_sig();
 	arm_prologue();
 	ppc64(&arch_ppc64le);
