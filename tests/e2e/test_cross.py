@@ -12,7 +12,8 @@ Each architecture needs TRIPLET-gcc with its libc under /usr/TRIPLET
 (Debian's gcc-TRIPLET and libc6-dev-ARCH-cross; .ci/run installs them) and
 qemu-ARCH (qemu-user); without them its cases skip, saying which is missing
 (the throw case: TRIPLET-g++, Debian's g++-TRIPLET).
-riscv64 is not here: Debian 12's qemu-riscv64 (7.2) writes no guest core.
+riscv64 is not here: Debian 12's qemu-riscv64 (7.2) writes no guest core
+(tried: static and dynamic programs, SIGSEGV and SIGABRT).
 
 The cores: a guest run as `qemu-ARCH -L /usr/TRIPLET -E LD_LIBRARY_PATH=/lib
 PROG` (without LD_LIBRARY_PATH the i386 guest's ld.so reads the host's
@@ -120,6 +121,14 @@ Programs, each built twice (dynamic: Debian's default PIE; static), with
         and what() = libstdc++'s two stderr lines (the type's name, in
         read-only data qemu did not dump, read from the module's file; ARM
         EHABI's exception header), the signature from Thrower<int>::boom.
+  bt_throw.cpp  the same thrown in a std::thread: worker_entry -> deeper ->
+      boom, while main waits in std::thread::join.
+      throw-thread: thread ids = the program's; the worker is the crashed
+        thread, its chain as for throw up to worker_entry (its start and
+        line), the diagnosis the same; the main thread has std::thread::join
+        then main (ARM dynamic: pthread_join's internals in Debian's libc
+        are stripped and EXIDX_CANTUNWIND: the unwind stops in libc, saying
+        so).
 
 Lines starting with "#" are the harness's figures per architecture (threads,
 frames equal to the known chain, registers equal to eu-readelf's, eu-stack's
@@ -578,15 +587,18 @@ def t_diagnose(build, arch, link, fig):
         fig.append("%s: %s" % (mode, dg["signature"]))
 
 
-def t_throw(build, arch, link, fig):
-    """bt_throw.cpp main: an uncaught std::runtime_error thrown in main ->
-    Thrower<int>::deeper -> Thrower<int>::boom; libstdc++ prints the type
-    and what() and aborts."""
+def throw_core(build, arch, link, fig, args, outer):
+    """bt_throw.cpp ARGS under qemu: the thread that threw (the crashed one,
+    SIGABRT) goes through abort, std::terminate and __cxa_throw, then boom,
+    deeper and OUTER [(function, source text of its line)]; the diagnosis's
+    exception = libstdc++'s stderr. Returns (oracle, report's threads by
+    tid, the crashed tid)."""
     if not shutil.which(arch.cxx):
         raise Skip("missing %s (Debian's g++-%s)" % (arch.cxx, arch.triplet))
     exe = bt.build(["bt_throw.cpp"], "bt_throw-%s-%s" % (arch.name, link),
                    FLAGS + arch.flags + LINKS[link], cc=arch.cxx)
-    core, opath = qemu_crash(arch, exe, ["main"], "throw-%s-%s" % (arch.name, link))
+    core, opath = qemu_crash(arch, exe, args, "throw%s-%s-%s"
+                             % ("".join("-" + a for a in args), arch.name, link))
     o = oracle(arch, opath, exe)
     with open(os.path.join(os.path.dirname(core), "stderr.txt"), "rb") as f:
         err = f.read().decode("utf-8", "replace")
@@ -595,10 +607,13 @@ def t_throw(build, arch, link, fig):
     if not m or not w:
         raise Skip("the guest's libstdc++ printed no terminate/what lines: %r" % err[-300:])
     doc = report(build, arch, core, exe)
-    check_eq(doc.get("crashed_tid"), o["main_tid"], "crashed thread (the main thread)")
-    check_eq((doc.get("signal") or {}).get("number"), 6, "signal number (SIGABRT)")
     threads = {t["tid"]: t for t in doc.get("threads") or []}
-    frames = threads[o["main_tid"]].get("frames") or []
+    check_eq(set(threads), set(o["tids"]), "thread ids (the program's record)")
+    thrower = [t for t, r in o["tids"].items() if r == ("worker" if "worker" in
+                                                            o["tids"].values() else "main")][0]
+    check_eq(doc.get("crashed_tid"), thrower, "crashed thread (the one that threw)")
+    check_eq((doc.get("signal") or {}).get("number"), 6, "signal number (SIGABRT)")
+    frames = threads[thrower].get("frames") or []
     for f in frames:
         f["pcv"] = ct.hexval(f.get("pc"), "frame pc")
     phys = bt.physical(frames)
@@ -612,8 +627,7 @@ def t_throw(build, arch, link, fig):
     # program recorded it, on the source line the test finds by its text
     # and the cross addr2line's
     chain = [("Thrower<int>::boom", "throw std::runtime_error"),
-             ("Thrower<int>::deeper", "T r = boom(x + 1);"),
-             ("main", "sink = Thrower<int>::deeper(1);")]
+             ("Thrower<int>::deeper", "T r = boom(x + 1);")] + outer
     j = order[2] + 1
     for k, (want, text) in enumerate(chain):
         check(j + k < len(phys) and names[j + k] == want,
@@ -639,6 +653,38 @@ def t_throw(build, arch, link, fig):
     check((dg["signature"] or "").startswith("Thrower<int>::boom"), "signature %r" % dg["signature"])
     fig.append("exception %s, what() %r = libstdc++'s stderr"
                % (dg["exception"]["type"], dg["exception"]["what"]))
+    return o, threads, thrower
+
+
+def t_throw(build, arch, link, fig):
+    """bt_throw.cpp main: an uncaught std::runtime_error thrown in main ->
+    Thrower<int>::deeper -> Thrower<int>::boom."""
+    throw_core(build, arch, link, fig, ["main"],
+               [("main", "sink = Thrower<int>::deeper(1);")])
+
+
+def t_throw_thread(build, arch, link, fig):
+    """bt_throw.cpp: thrown in a std::thread (worker_entry -> deeper ->
+    boom) while main waits in std::thread::join."""
+    o, threads, thrower = throw_core(build, arch, link, fig, [],
+                                     [("worker_entry", "sink = Thrower<int>::deeper(x);")])
+    mt = bt.physical(threads[o["main_tid"]].get("frames") or [])
+    for f in mt:
+        f["pcv"] = ct.hexval(f.get("pc"), "frame pc")
+    mnames = [bt.norm_name(f.get("function")) for f in mt]
+    stop = threads[o["main_tid"]].get("stop_reason") or ""
+    if arch.name.startswith("arm") and link == "dynamic" and "std::thread::join" not in mnames:
+        # pthread_join's internals in Debian's ARM libc: local (stripped)
+        # and EXIDX_CANTUNWIND, so no prologue to step over
+        check("EXIDX_CANTUNWIND" in stop and all(f.get("module") == "/lib/libc.so.6" for f in mt),
+              "main thread: the unwind should stop in libc saying EXIDX_CANTUNWIND: %s; %r"
+              % (bt.fmt_frames(mt), stop))
+        fig.append("main thread stops in libc's pthread_join: %s" % stop)
+        return
+    check("std::thread::join" in mnames and "main" in mnames and
+          mnames.index("std::thread::join") < mnames.index("main"),
+          "main thread should wait in std::thread::join <- main: %s" % bt.fmt_frames(mt))
+    fig.append("main thread in std::thread::join <- main")
 
 
 def main():
@@ -654,7 +700,8 @@ def main():
                 continue
             cases = [("bt", t_bt), ("signal", t_signal), ("signal-siginfo", t_siginfo),
                      ("libc-crash", t_libcrash), ("inline", t_inline), ("memory", t_memory),
-                     ("diagnose", t_diagnose), ("throw", t_throw)]
+                     ("diagnose", t_diagnose), ("throw", t_throw),
+                     ("throw-thread", t_throw_thread)]
             if arch.name.startswith("arm"):
                 cases.append(("abort", t_abort))
             for what, fn in cases:
