@@ -61,6 +61,21 @@ static bool signal_entry(const struct arch_info *a, struct frame_regs *r, const 
 }
 
 /* __kernel_rt_sigreturn: mov x8, #139; svc #0 */
+/* At a handler's entry: the frame starts with the siginfo, whose si_signo
+ * must be a signal number (else sp is not where the kernel put it) */
+static bool handler_entry(const struct arch_info *a, struct frame_regs *r,
+			  const struct arch_mem *m)
+{
+	uint8_t b[4];
+	cor_error *err = r->ok[31] ? m->read(m->arg, r->v[31], b, 4) : NULL;
+	if (!r->ok[31] || err) {
+		cor_error_free(err);
+		return false;
+	}
+	uint32_t signo = (uint32_t)cor_load(b, 4, false);
+	return signo >= 1 && signo <= 64 && signal_entry(a, r, m);
+}
+
 static int signal(const struct arch_info *a, struct frame_regs *r, const struct arch_mem *m)
 {
 	static const uint8_t code[] = { 0x68, 0x11, 0x80, 0xd2, 0x01, 0, 0, 0xd4 };
@@ -94,7 +109,7 @@ const struct arch_info arch_aarch64 = {
 	.pr_reg_size = 34 * 8, .pc_name = "pc", .sp_name = "sp",
 	.dwarf_sp = 31, .dwarf_fp = 29, .dwarf_ra = 30, .dwarf_pc = 32,
 	.decode_note = note,
-	.signal_step = signal, .signal_entry_step = signal_entry, .fake_call_push = 16,
+	.signal_step = signal, .signal_entry_step = handler_entry, .fake_call_push = 16,
 	.fallback_step = arch_fp_record_step, .leaf_ra = 30,
 	.strip_pc = strip_pac, .call_ra = 30, .after_call = after_call,
 };

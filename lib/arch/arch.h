@@ -84,7 +84,7 @@ struct arch_info {
 			   const struct arch_mem *m);
 	/* At the entry sp of a signal handler (r's sp: where the kernel put
 	 * the signal frame): restores the interrupted registers. false if
-	 * the context cannot be read. */
+	 * the context cannot be read or is no signal frame. */
 	bool (*signal_entry_step)(const struct arch_info *a, struct frame_regs *r,
 				  const struct arch_mem *m);
 	/* Bytes Go's signal handler reserves below the faulting frame's sp

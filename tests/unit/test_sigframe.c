@@ -360,6 +360,9 @@ static void aarch64_sig(void)
 	CHECK(r.ok[30] && r.v[30] == 0x9abc);
 	memset(s.code, 0, sizeof(s.code));
 	step(a, &s, &r);
+	CHECK(!a->signal_entry_step(a, &r, &m));  /* si_signo 0: not a frame */
+	store(s.stack, 6, 4, false);
+	step(a, &s, &r);
 	CHECK(a->signal_entry_step(a, &r, &m));
 	CHECK_EQ(r.pc, 0x1234);
 	CHECK(r.ok[30] && r.v[30] == 0x9abc && r.v[31] == STACK + 0x800);
