@@ -42,10 +42,10 @@ struct uw {
 	struct unwinder *u;
 	const struct arch_info *a;
 	struct frame_regs r;
-	/* the CFA of a row whose return address is undefined (Go's
-	 * runtime.sigtramp: the signal frame is there) */
-	uint64_t end_cfa;
-	bool end_cfa_ok;
+	/* the caller's sp and CFA by a row whose return address is
+	 * undefined (Go's runtime.sigtramp: the signal frame is at that sp) */
+	uint64_t end_sp, end_cfa;
+	bool end_ok;
 };
 
 static bool reg_cb(void *arg, unsigned regno, uint64_t *val)
@@ -178,8 +178,9 @@ static cor_error *apply_row(struct uw *w, const struct cfi_row *row)
 	if (row->regs[sp].kind == CFI_SAME)
 		frame_regs_set(&nr, sp, cfa + (uint64_t)(int64_t)w->a->sp_from_cfa);
 	if (row->ra_reg >= DWARF_MAX_REGS || !nr.ok[row->ra_reg]) {
+		w->end_sp = nr.v[sp];
 		w->end_cfa = cfa;
-		w->end_cfa_ok = true;
+		w->end_ok = nr.ok[sp];
 		return cor_error_new(COR_ERR_NOT_FOUND, "end of stack (return address undefined)");
 	}
 	nr.pc = arch_strip_pc(w->a, nr.v[row->ra_reg]);
@@ -348,18 +349,18 @@ static bool heuristic_step(struct uw *w, uint32_t depth, enum cor_frame_how *how
 }
 
 /* A function entered by the kernel as a signal handler whose CFI marks the
- * return address undefined (Go's runtime.sigtramp on arm64): the signal
- * frame is at its CFA, the sp it was entered with; the interrupted
- * registers are restored from it. */
+ * return address undefined (Go's runtime.sigtramp on arm64, s390x): the
+ * signal frame is at the sp it was entered with (its row's caller sp);
+ * the interrupted registers are restored from it. */
 static bool handler_entry_step(struct uw *w, uint64_t lookup)
 {
 	const struct arch_info *a = w->a;
 	const struct unwind_code *code = &w->u->code;
-	if (!w->end_cfa_ok || !a->signal_entry_step || !code->handler_entry ||
+	if (!w->end_ok || !a->signal_entry_step || !code->handler_entry ||
 	    !code->handler_entry(code->arg, lookup))
 		return false;
 	struct frame_regs r = w->r;
-	frame_regs_set(&r, a->dwarf_sp, w->end_cfa);
+	frame_regs_set(&r, a->dwarf_sp, w->end_sp);
 	if (!a->signal_entry_step(a, &r, &w->u->mem))
 		return false;
 	r.pc = arch_strip_pc(a, r.pc);
@@ -370,18 +371,20 @@ static bool handler_entry_step(struct uw *w, uint64_t lookup)
 
 /* After the CFI step out of a faked call (Go's runtime.sigpanic): where
  * the runtime pushed the faulting frame's link register below its sp
- * (arm64), that sp and link register are restored. */
+ * (arm64, s390x), that sp and link register are restored: the word at
+ * the sp the step gave, and past the bytes pushed. */
 static void fake_call_pushed(struct uw *w)
 {
 	const struct arch_info *a = w->a;
+	int sp = a->dwarf_sp;
 	uint64_t lr;
-	if (!a->fake_call_push || a->call_ra < 0 || a->call_ra >= DWARF_MAX_REGS)
+	if (!a->fake_call_push || a->call_ra < 0 || a->call_ra >= DWARF_MAX_REGS || !w->r.ok[sp])
 		return;
-	if (rd(w, w->r.cfa, &lr, NULL))
+	if (rd(w, w->r.v[sp], &lr, NULL))
 		frame_regs_set(&w->r, a->call_ra, lr);
 	else
 		w->r.ok[a->call_ra] = false;
-	frame_regs_set(&w->r, a->dwarf_sp, w->r.cfa + a->fake_call_push);
+	frame_regs_set(&w->r, sp, w->r.v[sp] + a->fake_call_push);
 }
 
 cor_error *unwind_thread(struct unwinder *u, const struct cor_thread *t, struct unwind_cb *cb)
@@ -435,7 +438,7 @@ cor_error *unwind_thread(struct unwinder *u, const struct cor_thread *t, struct 
 		} else {
 			bool found = false;
 			char *why = NULL;
-			w->end_cfa_ok = false;
+			w->end_ok = false;
 			cor_error *err = cfi_step(w, lookup, &found);
 			if (!err && !found)
 				err = exidx_step(w, lookup, &found, &why);

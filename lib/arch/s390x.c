@@ -52,9 +52,10 @@ bool s390_after_call(const struct arch_info *a, const struct arch_mem *m, uint64
  * sigcontext's sregs points (after oldmask: offset 160 + 8); for
  * rt_sigreturn, the ucontext's uc_mcontext (after the svc's 8 bytes, the
  * 128-byte siginfo and uc_flags, uc_link, uc_stack: 160 + 8 + 128 + 40). */
+static const int8_t sregs_map[] = { 64, 65, 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15 };
+
 static int signal(const struct arch_info *a, struct frame_regs *r, const struct arch_mem *m)
 {
-	static const int8_t map[] = { 64, 65, 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15 };
 	uint8_t b[2];
 	uint64_t regs;
 	(void)a;
@@ -66,7 +67,27 @@ static int signal(const struct arch_info *a, struct frame_regs *r, const struct 
 		regs = r->v[15] + 160 + 8 + 128 + 40;
 	else if (!arch_read_word(m, r->v[15] + 160 + 8, &regs))
 		return -1;
-	return arch_restore_context(r, m, regs, map, sizeof(map), 1) ? 1 : -1;
+	return arch_restore_context(r, m, regs, sregs_map, sizeof(sregs_map), 1) ? 1 : -1;
+}
+
+/* A handler's entry r15: the rt_sigframe (an SA_SIGINFO handler: Go's
+ * runtime.sigtramp), its siginfo's si_signo a signal number */
+static bool handler_entry(const struct arch_info *a, struct frame_regs *r,
+			  const struct arch_mem *m)
+{
+	uint8_t b[4];
+	(void)a;
+	if (!r->ok[15])
+		return false;
+	cor_error *err = m->read(m->arg, r->v[15] + 160 + 8, b, 4);
+	if (err) {
+		cor_error_free(err);
+		return false;
+	}
+	uint32_t signo = (uint32_t)cor_load(b, 4, true);
+	return signo >= 1 && signo <= 64 &&
+	       arch_restore_context(r, m, r->v[15] + 160 + 8 + 128 + 40, sregs_map,
+				    sizeof(sregs_map), 1);
 }
 
 const struct arch_info arch_s390x = {
@@ -75,6 +96,7 @@ const struct arch_info arch_s390x = {
 	.pr_reg_size = 216, .pc_name = "pswa", .sp_name = "r15",
 	.dwarf_sp = 15, .dwarf_fp = 11, .dwarf_ra = 14, .dwarf_pc = 65,
 	.decode_note = note,
-	.signal_step = signal, .sp_from_cfa = -160, .leaf_ra = -1, .call_ra = 14,
+	.signal_step = signal, .signal_entry_step = handler_entry, .fake_call_push = 8,
+	.sp_from_cfa = -160, .leaf_ra = -1, .call_ra = 14,
 	.after_call = s390_after_call,
 };

@@ -9,15 +9,19 @@ coroner's crashed thread has the same functions and file:line (and each
 physical frame the same pc and offset), and runtime.sigpanic is right above
 the faulting function.
 
-Twice: built for this machine (x86_64 only: elsewhere the native case
-skips) and dumped by the kernel; and built with GOARCH=arm64 and run under
-qemu-aarch64 (qemu-user), which writes the guest's core
-(qemu_prog_DATE_PID.core). On arm64 Go's handler (preparePanic) saves the
-link register 16 bytes below the faulting frame's sp, puts the faulting pc
-in the link register and the pc at runtime.sigpanic; and the crashed thread
-is in Go's signal handler, runtime.sigtramp, whose CFI marks the return
-address undefined (TOPFRAME): the unwind goes on from the signal frame the
-kernel (qemu) put at its entry sp.
+Three times: built for this machine (x86_64 only: elsewhere the native
+case skips) and dumped by the kernel; and built with GOARCH=arm64 and
+GOARCH=s390x and run under qemu-aarch64 and qemu-s390x (qemu-user), which
+write the guest's core (qemu_prog_DATE_PID.core). There Go's handler
+(preparePanic) saves the link register below the faulting frame's sp (16
+bytes on arm64, 8 on s390x), puts the faulting pc in the link register and
+the pc at runtime.sigpanic; and the crashed thread is in Go's signal
+handler, runtime.sigtramp, whose CFI marks the return address undefined
+(TOPFRAME): the unwind goes on from the signal frame the kernel (qemu) put
+at its entry sp. (Not here: GOARCH=arm, whose sigtramp CFI leaves out the
+registers it pushes, so its entry sp is not known and the unwind stops
+there; 386 and ppc64le, whose crashed threads under qemu do not reach
+main.* either, not looked into.)
 
 Usage: python3 tests/e2e/test_go.py BUILD_DIR
 """
@@ -34,6 +38,8 @@ import coretest as ct  # noqa: E402
 from coretest import Skip, check, check_eq  # noqa: E402
 
 SOURCE = os.path.join(ct.PROGRAMS, "go_crash.go")
+# cross targets: GOARCH, the qemu-user that runs it
+QEMU = {"arm64": "qemu-aarch64", "s390x": "qemu-s390x"}
 
 
 def go_env(d):
@@ -50,16 +56,17 @@ def setup_core():
 
 def build_and_crash(target="native"):
     """(dir, core, Go's stderr): built and run once per test cache. target
-    "native": this machine's Go program, a kernel core; "arm64": GOARCH=arm64
-    under qemu-aarch64, qemu's core of the guest."""
+    "native": this machine's Go program, a kernel core; a GOARCH of QEMU:
+    built for it and run under its qemu-user, qemu's core of the guest."""
     go = shutil.which("go")
     if not go:
         raise Skip("go not installed (Debian: golang-go)")
     if target == "native" and platform.machine() != "x86_64":
         # elsewhere the native build is not tried; arm64 is tested under qemu
         raise Skip("the native case runs on x86_64 only, this is %s" % platform.machine())
-    if target == "arm64" and not shutil.which("qemu-aarch64"):
-        raise Skip("qemu-aarch64 not installed (Debian: qemu-user)")
+    qemu = QEMU.get(target)
+    if qemu and not shutil.which(qemu):
+        raise Skip("%s not installed (Debian: qemu-user)" % qemu)
     with open(SOURCE, "rb") as f:
         text = f.read()
     d = os.path.join(ct.cache_dir(), "go-%s-%s" % (target, ct._key(text)))
@@ -79,8 +86,8 @@ def build_and_crash(target="native"):
     with open(os.path.join(src, "go.mod"), "w") as f:
         f.write("module crash\n\ngo 1.19\n")
     env = go_env(d)
-    if target == "arm64":
-        env["GOARCH"] = "arm64"
+    if qemu:
+        env["GOARCH"] = target
     p = subprocess.run([go, "build", "-o", "prog", "main.go"], cwd=src, env=env,
                        stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                        universal_newlines=True, timeout=300)
@@ -90,8 +97,8 @@ def build_and_crash(target="native"):
     os.makedirs(run)
     env["GOTRACEBACK"] = "crash"
     cmd = [os.path.join(src, "prog")]
-    if target == "arm64":
-        cmd = ["qemu-aarch64"] + cmd
+    if qemu:
+        cmd = [qemu] + cmd
         os.mkdir(os.path.join(run, "core"))  # no host core of qemu itself
     p = subprocess.Popen(cmd, cwd=run, env=env, preexec_fn=setup_core,
                          stdout=subprocess.PIPE, stderr=subprocess.PIPE)
@@ -102,10 +109,10 @@ def build_and_crash(target="native"):
         p.communicate()
         raise Skip("the Go program did not crash within 120s")
     err = err.decode("utf-8", "replace")
-    if target == "arm64":
+    if qemu:
         cores = [n for n in os.listdir(run) if n.startswith("qemu_") and n.endswith(".core")]
         if len(cores) != 1:
-            raise Skip("qemu-aarch64 (exit %d) wrote %d guest cores" % (p.returncode, len(cores)))
+            raise Skip("%s (exit %d) wrote %d guest cores" % (qemu, p.returncode, len(cores)))
         core = os.path.join(run, cores[0])
     else:
         core = ct._find_core(run, p.pid)
@@ -207,8 +214,9 @@ def main():
     rep = ct.Reporter()
     rep.run("go-sigpanic", test_sigpanic, build)
     rep.run("go-diagnosis", test_diagnosis, build)
-    rep.run("go-arm64-qemu-sigpanic", test_sigpanic, build, "arm64")
-    rep.run("go-arm64-qemu-diagnosis", test_diagnosis, build, "arm64")
+    for target in QEMU:
+        rep.run("go-%s-qemu-sigpanic" % target, test_sigpanic, build, target)
+        rep.run("go-%s-qemu-diagnosis" % target, test_diagnosis, build, target)
     return rep.done()
 
 

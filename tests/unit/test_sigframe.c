@@ -146,6 +146,20 @@ static void s390x(void)
 	check_s390x(&s, 0);
 	s.code[0] = 0x07, s.code[1] = 0x07;
 	check_s390x(&s, 0);
+	/* at a handler's entry r15 (Go's runtime.sigtramp): the rt_sigframe,
+	 * its siginfo after the save area and the svc, si_signo 1-64 */
+	struct arch_mem m = { space_read, &s, true, 8 };
+	struct frame_regs r;
+	memset(&s, 0, sizeof(s));
+	s390x_regs(&s, 160 + 8 + 128 + 40);
+	step(&arch_s390x, &s, &r);
+	CHECK(!arch_s390x.signal_entry_step(&arch_s390x, &r, &m));
+	store(s.stack + 160 + 8, 11, 4, true);
+	step(&arch_s390x, &s, &r);
+	CHECK(arch_s390x.signal_entry_step(&arch_s390x, &r, &m));
+	CHECK_EQ(r.pc, 0x1234);
+	CHECK(r.ok[15] && r.v[15] == STACK + 0x800 && r.ok[14] && r.v[14] == 0x9abc);
+	CHECK_EQ(arch_s390x.fake_call_push, 8u);
 }
 
 /* ARM registers with only pc and sp known. */
