@@ -475,7 +475,7 @@ cor_error *backtrace_build(struct unwinder *u, struct symbolizer *s, const struc
 	struct cor_backtrace *bt = cor_calloc(1, sizeof(*bt));
 	if (!bt)
 		return &cor_enomem;
-	struct bt_cb b = { .cb = { on_frame, NULL }, .c = s, .bt = bt };
+	struct bt_cb b = { .cb = { .frame = on_frame }, .c = s, .bt = bt };
 	cor_error *err = unwind_thread(u, t, &b.cb);
 	bt->stop = b.cb.stop;
 	if (err) {

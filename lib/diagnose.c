@@ -726,7 +726,7 @@ static bool count_frame(struct unwind_cb *cb, const struct unwind_frame *f)
 static void overflow_facts(struct ctx *c)
 {
 	struct diag *d = c->d;
-	struct counter cnt = { { count_frame, NULL }, 0 };
+	struct counter cnt = { { count_frame, NULL, NULL }, 0 };
 	struct unwinder u = *c->p->unwinder;
 	struct limits lim = *u.limits;
 	if (lim.max_frames < DEPTH_LIMIT)

@@ -46,6 +46,10 @@ struct uw {
 	 * undefined (Go's runtime.sigtramp: the signal frame is at that sp) */
 	uint64_t end_sp, end_cfa;
 	bool end_ok;
+	/* for cb->regs: which registers of r hold the frame's own values,
+	 * and what the last CFI step restored explicitly */
+	bool known[DWARF_MAX_REGS], restored[DWARF_MAX_REGS];
+	bool want_regs;
 };
 
 static bool reg_cb(void *arg, unsigned regno, uint64_t *val)
@@ -124,10 +128,12 @@ static cor_error *apply_row(struct uw *w, const struct cfi_row *row)
 	}
 	struct frame_regs nr = *cur;
 	nr.cfa = cfa;
+	memset(w->restored, 0, sizeof(w->restored));
 	for (unsigned r = 0; r < DWARF_MAX_REGS; r++) {
 		const struct cfi_rule *rule = &row->regs[r];
 		uint64_t val, addr;
 		bool isv = false;
+		w->restored[r] = rule->kind != CFI_SAME && rule->kind != CFI_UNDEFINED;
 		switch (rule->kind) {
 		case CFI_SAME:
 			continue;
@@ -269,6 +275,43 @@ static cor_error *exidx_step(struct uw *w, uint64_t lookup, bool *found, char **
 
 /* ---- the loop ---- */
 
+/* The registers of the frame about to be stepped from, as known there
+ * (struct unwind_regs), copied into out. */
+static struct unwind_regs *keep_regs(const struct uw *w, struct unwind_regs *out)
+{
+	out->r = w->r;
+	for (unsigned i = 0; i < DWARF_MAX_REGS; i++)
+		out->r.ok[i] = w->r.ok[i] && w->known[i];
+	out->cfa = 0;
+	out->cfa_known = false;
+	return out;
+}
+
+/* Which registers the caller just stepped to still holds as its own: after
+ * a signal frame all of the saved context, after CFI what it restored and
+ * the callee-saved ones kept, after the other steps the stack pointer (and
+ * the frame pointer a frame record restored). */
+static void next_known(struct uw *w, enum cor_frame_how how)
+{
+	const struct arch_info *a = w->a;
+	if (!w->want_regs)
+		return;
+	for (unsigned i = 0; i < DWARF_MAX_REGS; i++) {
+		bool k;
+		if (how == COR_FRAME_SIGNAL)
+			k = true;
+		else if (how == COR_FRAME_CFI)
+			k = w->restored[i] || (w->known[i] && arch_callee_saved(a, i));
+		else
+			k = (int)i == a->dwarf_sp || (how == COR_FRAME_FP && (int)i == a->dwarf_fp);
+		w->known[i] = k && w->r.ok[i];
+	}
+	if (a->dwarf_sp >= 0 && a->dwarf_sp < DWARF_MAX_REGS)
+		w->known[a->dwarf_sp] = w->r.ok[a->dwarf_sp];
+	if (a->dwarf_pc >= 0 && a->dwarf_pc < DWARF_MAX_REGS)
+		w->known[a->dwarf_pc] = w->r.ok[a->dwarf_pc];
+}
+
 /* The innermost pc is in no code (a call through NULL or into data):
  * the return address of the call that got there, if it lands in code
  * just after a call instruction. */
@@ -401,6 +444,13 @@ cor_error *unwind_thread(struct unwinder *u, const struct cor_thread *t, struct 
 	const struct arch_info *a = w->a;
 	int sp = a->dwarf_sp;
 	w->r.cfa = w->r.ok[sp] ? w->r.v[sp] : 0;
+	memcpy(w->known, w->r.ok, sizeof(w->known));
+	struct unwind_regs *regs = cb->regs ? cor_calloc(1, sizeof(*regs)) : NULL;
+	w->want_regs = regs != NULL;
+	if (cb->regs && !regs) {
+		free(w);
+		return &cor_enomem;
+	}
 	enum cor_frame_how how = COR_FRAME_CONTEXT;
 	bool exact = true; /* look up pc itself, not pc - 1 */
 	char *stop = NULL;
@@ -415,6 +465,7 @@ cor_error *unwind_thread(struct unwinder *u, const struct cor_thread *t, struct 
 			.sp = w->r.ok[sp] ? w->r.v[sp] : 0, .cfa = w->r.cfa,
 		};
 		uint64_t old_pc = w->r.pc, old_cfa = w->r.cfa, old_sp = fr.sp;
+		struct unwind_regs *ur = cb->regs ? keep_regs(w, regs) : NULL;
 		int sig = a->signal_step ? a->signal_step(a, &w->r, &u->mem) : 0;
 		fr.signal_frame = sig != 0;
 		if (sig)
@@ -427,12 +478,18 @@ cor_error *unwind_thread(struct unwinder *u, const struct cor_thread *t, struct 
 			stop = cor_asprintf("cannot read the signal context at 0x%" PRIx64, old_sp);
 			break;
 		}
+		if (ur && sig)
+			cb->regs(cb, ur);
 		if (sig > 0) {
+			next_known(w, COR_FRAME_SIGNAL);
 			how = COR_FRAME_SIGNAL;
 			exact = true;
 			w->r.pc = arch_strip_pc(a, w->r.pc);
 			w->r.cfa = old_sp;
 		} else if (depth == 0 && !u->code.in_code(u->code.arg, old_pc) && bad_pc_step(w)) {
+			if (ur)
+				cb->regs(cb, ur);
+			next_known(w, COR_FRAME_BAD_CALL);
 			how = COR_FRAME_BAD_CALL;
 			exact = false;
 		} else {
@@ -444,6 +501,9 @@ cor_error *unwind_thread(struct unwinder *u, const struct cor_thread *t, struct 
 				err = exidx_step(w, lookup, &found, &why);
 			if (err && handler_entry_step(w, lookup)) {
 				cor_error_free(err);
+				if (ur)
+					cb->regs(cb, ur);
+				next_known(w, COR_FRAME_SIGNAL);
 				how = COR_FRAME_SIGNAL;
 				exact = true;
 				err = NULL;
@@ -451,13 +511,21 @@ cor_error *unwind_thread(struct unwinder *u, const struct cor_thread *t, struct 
 			}
 			if (err) {
 				free(why);
+				if (ur)
+					cb->regs(cb, ur);
 				stop = cor_strdup(cor_error_message(err));
 				cor_error_free(err);
 				break;
 			}
 			if (found) {
 				how = COR_FRAME_CFI;
+				if (ur) {
+					ur->cfa = w->r.cfa;
+					ur->cfa_known = true;
+				}
 			} else if (!heuristic_step(w, depth, &how)) {
+				if (ur)
+					cb->regs(cb, ur);
 				const char *obj = u->code.object(u->code.arg, lookup);
 				stop = why ? cor_asprintf("cannot unwind 0x%" PRIx64 " in %s: %s, and there is no frame pointer chain",
 							  old_pc, obj ? obj : "?", why)
@@ -468,6 +536,10 @@ cor_error *unwind_thread(struct unwinder *u, const struct cor_thread *t, struct 
 				break;
 			}
 			free(why);
+			if (ur)
+				cb->regs(cb, ur);
+			ur = NULL;
+			next_known(w, how);
 			/* the caller of a faked call was interrupted at its pc:
 			 * its row and its name are those of pc itself */
 			exact = u->code.fakes_call && u->code.fakes_call(u->code.arg, lookup);
@@ -485,6 +557,7 @@ stepped:
 		}
 	}
 	cb->stop = stop;
+	free(regs);
 	free(w);
 	return NULL;
 }

@@ -60,9 +60,24 @@ struct unwind_frame {
 	bool signal_frame;      /* this frame is a signal trampoline */
 };
 
+/* The registers of one physical frame as far as they are known there: in
+ * the innermost frame and one a signal interrupted, every register of the
+ * context; in a frame above a call, only those its callee's CFI restored
+ * and the callee-saved ones it kept (arch_info.callee_saved), never the
+ * caller-saved registers the call may have changed. cfa is the frame's own
+ * CFA (DW_OP_call_frame_cfa), when cfa_known (found by CFI). */
+struct unwind_regs {
+	struct frame_regs r;
+	uint64_t cfa;
+	bool cfa_known;
+};
+
 struct unwind_cb {
 	/* false: stop (out of memory) */
 	bool (*frame)(struct unwind_cb *cb, const struct unwind_frame *f);
+	/* With it, called after frame() for the same frame once its CFA is
+	 * known (may be NULL: then the unwinder keeps no copies). */
+	void (*regs)(struct unwind_cb *cb, const struct unwind_regs *r);
 	char *stop;             /* why the unwind stopped, malloc'd, or NULL */
 };
 

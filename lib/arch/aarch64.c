@@ -112,4 +112,6 @@ const struct arch_info arch_aarch64 = {
 	.signal_step = signal, .signal_entry_step = handler_entry, .fake_call_push = 16,
 	.fallback_step = arch_fp_record_step, .leaf_ra = 30,
 	.strip_pc = strip_pac, .call_ra = 30, .after_call = after_call,
+	/* x19-x29, sp, and the pc column (d8-d15 are only half kept) */
+	.callee_saved = { (0x7ffull << 19) | (1ull << 31) | (1ull << 32) },
 };

@@ -123,7 +123,17 @@ struct arch_info {
 	/* true if the instruction before ra is a call (so ra is a return
 	 * address); NULL: return addresses cannot be told apart. */
 	bool (*after_call)(const struct arch_info *a, const struct arch_mem *m, uint64_t ra);
+	/* The callee-saved registers of the ABI, DWARF numbers as bits
+	 * (register n: bit n % 64 of word n / 64): what a frame above a call
+	 * still holds where its callee's CFI says nothing. All zero: none is
+	 * trusted there (only what CFI restored). */
+	uint64_t callee_saved[DWARF_MAX_REGS / 64];
 };
+
+static inline bool arch_callee_saved(const struct arch_info *a, unsigned regno)
+{
+	return regno < DWARF_MAX_REGS && (a->callee_saved[regno / 64] >> (regno % 64)) & 1;
+}
 
 /* The pc with the architecture's strip_pc applied. */
 static inline uint64_t arch_strip_pc(const struct arch_info *a, uint64_t pc)

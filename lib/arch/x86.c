@@ -306,6 +306,8 @@ const struct arch_info arch_x86_64 = {
 	.decode_note = x86_64_note,
 	.signal_step = x86_64_signal, .fallback_step = arch_fp_record_step, .leaf_ra = -1,
 	.call_ra = -1, .after_call = x86_after_call,
+	/* rbx, rbp, rsp, r12-r15 (and the return address column) */
+	.callee_saved = { (1u << 3) | (1u << 6) | (1u << 7) | (0xfu << 12) | (1u << 16) },
 };
 
 const struct arch_info arch_i386 = {
@@ -316,6 +318,8 @@ const struct arch_info arch_i386 = {
 	.decode_note = i386_note,
 	.signal_step = i386_signal, .fallback_step = arch_fp_record_step, .leaf_ra = -1,
 	.call_ra = -1, .after_call = x86_after_call,
+	/* ebx, esp, ebp, esi, edi (and the return address column) */
+	.callee_saved = { (1u << 3) | (1u << 4) | (1u << 5) | (1u << 6) | (1u << 7) | (1u << 8) },
 };
 
 /* x32 (the x86_64 ILP32 ABI: EM_X86_64 in ELF32): its NT_PRSTATUS is the
@@ -327,4 +331,6 @@ const struct arch_info arch_x32 = {
 	.dwarf_sp = 7, .dwarf_fp = 6, .dwarf_ra = 16, .dwarf_pc = -1,
 	.decode_note = x86_64_note,
 	.leaf_ra = -1, .call_ra = -1, .after_call = x86_after_call,
+	/* rbx, rbp, rsp, r12-r15 (and the return address column) */
+	.callee_saved = { (1u << 3) | (1u << 6) | (1u << 7) | (0xfu << 12) | (1u << 16) },
 };
