@@ -1,6 +1,9 @@
 /* DWARF expression evaluator (DWARF 5 section 2.5): the stack machine
  * without a type system, bounded in steps and stack slots. */
 #include <inttypes.h>
+#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
 #include "expr.h"
 
 #define STACK_MAX 256
@@ -25,7 +28,7 @@ enum {
 	OP_GNU_push_tls_address = 0xe0, OP_GNU_entry_value = 0xf3,
 };
 
-enum result_kind { RES_ADDR, RES_VALUE, RES_FIXED };
+enum result_kind { RES_ADDR, RES_VALUE, RES_FIXED, RES_REG, RES_IMPLICIT, RES_POINTER };
 
 struct eval {
 	const struct expr_ctx *ctx;
@@ -36,6 +39,15 @@ struct eval {
 	enum result_kind kind;
 	uint64_t fixed;          /* value for DW_OP_regN / implicit_value */
 	bool done;
+	/* locations: the pieces so far; a piece's last operation (register,
+	 * implicit value, stack value) waiting for DW_OP_piece or the end */
+	struct dwarf_location *loc;
+	bool pending;
+	uint64_t regno;
+	const uint8_t *imp;
+	size_t nimp;
+	uint64_t ptr_die;
+	int64_t ptr_off;
 	size_t n;
 	uint64_t st[STACK_MAX];
 };
@@ -251,6 +263,12 @@ static cor_error *breg(struct eval *e, uint64_t regno)
 /* DW_OP_regN / regx / implicit_value: the whole location, nothing may follow. */
 static cor_error *fixed(struct eval *e, uint64_t v)
 {
+	if (e->loc) {
+		e->kind = RES_FIXED;
+		e->fixed = v;
+		e->pending = true;
+		return NULL;
+	}
 	if (!reader_at_end(&e->r))
 		return fail(e, COR_ERR_UNSUPPORTED, "operations after a register or implicit value");
 	e->kind = RES_FIXED;
@@ -265,9 +283,16 @@ static cor_error *implicit_value(struct eval *e)
 	const uint8_t *p;
 	if (!reader_uleb(&e->r, &len) || len > reader_left(&e->r))
 		return truncated(e);
+	reader_bytes(&e->r, (size_t)len, &p);
+	if (e->loc) {
+		e->kind = RES_IMPLICIT;
+		e->imp = p;
+		e->nimp = (size_t)len;
+		e->pending = true;
+		return NULL;
+	}
 	if (len == 0 || len > 8)
 		return fail(e, COR_ERR_UNSUPPORTED, "implicit value size");
-	reader_bytes(&e->r, (size_t)len, &p);
 	return fixed(e, cor_load(p, (unsigned)len, e->ctx->be));
 }
 
@@ -285,9 +310,104 @@ static cor_error *reg_op(struct eval *e, uint8_t op)
 	} else {
 		regno = op - OP_reg0;
 	}
+	if (e->loc) {
+		/* a location in a register: read by whoever reads the value */
+		e->kind = RES_REG;
+		e->regno = regno;
+		e->pending = true;
+		return NULL;
+	}
 	if ((err = read_reg(e, regno, &v)))
 		return err;
 	return fixed(e, v);
+}
+
+/* The operations of locations (DWARF 5, 2.5.1.3 and 2.6). */
+
+static cor_error *fbreg(struct eval *e)
+{
+	int64_t off;
+	uint64_t fb;
+	cor_error *err;
+	if (!reader_sleb(&e->r, &off))
+		return truncated(e);
+	if (!e->ctx->frame_base)
+		return fail(e, COR_ERR_UNSUPPORTED, "no frame base for DW_OP_fbreg");
+	if ((err = e->ctx->frame_base(e->ctx->arg, &fb)))
+		return err;
+	return push(e, fb + (uint64_t)off);
+}
+
+static cor_error *entry_value(struct eval *e)
+{
+	uint64_t len, v;
+	const uint8_t *p;
+	cor_error *err;
+	if (!reader_uleb(&e->r, &len) || len > reader_left(&e->r))
+		return truncated(e);
+	reader_bytes(&e->r, (size_t)len, &p);
+	if (!e->ctx->entry_value)
+		return fail(e, COR_ERR_UNSUPPORTED, "entry value unknown here");
+	if ((err = e->ctx->entry_value(e->ctx->arg, p, (size_t)len, &v)))
+		return err;
+	return push(e, v);
+}
+
+static cor_error *implicit_pointer(struct eval *e)
+{
+	unsigned osz = e->ctx->offset_size ? e->ctx->offset_size : 4;
+	uint64_t die;
+	int64_t off;
+	if (!reader_uint(&e->r, osz, &die) || !reader_sleb(&e->r, &off))
+		return truncated(e);
+	if (!e->loc)
+		return fail(e, COR_ERR_UNSUPPORTED, "implicit pointer");
+	e->kind = RES_POINTER;
+	e->ptr_die = die;
+	e->ptr_off = off;
+	e->pending = true;
+	return NULL;
+}
+
+/* p from the state of the evaluation: what the piece's operations left. */
+static void piece_set(const struct eval *e, struct dwarf_piece *p, uint64_t bits, uint64_t boff)
+{
+	memset(p, 0, sizeof(*p));
+	p->bits = bits;
+	p->bit_offset = boff;
+	switch (e->kind) {
+	case RES_REG: p->kind = DWP_REGISTER; p->v = e->regno; break;
+	case RES_FIXED: p->kind = DWP_VALUE; p->v = e->fixed; break;
+	case RES_VALUE: p->kind = DWP_VALUE; p->v = e->st[e->n - 1]; break;
+	case RES_IMPLICIT: p->kind = DWP_IMPLICIT; p->bytes = e->imp; p->nbytes = e->nimp; break;
+	case RES_POINTER: p->kind = DWP_POINTER; p->die = e->ptr_die; p->offset = e->ptr_off; break;
+	default:
+		p->kind = e->n ? DWP_MEMORY : DWP_NONE;
+		p->v = e->n ? e->st[e->n - 1] : 0;
+	}
+}
+
+/* Ends the piece being described; an empty one is optimized out. */
+static cor_error *piece(struct eval *e, uint8_t op)
+{
+	uint64_t size, boff = 0;
+	if (!reader_uleb(&e->r, &size) || (op == OP_bit_piece && !reader_uleb(&e->r, &boff)))
+		return truncated(e);
+	if (op == OP_piece) {
+		if (size > UINT64_MAX / 8)
+			return fail(e, COR_ERR_FORMAT, "piece size");
+		size *= 8;
+	}
+	if (size == 0)
+		return fail(e, COR_ERR_FORMAT, "empty piece");
+	struct dwarf_location *l = e->loc;
+	if (l->n == DWARF_MAX_PIECES)
+		return fail(e, COR_ERR_LIMIT, "more than 64 pieces");
+	piece_set(e, &l->p[l->n++], size, boff);
+	e->kind = RES_ADDR;
+	e->pending = false;
+	e->n = 0;
+	return NULL;
 }
 
 static cor_error *step(struct eval *e, uint8_t op)
@@ -310,7 +430,7 @@ static cor_error *step(struct eval *e, uint8_t op)
 	case OP_abs: case OP_neg: case OP_not:
 		return unop(e, op);
 	case OP_addr:
-		return reader_addr(&e->r, &u) ? push(e, u) : truncated(e);
+		return reader_addr(&e->r, &u) ? push(e, u + e->ctx->addr_bias) : truncated(e);
 	case OP_deref:
 		return deref(e, e->ctx->addr_size);
 	case OP_deref_size:
@@ -340,8 +460,13 @@ static cor_error *step(struct eval *e, uint8_t op)
 			return fail(e, COR_ERR_UNSUPPORTED, "no CFA for DW_OP_call_frame_cfa");
 		return push(e, e->ctx->cfa);
 	case OP_stack_value:
+		if ((err = need(e, 1)))
+			return err;
 		e->kind = RES_VALUE;
-		e->done = true;
+		if (e->loc)
+			e->pending = true;
+		else
+			e->done = true;
 		return NULL;
 	case OP_implicit_value:
 		return implicit_value(e);
@@ -350,12 +475,23 @@ static cor_error *step(struct eval *e, uint8_t op)
 	case OP_form_tls_address: case OP_GNU_push_tls_address:
 		return fail(e, COR_ERR_UNSUPPORTED, "thread-local storage address");
 	case OP_piece: case OP_bit_piece:
-		return fail(e, COR_ERR_UNSUPPORTED, "pieces");
+		if (!e->loc)
+			return fail(e, COR_ERR_UNSUPPORTED, "pieces");
+		return piece(e, op);
 	case OP_entry_value: case OP_GNU_entry_value:
-		return fail(e, COR_ERR_UNSUPPORTED, "entry values");
-	case OP_fbreg: case OP_push_object_address: case OP_call2: case OP_call4:
-	case OP_call_ref: case OP_implicit_pointer: case OP_addrx: case OP_constx:
-	case OP_const_type: case OP_regval_type: case OP_deref_type:
+		return entry_value(e);
+	case OP_fbreg:
+		return fbreg(e);
+	case OP_addrx: case OP_constx:
+		if (!reader_uleb(&e->r, &u))
+			return truncated(e);
+		if (!e->ctx->addr_index || !e->ctx->addr_index(e->ctx->arg, u, &u))
+			return fail(e, COR_ERR_FORMAT, "no such .debug_addr entry");
+		return push(e, op == OP_addrx ? u + e->ctx->addr_bias : u);
+	case OP_implicit_pointer:
+		return implicit_pointer(e);
+	case OP_push_object_address: case OP_call2: case OP_call4:
+	case OP_call_ref: case OP_const_type: case OP_regval_type: case OP_deref_type:
 	case OP_convert: case OP_reinterpret:
 		return fail(e, COR_ERR_UNSUPPORTED, "operation needs debug info context");
 	default:
@@ -374,21 +510,21 @@ static cor_error *run(struct eval *e)
 		reader_u8(&e->r, &e->op);
 		if (steps++ >= max)
 			return fail(e, COR_ERR_LIMIT, "step limit reached");
+		if (e->pending && e->op != OP_piece && e->op != OP_bit_piece)
+			return fail(e, COR_ERR_UNSUPPORTED, "operations after a register or implicit value");
 		if ((err = step(e, e->op)))
 			return err;
 	}
 	return NULL;
 }
 
-cor_error *dwarf_expr_eval(const struct expr_ctx *ctx, const uint8_t *expr,
-			   size_t len, bool push_initial, uint64_t initial,
-			   uint64_t *result, bool *is_value)
+static cor_error *eval_init(struct eval *e, const struct expr_ctx *ctx,
+			    const uint8_t *expr, size_t len)
 {
-	struct eval ev, *e = &ev;
-	cor_error *err;
 	if (ctx->addr_size == 0 || ctx->addr_size > 8)
 		return cor_error_new(COR_ERR_INVALID, "DWARF expression: address size %u",
 				     ctx->addr_size);
+	memset(e, 0, offsetof(struct eval, st));
 	e->ctx = ctx;
 	reader_init(&e->r, expr, expr ? len : 0, ctx->be, ctx->addr_size);
 	e->mask = ctx->addr_size >= 8 ? ~(uint64_t)0 : ((uint64_t)1 << (ctx->addr_size * 8)) - 1;
@@ -397,6 +533,17 @@ cor_error *dwarf_expr_eval(const struct expr_ctx *ctx, const uint8_t *expr,
 	e->kind = RES_ADDR;
 	e->done = false;
 	e->n = 0;
+	return NULL;
+}
+
+cor_error *dwarf_expr_eval(const struct expr_ctx *ctx, const uint8_t *expr,
+			   size_t len, bool push_initial, uint64_t initial,
+			   uint64_t *result, bool *is_value)
+{
+	struct eval ev, *e = &ev;
+	cor_error *err = eval_init(e, ctx, expr, len);
+	if (err)
+		return err;
 	if (push_initial)
 		e->st[e->n++] = initial & e->mask;
 	err = run(e);
@@ -407,5 +554,32 @@ cor_error *dwarf_expr_eval(const struct expr_ctx *ctx, const uint8_t *expr,
 		if (is_value)
 			*is_value = e->kind != RES_ADDR;
 	}
+	return err;
+}
+
+cor_error *dwarf_expr_location(const struct expr_ctx *ctx, const uint8_t *expr,
+			       size_t len, struct dwarf_location *out)
+{
+	struct eval *e = cor_calloc(1, sizeof(*e));
+	cor_error *err;
+	out->n = 0;
+	if (!e)
+		return &cor_enomem;
+	if ((err = eval_init(e, ctx, expr, len))) {
+		free(e);
+		return err;
+	}
+	e->loc = out;
+	err = run(e);
+	if (!err && (e->pending || e->n)) {
+		/* the whole object, or what follows the last piece */
+		if (out->n)
+			err = cor_error_new(COR_ERR_FORMAT, "DWARF expression: operations after the last piece");
+		else
+			piece_set(e, &out->p[out->n++], 0, 0);
+	}
+	if (err)
+		out->n = 0;
+	free(e);
 	return err;
 }

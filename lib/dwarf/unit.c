@@ -504,13 +504,15 @@ static cor_error *cu_top(struct cu *cu)
 	else if (cu->type_unit ? d.tag != DW_TAG_type_unit : d.tag != DW_TAG_compile_unit)
 		return unit_err(cu, d.off, "unit DIE is not a compile unit");
 	cu->fc.str_base = cu->fc.addr_base = cu->offset_size == 8 ? 16 : 8;
-	cu->rng_base = cu->offset_size == 8 ? 20 : 12;
+	cu->rng_base = cu->loc_base = cu->offset_size == 8 ? 20 : 12;
 	if (HAS(&d, S_str_base))
 		cu->fc.str_base = d.a[S_str_base].u;
 	if (HAS(&d, S_addr_base))
 		cu->fc.addr_base = d.a[S_addr_base].u;
 	if (HAS(&d, S_rng_base))
 		cu->rng_base = d.a[S_rng_base].u;
+	if (HAS(&d, S_loc_base))
+		cu->loc_base = d.a[S_loc_base].u;
 	if (HAS(&d, S_low))
 		val_addr(cu, &d.a[S_low], &cu->base);
 	if (HAS(&d, S_stmt_list) && d.a[S_stmt_list].cls != DW_V_BLOCK) {

@@ -73,7 +73,7 @@ struct cu {
 	uint64_t sig, type_off;    /* of a type unit: signature, its type's DIE */
 	struct abbrev_table *abbrev;
 	struct form_ctx fc;        /* reads its DIEs; str_base, addr_base */
-	uint64_t base, rng_base, stmt_list;
+	uint64_t base, rng_base, loc_base, stmt_list;
 	const char *comp_dir;
 	cor_error *err;            /* of loading, kept for the next call */
 	/* info.c's caches: the line table and the subprograms */
