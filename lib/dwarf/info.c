@@ -921,22 +921,20 @@ cor_error *dwarf_info_scopes(struct dwarf_info *di, uint64_t pc,
 	return first ? first : dwarf_copy_err(di->idx.err);
 }
 
-cor_error *dwarf_info_calls(struct dwarf_info *di, uint64_t pc,
-			    const struct dwarf_call **out, size_t *n, bool *complete)
+/* The unit and the smallest subprogram containing pc; *fn NULL (and the
+ * first error met, if any) when none does. Resets the range budget. */
+static cor_error *unit_func(struct dwarf_info *di, uint64_t pc, struct cu **cu_out,
+			    const struct func **fn)
 {
 	size_t cand[MAX_CANDIDATES], nc;
 	cor_error *err, *first = NULL;
-	*out = NULL;
-	*n = 0;
-	*complete = false;
+	*fn = NULL;
 	budget_reset(di);
 	if ((err = cu_index_build(&di->idx, &di->main)))
 		return err;
 	nc = cu_index_find(&di->idx, pc, cand, MAX_CANDIDATES);
 	for (size_t i = 0; i < nc + di->idx.nnocov; i++) {
 		struct cu *cu = &di->main.cus[i < nc ? cand[i] : di->idx.nocov[i - nc]];
-		const struct func *fn;
-		const struct calls_entry *e;
 		if ((err = cu_funcs(di, cu))) {
 			if (err == &cor_enomem) {
 				cor_error_free(first);
@@ -945,20 +943,37 @@ cor_error *dwarf_info_calls(struct dwarf_info *di, uint64_t pc,
 			keep_err(&first, err);
 			continue;
 		}
-		if (!(fn = func_find(cu, pc)))
-			continue;
-		cor_error_free(first);
-		err = calls_of(di, cu, fn->die, &e);
-		if (err == &cor_enomem)
-			return err;
-		*out = e->v;
-		*n = e->n;
-		*complete = e->complete;
+		if ((*fn = func_find(cu, pc))) {
+			cor_error_free(first);
+			*cu_out = cu;
+			return NULL;
+		}
+	}
+	return first;
+}
+
+cor_error *dwarf_info_calls(struct dwarf_info *di, uint64_t pc,
+			    const struct dwarf_call **out, size_t *n, bool *complete)
+{
+	const struct func *fn;
+	const struct calls_entry *e;
+	struct cu *cu;
+	*out = NULL;
+	*n = 0;
+	*complete = false;
+	cor_error *err = unit_func(di, pc, &cu, &fn);
+	if (!fn) {
+		/* no subprogram covers pc: it has no call sites to read */
+		*complete = !err;
 		return err;
 	}
-	/* no subprogram covers pc: it has no call sites to read */
-	*complete = !first;
-	return first;
+	err = calls_of(di, cu, fn->die, &e);
+	if (err == &cor_enomem)
+		return err;
+	*out = e->v;
+	*n = e->n;
+	*complete = e->complete;
+	return err;
 }
 
 cor_error *dwarf_info_line(struct dwarf_info *di, uint64_t pc,
@@ -1012,4 +1027,31 @@ void dwarf_info_stats(const struct dwarf_info *di, struct dwarf_info_stats *st)
 		st->line_views += di->main.cus[i].lines_view;
 	st->fallback_tables = di->nfb;
 	st->fallback_walked = di->fb_walked;
+}
+
+cor_error *dwarf_info_scope_dies(struct dwarf_info *di, uint64_t pc, struct cu **cu_out,
+				 uint64_t *fn_die, uint64_t *chain, size_t max, size_t *nchain)
+{
+	const struct func *fn;
+	struct chain *ch;
+	struct cu *cu;
+	size_t nch;
+	*cu_out = NULL;
+	*nchain = 0;
+	cor_error *err = unit_func(di, pc, &cu, &fn);
+	if (!fn)
+		return err;
+	if (!(ch = cor_calloc((size_t)di->lim.max_depth + 1, sizeof(*ch))))
+		return &cor_enomem;
+	if ((err = inline_chain(di, cu, fn->die, pc, ch, &nch))) {
+		free(ch);
+		return err;
+	}
+	for (size_t k = 0; k < nch && k < max; k++)
+		chain[k] = ch[k].off;
+	*nchain = nch < max ? nch : max;
+	*fn_die = fn->die;
+	*cu_out = cu;
+	free(ch);
+	return NULL;
 }

@@ -76,4 +76,12 @@ struct dwarf_info_stats {
 };
 void dwarf_info_stats(const struct dwarf_info *di, struct dwarf_info_stats *st);
 
+/* Internal to lib/dwarf (the variables' reader). */
+struct cu;
+/* The unit and subprogram DIE containing link-time pc, and the DIEs of the
+ * inlined subroutines down to pc, outermost first (at most max). *cu NULL
+ * if none covers pc. Resets the lookup's range budget. */
+cor_error *dwarf_info_scope_dies(struct dwarf_info *di, uint64_t pc, struct cu **cu,
+				 uint64_t *fn_die, uint64_t *chain, size_t max, size_t *nchain);
+
 #endif

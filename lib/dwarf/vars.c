@@ -1,0 +1,294 @@
+/* Variables of a frame: the children of its scope DIE (a subprogram or an
+ * inlined subroutine) walked once, descending only into lexical blocks
+ * that hold the pc; nested inline instances are frames of their own.
+ * Bounded by the DIE depth limit and MAX_VARS. */
+#include <stdlib.h>
+#include <string.h>
+#include "vars.h"
+#include "loc.h"
+#include "ranges.h"
+
+#define MAX_VARS 4096
+#define MAX_HOPS 8
+#define MAX_SCOPES 64
+
+struct walk {
+	struct dwarf_info *di;
+	struct cu *cu;
+	uint64_t pc;
+	struct dwarf_frame_vars *out;
+	size_t cap;
+	/* locals by block depth: kept in walk order, sorted at the end */
+	uint32_t *depth;
+};
+
+/* Name and type through DW_AT_abstract_origin / DW_AT_specification. */
+static void var_origin(struct dwarf_info *di, const struct cu *cu, const struct die *d,
+		       struct dwarf_var *v)
+{
+	struct die o;
+	const struct die *cur = d;
+	for (unsigned hop = 0;; hop++) {
+		if (!v->name && HAS(cur, S_name))
+			v->name = val_str(cu, &cur->a[S_name]);
+		if (!v->has_type && HAS(cur, S_type)) {
+			v->type_cu = cu;
+			v->type_v = cur->a[S_type];
+			v->has_type = true;
+		}
+		if ((v->name && v->has_type) || hop == MAX_HOPS)
+			return;
+		const struct dwarf_value *next = HAS(cur, S_origin) ? &cur->a[S_origin] :
+						 HAS(cur, S_spec) ? &cur->a[S_spec] : NULL;
+		uint64_t off;
+		if (!next || !(cu = dwarf_ref_unit(di, cu, next, &off)))
+			return;
+		cor_error *err = die_at(cu, off, &o);
+		if (err) {
+			cor_error_free(err);
+			return;
+		}
+		cur = &o;
+	}
+}
+
+static cor_error *var_add(struct walk *w, const struct die *d, bool param, uint32_t depth)
+{
+	struct dwarf_frame_vars *out = w->out;
+	if (out->n == MAX_VARS) {
+		out->truncated = true;
+		return NULL;
+	}
+	if (!COR_GROW(out->v, w->cap, out->n + 1) ||
+	    !(w->depth = cor_reallocarray(w->depth, w->cap, sizeof(*w->depth))))
+		return &cor_enomem;
+	struct dwarf_var *v = &out->v[out->n];
+	memset(v, 0, sizeof(*v));
+	v->is_param = param;
+	v->cu = w->cu;
+	v->die = d->off;
+	var_origin(w->di, w->cu, d, v);
+	if (!v->name)
+		v->name = "?";
+	if (HAS(d, S_location)) {
+		cor_error *err = dwarf_loc_expr(w->cu, &d->a[S_location], w->pc, &v->expr,
+						&v->len, &v->has_loc);
+		if (err == &cor_enomem)
+			return err;
+		if (err) {
+			v->loc_err = "bad location";
+			cor_error_free(err);
+		}
+	} else if (HAS(d, S_const_value)) {
+		v->has_const = true;
+		v->cval = d->a[S_const_value];
+	}
+	w->depth[out->n++] = param ? 0 : depth;
+	return NULL;
+}
+
+static bool block_holds(const struct walk *w, const struct die *d, cor_error **err)
+{
+	struct contains_arg ca = { .pc = w->pc };
+	bool have;
+	*err = die_ranges(w->cu, d, contains_fn, &ca, &have);
+	return !have || ca.in;
+}
+
+/* The children of the scope DIE at off. */
+static cor_error *walk_scope(struct walk *w, uint64_t off)
+{
+	const struct limits *lim = dwarf_info_limits(w->di);
+	struct reader r;
+	struct die d;
+	uint32_t depth = 1;
+	cor_error *err;
+	die_reader(w->cu, &r);
+	if (!reader_seek(&r, off) || (err = die_read(w->cu, &r, &d)))
+		return unit_err(w->cu, off, "bad scope DIE");
+	if (!d.children)
+		return NULL;
+	while (depth > 0 && !reader_at_end(&r)) {
+		if ((err = die_read(w->cu, &r, &d)))
+			return err;
+		if (!d.tag) {
+			depth--;
+			continue;
+		}
+		bool descend = false;
+		if (d.tag == DW_TAG_formal_parameter && depth == 1) {
+			if ((err = var_add(w, &d, true, 0)))
+				return err;
+		} else if (d.tag == DW_TAG_variable && !HAS(&d, S_declaration)) {
+			if ((err = var_add(w, &d, false, depth)))
+				return err;
+		} else if (d.tag == DW_TAG_lexical_block) {
+			descend = block_holds(w, &d, &err);
+			if (err)
+				return err;
+		}
+		if (!d.children)
+			continue;
+		if (descend) {
+			if (++depth > lim->max_depth)
+				return dwarf_limit_error(reader_error_at(&r, d.off, "DIE nesting deeper than %u",
+									 lim->max_depth));
+			continue;
+		}
+		/* skip the subtree */
+		uint32_t sub = 1;
+		while (sub > 0 && !reader_at_end(&r)) {
+			struct die c;
+			if ((err = die_read(w->cu, &r, &c)))
+				return err;
+			if (!c.tag)
+				sub--;
+			else if (c.children && ++sub > lim->max_depth)
+				return dwarf_limit_error(reader_error_at(&r, c.off, "DIE nesting deeper than %u",
+									 lim->max_depth));
+		}
+	}
+	return NULL;
+}
+
+struct order {
+	struct dwarf_var v;
+	uint32_t depth;
+	size_t i;
+};
+
+static int order_cmp(const void *a, const void *b)
+{
+	const struct order *x = a, *y = b;
+	/* parameters first, then the innermost block's locals */
+	bool px = x->v.is_param, py = y->v.is_param;
+	if (px != py)
+		return px ? -1 : 1;
+	if (!px && x->depth != y->depth)
+		return x->depth > y->depth ? -1 : 1;
+	return x->i < y->i ? -1 : x->i > y->i;
+}
+
+static cor_error *sort_vars(struct walk *w)
+{
+	struct dwarf_frame_vars *out = w->out;
+	struct order *o = out->n ? cor_calloc(out->n, sizeof(*o)) : NULL;
+	if (out->n && !o)
+		return &cor_enomem;
+	for (size_t i = 0; i < out->n; i++)
+		o[i] = (struct order){ out->v[i], w->depth[i], i };
+	qsort(o, out->n, sizeof(*o), order_cmp);
+	out->nparams = 0;
+	for (size_t i = 0; i < out->n; i++) {
+		out->v[i] = o[i].v;
+		out->nparams += out->v[i].is_param;
+	}
+	free(o);
+	return NULL;
+}
+
+cor_error *dwarf_frame_vars(struct dwarf_info *di, uint64_t pc, size_t level,
+			    struct dwarf_frame_vars *out)
+{
+	uint64_t chain[MAX_SCOPES], fn = 0;
+	size_t nch;
+	struct cu *cu;
+	struct die d;
+	memset(out, 0, sizeof(*out));
+	cor_error *err = dwarf_info_scope_dies(di, pc, &cu, &fn, chain, MAX_SCOPES, &nch);
+	if (err || !cu)
+		return err;
+	out->cu = cu;
+	uint64_t scope = level < nch ? chain[nch - 1 - level] : fn;
+	if ((err = die_at(cu, fn, &d)))
+		return err;
+	if (HAS(&d, S_frame_base)) {
+		err = dwarf_loc_expr(cu, &d.a[S_frame_base], pc, &out->fb, &out->fb_len, &out->has_fb);
+		if (err == &cor_enomem)
+			return err;
+		cor_error_free(err);
+	}
+	struct walk w = { .di = di, .cu = cu, .pc = pc, .out = out };
+	err = walk_scope(&w, scope);
+	if (!err)
+		err = sort_vars(&w);
+	free(w.depth);
+	if (err) {
+		free(out->v);
+		memset(out, 0, sizeof(*out));
+	}
+	return err;
+}
+
+/* The register of a call site parameter's DW_AT_location (DW_OP_regN,
+ * DW_OP_regx); false if it is something else. */
+static bool param_reg(const struct die *d, uint64_t *regno)
+{
+	const struct dwarf_value *v = &d->a[S_location];
+	if (!HAS(d, S_location) || v->cls != DW_V_BLOCK || !v->u)
+		return false;
+	const uint8_t *p = (const uint8_t *)v->s;
+	if (p[0] >= 0x50 && p[0] <= 0x6f && v->u == 1) {
+		*regno = p[0] - 0x50;
+		return true;
+	}
+	struct reader r;
+	reader_init(&r, p + 1, (size_t)v->u - 1, false, 8);
+	return p[0] == 0x90 && reader_uleb(&r, regno) && reader_at_end(&r);
+}
+
+cor_error *dwarf_call_value(struct dwarf_info *di, uint64_t pc, uint64_t ret, uint64_t regno,
+			    const struct cu **cu_out, const uint8_t **expr, size_t *len, bool *found)
+{
+	uint64_t chain[1], fn = 0;
+	size_t nch;
+	struct cu *cu;
+	struct reader r;
+	struct die d;
+	uint32_t depth = 1, site_depth = 0;
+	*found = false;
+	cor_error *err = dwarf_info_scope_dies(di, pc, &cu, &fn, chain, 1, &nch);
+	if (err || !cu)
+		return err;
+	const struct limits *lim = dwarf_info_limits(di);
+	die_reader(cu, &r);
+	if (!reader_seek(&r, fn) || (err = die_read(cu, &r, &d)))
+		return unit_err(cu, fn, "bad subprogram DIE");
+	if (!d.children)
+		return NULL;
+	while (depth > 0 && !reader_at_end(&r)) {
+		if ((err = die_read(cu, &r, &d)))
+			return err;
+		if (!d.tag) {
+			if (depth-- == site_depth)
+				return NULL;  /* the site's parameters are done */
+			continue;
+		}
+		if (site_depth && depth == site_depth &&
+		    (d.tag == DW_TAG_call_site_parameter || d.tag == DW_TAG_GNU_call_site_parameter)) {
+			uint64_t reg;
+			const struct dwarf_value *cv = &d.a[S_call_value];
+			if (param_reg(&d, &reg) && reg == regno && HAS(&d, S_call_value) &&
+			    cv->cls == DW_V_BLOCK) {
+				*cu_out = cu;
+				*expr = (const uint8_t *)cv->s;
+				*len = (size_t)cv->u;
+				*found = true;
+				return NULL;
+			}
+		}
+		if (!site_depth && (d.tag == DW_TAG_call_site || d.tag == DW_TAG_GNU_call_site)) {
+			uint64_t at;
+			int slot = HAS(&d, S_call_ret) ? S_call_ret : S_low;
+			if (HAS(&d, slot) && val_addr(cu, &d.a[slot], &at) && at == ret) {
+				if (!d.children)
+					return NULL;
+				site_depth = depth + 1;
+			}
+		}
+		if (d.children && ++depth > lim->max_depth)
+			return dwarf_limit_error(reader_error_at(&r, d.off, "DIE nesting deeper than %u",
+								 lim->max_depth));
+	}
+	return NULL;
+}
