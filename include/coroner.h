@@ -433,6 +433,55 @@ void cor_backtrace_free(cor_backtrace *bt);
 
 const char *cor_frame_how_name(enum cor_frame_how how);
 
+/* ---- arguments and locals ----------------------------------------------
+ * The variables of every frame of a backtrace, from DWARF locations and
+ * types, printed as gdb prints them. A value that cannot be known (a
+ * caller-saved register in an outer frame, no location at the pc) is
+ * "<optimized out>", never a guess. */
+struct cor_print_options {
+	size_t sz;                  /* sizeof(struct cor_print_options) */
+	uint32_t max_elements;      /* array elements and string characters
+				     * printed (default 200, gdb's print elements) */
+	uint32_t max_depth;         /* nested structs printed, deeper {...} (default 20) */
+	uint32_t max_frame_bytes;   /* text of one frame's variables (default
+				     * 65536); past it the rest are left out */
+};
+#define COR_PRINT_OPTIONS_INIT { sizeof(struct cor_print_options), 0, 0, 0 }
+
+struct cor_variable {
+	const char *name;
+	const char *type;           /* as C writes it: "struct node *", "int [4]" */
+	const char *value;          /* as gdb prints it: "5", "0x4011d6 <fn>",
+				     * "{a = 1, b = {...}}", "<optimized out>" */
+	/* where it was: "memory 0x7ffc5a10", "register rdi", "value" (computed),
+	 * "constant", "implicit", "pieces", "entry value"; NULL if none */
+	const char *location;
+	bool optimized_out;         /* no value at all */
+	bool is_arg;                /* a formal parameter */
+	bool have_raw;              /* an integer, char, bool, enum or pointer: */
+	uint64_t raw;               /* its bits, zero- or sign-extended to 64 */
+	bool raw_signed;            /* raw is an int64_t */
+};
+
+typedef struct cor_frame_vars cor_frame_vars;
+/* The arguments and locals of every frame of bt, a backtrace of thread
+ * `thread' of core (from cor_core_backtrace, same thread): frame i of bt
+ * has cor_frame_vars_count(fv, i) of them, arguments first, then the
+ * locals of every lexical block holding its pc, innermost block first.
+ * Frames of tail calls and without DWARF have none. opts may be NULL
+ * (defaults). *out is owned by the caller (cor_frame_vars_free) and holds
+ * its own strings; it must not outlive the core. NULL core, bt or out:
+ * COR_ERR_INVALID. */
+cor_error *cor_core_frame_vars(cor_core *core, size_t thread, const cor_backtrace *bt,
+			       const struct cor_print_options *opts, cor_frame_vars **out);
+/* 0 for a NULL fv or a frame past the end; variable i is NULL past the end. */
+size_t cor_frame_vars_count(const cor_frame_vars *fv, size_t frame);
+const struct cor_variable *cor_frame_vars_get(const cor_frame_vars *fv, size_t frame, size_t i);
+/* true if frame's variables were cut at max_frame_bytes (false for NULL). */
+bool cor_frame_vars_truncated(const cor_frame_vars *fv, size_t frame);
+/* NULL is ignored. */
+void cor_frame_vars_free(cor_frame_vars *fv);
+
 /* ---- the diagnosis -------------------------------------------------------
  * Why it died, as part of the report: a severity class (CASR's names, from
  * the gdb "exploitable" plugin), the fault, the faulting instruction, the

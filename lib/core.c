@@ -9,6 +9,7 @@
 #include <unistd.h>
 #include "core.h"
 #include "report.h"
+#include "values.h"
 
 static char **dup_strv(const char *const *v)
 {
@@ -485,18 +486,39 @@ const struct cor_module *cor_core_module_at(const cor_core *c, uint64_t addr)
 	return m ? &m->pub : NULL;
 }
 
+/* Thread number `thread' of c, on a machine that can be unwound. */
+static cor_error *unwindable(cor_core *c, size_t thread, const struct cor_thread **t)
+{
+	if (!(*t = cor_core_thread(c, thread)))
+		return cor_error_new(COR_ERR_NOT_FOUND, "no thread %zu", thread);
+	if (!c->proc.arch)
+		return cor_error_new(COR_ERR_UNSUPPORTED, "cannot unwind: machine %u not supported",
+				     c->proc.info.machine);
+	return NULL;
+}
+
 cor_error *cor_core_backtrace(cor_core *c, size_t thread, cor_backtrace **out)
 {
 	if (!c || !out)
 		return INVALID("cor_core_backtrace");
 	*out = NULL;
-	const struct cor_thread *t = cor_core_thread(c, thread);
-	if (!t)
-		return cor_error_new(COR_ERR_NOT_FOUND, "no thread %zu", thread);
-	if (!c->proc.arch)
-		return cor_error_new(COR_ERR_UNSUPPORTED, "cannot unwind: machine %u not supported",
-				     c->proc.info.machine);
-	return backtrace_build(&c->unwinder, &c->sym, t, out);
+	const struct cor_thread *t;
+	cor_error *err = unwindable(c, thread, &t);
+	return err ? err : backtrace_build(&c->unwinder, &c->sym, t, out);
+}
+
+cor_error *cor_core_frame_vars(cor_core *c, size_t thread, const cor_backtrace *bt,
+			       const struct cor_print_options *opts, cor_frame_vars **out)
+{
+	if (!c || !bt || !out)
+		return INVALID("cor_core_frame_vars");
+	*out = NULL;
+	const struct cor_thread *t;
+	cor_error *err = unwindable(c, thread, &t);
+	if (err)
+		return err;
+	struct values_parts p = { &c->mem, &c->modules, &c->unwinder, c->proc.arch };
+	return values_build(&p, t, bt, opts, out);
 }
 
 cor_error *cor_core_report(cor_core *c, const struct cor_report_options *opts,

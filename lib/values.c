@@ -1,0 +1,1018 @@
+/* Values of variables: a thread's physical frames unwound once more with
+ * their registers, each backtrace frame's variables located at its pc and
+ * printed as gdb prints them (integers, chars as 65 'A', bools, floats
+ * with %g at 9 or 17 digits, enums by name, pointers in hex with the
+ * string or symbol they point at, structs and arrays in braces with
+ * <repeats N times>), bounded by the print options. */
+#include <stdlib.h>
+#include <string.h>
+#include <inttypes.h>
+#include "values.h"
+#include "dwarf/expr.h"
+#include "dwarf/type.h"
+#include "dwarf/vars.h"
+
+#define REPEAT_THRESHOLD 10    /* gdb's repeat_count_threshold */
+#define MAX_OBJECT (1u << 20)  /* bytes of one variable read at most */
+#define MAX_PHYS 4096
+
+struct fv_frame {
+	struct cor_variable *v;
+	size_t n;
+	bool truncated;
+};
+
+struct cor_frame_vars {
+	struct fv_frame *f;
+	size_t n;
+	struct arena arena;
+};
+
+/* One physical frame as the values' unwind saw it. */
+struct phys {
+	uint64_t pc, lookup_pc;
+	struct unwind_regs regs;
+	bool have_regs;
+	bool signal_frame;
+};
+
+struct collect {
+	struct unwind_cb cb;
+	struct phys *v;
+	size_t n, cap;
+	bool oom;
+};
+
+static bool on_frame(struct unwind_cb *cb, const struct unwind_frame *f)
+{
+	struct collect *c = (struct collect *)cb;
+	if (c->n == MAX_PHYS)
+		return true;
+	if (!COR_GROW(c->v, c->cap, c->n + 1)) {
+		c->oom = true;
+		return false;
+	}
+	struct phys *p = &c->v[c->n++];
+	memset(p, 0, sizeof(*p));
+	p->pc = f->pc;
+	p->lookup_pc = f->lookup_pc;
+	p->signal_frame = f->signal_frame;
+	return true;
+}
+
+static void on_regs(struct unwind_cb *cb, const struct unwind_regs *r)
+{
+	struct collect *c = (struct collect *)cb;
+	if (c->n && !c->v[c->n - 1].have_regs) {
+		c->v[c->n - 1].regs = *r;
+		c->v[c->n - 1].have_regs = true;
+	}
+}
+
+/* ---- evaluation ---------------------------------------------------------- */
+
+struct ctx {
+	const struct values_parts *p;
+	struct cor_print_options o;
+	struct phys *phys;
+	size_t nphys, pi;        /* the frame's physical frame */
+	bool tail_above;         /* tail-call frames between it and its caller */
+	struct module *m;
+	struct dwarf_info *di;
+	uint64_t rel;            /* lookup pc, link-time */
+	const struct dwarf_frame_vars *fv;
+	const struct dwarf_var *var;
+	bool used_entry;
+	struct strbuf sb;
+	struct arena *arena;
+};
+
+static bool reg_cb(void *arg, unsigned regno, uint64_t *val)
+{
+	const struct unwind_regs *r = arg;
+	if (regno >= DWARF_MAX_REGS || !r->r.ok[regno])
+		return false;
+	*val = r->r.v[regno];
+	return true;
+}
+
+static cor_error *mem_cb(void *arg, uint64_t addr, void *buf, size_t n);
+
+struct ectx {
+	struct ctx *c;
+	const struct unwind_regs *regs;
+	const struct cu *cu;
+};
+
+static bool ereg(void *arg, unsigned regno, uint64_t *val)
+{
+	return reg_cb((void *)((struct ectx *)arg)->regs, regno, val);
+}
+
+static cor_error *mem_cb(void *arg, uint64_t addr, void *buf, size_t n)
+{
+	struct ectx *e = arg;
+	return memory_read(e->c->p->mem, addr, buf, n, NULL);
+}
+
+static bool addr_index(void *arg, uint64_t idx, uint64_t *out)
+{
+	struct ectx *e = arg;
+	const struct cu *cu = e->cu;
+	return dfile_index(cu->f, &cu->f->s->addr, cu->fc.addr_base, idx, cu->addr_size, out);
+}
+
+static void ctx_init(struct expr_ctx *x, struct ectx *e)
+{
+	const struct memory *mem = e->c->p->mem;
+	(void)mem;
+	memset(x, 0, sizeof(*x));
+	x->be = e->c->p->arch->be;
+	x->addr_size = e->c->p->arch->is64 ? 8 : 4;
+	x->limits = e->c->p->unwinder->limits;
+	x->read_reg = ereg;
+	x->read_mem = mem_cb;
+	x->arg = e;
+	x->have_cfa = e->regs->cfa_known;
+	x->cfa = e->regs->cfa;
+	x->addr_index = addr_index;
+	x->offset_size = e->cu->offset_size;
+}
+
+static cor_error *frame_base(void *arg, uint64_t *out)
+{
+	struct ectx *e = arg;
+	const struct dwarf_frame_vars *fv = e->c->fv;
+	struct expr_ctx x;
+	bool isv;
+	if (!fv->has_fb)
+		return cor_error_new(COR_ERR_NOT_FOUND, "no frame base at the pc");
+	ctx_init(&x, e);
+	x.addr_bias = e->c->m->pub.load_bias;
+	return dwarf_expr_eval(&x, fv->fb, fv->fb_len, false, 0, out, &isv);
+}
+
+/* The register a DW_OP_entry_value operand names (DW_OP_regN, regx). */
+static bool entry_reg(const uint8_t *p, size_t n, uint64_t *regno)
+{
+	struct reader r;
+	if (n == 1 && p[0] >= 0x50 && p[0] <= 0x6f) {
+		*regno = p[0] - 0x50;
+		return true;
+	}
+	reader_init(&r, p + 1, n ? n - 1 : 0, false, 8);
+	return n > 1 && p[0] == 0x90 && reader_uleb(&r, regno) && reader_at_end(&r);
+}
+
+/* Does the caller's call site (returning to its pc) call the function of
+ * the frame? Its target by address, else by name. */
+static bool site_calls_us(struct ctx *c, struct dwarf_info *cdi, const struct module *cm,
+			  const struct phys *caller)
+{
+	const struct dwarf_call *calls;
+	size_t n;
+	bool complete;
+	struct dwarf_scope sc[64];
+	size_t ns = 0;
+	cor_error *err = dwarf_info_scopes(c->di, c->rel, sc, 64, &ns);
+	cor_error_free(err);
+	if (!ns)
+		return false;
+	const struct dwarf_scope *fn = &sc[ns - 1];
+	uint64_t entry = c->m->pub.load_bias + fn->low_pc;
+	const char *name = fn->name, *link = fn->linkage_name;
+	err = dwarf_info_calls(cdi, caller->lookup_pc - cm->pub.load_bias, &calls, &n, &complete);
+	cor_error_free(err);
+	for (size_t i = 0; i < n; i++) {
+		const struct dwarf_call *k = &calls[i];
+		if (k->return_pc != caller->pc - cm->pub.load_bias)
+			continue;
+		if (k->target_known)
+			return cm->pub.load_bias + k->target == entry;
+		return (name && k->target_name && !strcmp(name, k->target_name)) ||
+		       (link && k->target_linkage && !strcmp(link, k->target_linkage));
+	}
+	return false;
+}
+
+static cor_error *entry_value(void *arg, const uint8_t *expr, size_t len, uint64_t *out)
+{
+	struct ectx *e = arg;
+	struct ctx *c = e->c;
+	uint64_t regno;
+	const struct cu *vcu;
+	const uint8_t *ve;
+	size_t vlen;
+	bool found = false;
+	if (!entry_reg(expr, len, &regno))
+		return cor_error_new(COR_ERR_UNSUPPORTED, "entry value of an expression");
+	if (c->pi + 1 >= c->nphys || c->tail_above || c->phys[c->pi].signal_frame ||
+	    c->phys[c->pi + 1].signal_frame || !c->phys[c->pi + 1].have_regs)
+		return cor_error_new(COR_ERR_NOT_FOUND, "no caller frame for the entry value");
+	const struct phys *caller = &c->phys[c->pi + 1];
+	if (caller->lookup_pc == caller->pc)
+		return cor_error_new(COR_ERR_NOT_FOUND, "the caller was interrupted, not calling");
+	struct module *cm = module_at(c->p->modules, caller->lookup_pc);
+	struct dwarf_info *cdi = cm ? module_dwarf_full(c->p->modules, cm) : NULL;
+	if (!cdi || !site_calls_us(c, cdi, cm, caller))
+		return cor_error_new(COR_ERR_NOT_FOUND, "no call site for the entry value");
+	cor_error *err = dwarf_call_value(cdi, caller->lookup_pc - cm->pub.load_bias,
+					  caller->pc - cm->pub.load_bias, regno, &vcu, &ve, &vlen,
+					  &found);
+	if (err)
+		return err;
+	if (!found)
+		return cor_error_new(COR_ERR_NOT_FOUND, "no call site parameter for the entry value");
+	struct ectx ce = { c, &caller->regs, vcu };
+	struct expr_ctx x;
+	bool isv;
+	ctx_init(&x, &ce);
+	x.addr_bias = cm->pub.load_bias;
+	if ((err = dwarf_expr_eval(&x, ve, vlen, false, 0, out, &isv)))
+		return err;
+	c->used_entry = true;
+	return NULL;
+}
+
+/* ---- the bytes of a value ------------------------------------------------ */
+
+struct obj {
+	uint8_t *b;
+	uint8_t *ok;             /* per byte: known */
+	size_t size;
+	bool in_mem;
+	uint64_t addr;           /* when in_mem */
+	bool synthetic;          /* an implicit pointer */
+	char *err;               /* a read that failed (gdb's <error: ...>) */
+};
+
+static void obj_free(struct obj *o)
+{
+	free(o->b);
+	free(o->ok);
+	free(o->err);
+}
+
+/* v's low n bytes (n <= 8) in the target's order. */
+static void store(uint8_t *p, uint64_t v, unsigned n, bool be)
+{
+	for (unsigned i = 0; i < n; i++)
+		p[be ? n - 1 - i : i] = (uint8_t)(v >> (8 * i));
+}
+
+static void put_value(const struct ctx *c, uint8_t *dst, size_t n, uint64_t v, size_t vsize)
+{
+	uint8_t tmp[8];
+	if (vsize > 8)
+		vsize = 8;
+	store(tmp, v, (unsigned)vsize, c->p->arch->be);
+	for (size_t i = 0; i < n; i++) {
+		/* a value or register narrower than its piece: its low bytes */
+		size_t k = c->p->arch->be ? vsize - n + i : i;
+		dst[i] = k < vsize ? tmp[k] : 0;
+	}
+}
+
+static const char *reg_name(const struct ctx *c, uint64_t regno)
+{
+	const struct arch_info *a = c->p->arch;
+	for (size_t i = 0; i < a->ngregs; i++)
+		if (a->gregs[i].dwarf == (int)regno)
+			return a->gregs[i].name;
+	return NULL;
+}
+
+/* Fills o (size bytes) from the pieces of loc; *where says where. */
+static void obj_fill(struct ctx *c, const struct unwind_regs *regs, const struct dwarf_location *loc,
+		     struct obj *o, struct strbuf *where)
+{
+	size_t at = 0;
+	for (size_t i = 0; i < loc->n && at < o->size; i++) {
+		const struct dwarf_piece *p = &loc->p[i];
+		size_t n = p->bits ? (size_t)(p->bits / 8) : o->size - at;
+		if ((p->bits % 8) || (p->bit_offset % 8))
+			return;  /* bit-level pieces: left unknown */
+		if (n > o->size - at)
+			n = o->size - at;
+		uint8_t *dst = o->b + at, *ok = o->ok + at;
+		switch (p->kind) {
+		case DWP_MEMORY: {
+			uint64_t a = p->v + p->bit_offset / 8;
+			size_t done = 0;
+			cor_error *err = memory_read(c->p->mem, a, dst, n, &done);
+			if (err) {
+				if (!o->err)
+					o->err = cor_asprintf("Cannot access memory at address 0x%" PRIx64,
+							      a + done);
+				cor_error_free(err);
+			} else {
+				memset(ok, 1, n);
+			}
+			if (loc->n == 1) {
+				o->in_mem = true;
+				o->addr = a;
+				sb_printf(where, "memory 0x%" PRIx64, a);
+			}
+			break;
+		}
+		case DWP_REGISTER: {
+			uint64_t v;
+			if (reg_cb((void *)regs, (unsigned)p->v, &v)) {
+				put_value(c, dst, n, v >> p->bit_offset, c->p->arch->is64 ? 8 : 4);
+				memset(ok, 1, n);
+			}
+			if (loc->n == 1) {
+				const char *name = reg_name(c, p->v);
+				if (name)
+					sb_printf(where, "register %s", name);
+				else
+					sb_printf(where, "register %" PRIu64, p->v);
+			}
+			break;
+		}
+		case DWP_VALUE:
+			put_value(c, dst, n, p->v, c->p->arch->is64 ? 8 : 4);
+			memset(ok, 1, n);
+			if (loc->n == 1)
+				sb_puts(where, "value");
+			break;
+		case DWP_IMPLICIT:
+			if (p->nbytes >= n) {
+				memcpy(dst, p->bytes, n);
+				memset(ok, 1, n);
+			}
+			if (loc->n == 1)
+				sb_puts(where, "implicit");
+			break;
+		case DWP_POINTER:
+			o->synthetic = true;
+			if (loc->n == 1)
+				sb_puts(where, "implicit pointer");
+			break;
+		case DWP_NONE:
+			break;
+		}
+		at += n;
+	}
+	if (loc->n > 1)
+		sb_puts(where, "pieces");
+}
+
+/* ---- printing ------------------------------------------------------------- */
+
+struct pr {
+	struct ctx *c;
+	struct strbuf *sb;
+	uint32_t depth;
+};
+
+static bool all_ok(const struct obj *o, size_t off, size_t n)
+{
+	if (off > o->size || n > o->size - off)
+		return false;
+	for (size_t i = 0; i < n; i++)
+		if (!o->ok[off + i])
+			return false;
+	return true;
+}
+
+static uint64_t load(const struct ctx *c, const uint8_t *p, size_t n)
+{
+	return n > 8 ? 0 : cor_load(p, (unsigned)n, c->p->arch->be);
+}
+
+static int64_t sext(uint64_t v, size_t n)
+{
+	if (n < 8 && n && (v >> (n * 8 - 1)) & 1)
+		v |= ~(uint64_t)0 << (n * 8);
+	return (int64_t)v;
+}
+
+static bool char_like(const struct dwarf_type *t)
+{
+	return t->kind == DWT_BASE && t->size == 1 &&
+	       (t->encoding == DW_ATE_signed_char || t->encoding == DW_ATE_unsigned_char ||
+		t->encoding == DW_ATE_UTF);
+}
+
+/* One character inside quotes q, as gdb escapes it. */
+static void put_char(struct strbuf *sb, uint8_t ch, char q)
+{
+	static const char esc[] = { '\a', 'a', '\b', 'b', '\f', 'f', '\n', 'n', '\r', 'r',
+				    '\t', 't', '\v', 'v', 27, 'e' };
+	for (size_t i = 0; i < sizeof(esc); i += 2)
+		if (ch == (uint8_t)esc[i]) {
+			sb_printf(sb, "\\%c", esc[i + 1]);
+			return;
+		}
+	if (ch == (uint8_t)q || ch == '\\')
+		sb_printf(sb, "\\%c", ch);
+	else if (ch >= 0x20 && ch < 0x7f)
+		sb_printf(sb, "%c", ch);
+	else
+		sb_printf(sb, "\\%03o", ch);
+}
+
+/* Characters as gdb prints a char array or string: runs of more than
+ * REPEAT_THRESHOLD of one character as 'c' <repeats N times>, the rest in
+ * quotes, joined by ", "; "..." after max characters. */
+static void put_string(struct pr *p, const uint8_t *s, size_t n, bool more)
+{
+	struct strbuf *sb = p->sb;
+	bool open = false, first = true;
+	size_t printed = 0, max = p->c->o.max_elements;
+	for (size_t i = 0; i < n && printed < max;) {
+		size_t run = 1;
+		while (i + run < n && s[i + run] == s[i])
+			run++;
+		if (run > REPEAT_THRESHOLD) {
+			if (open)
+				sb_puts(sb, "\"");
+			open = false;
+			sb_puts(sb, first ? "'" : ", '");
+			put_char(sb, s[i], '\'');
+			sb_printf(sb, "' <repeats %zu times>", run);
+			i += run;
+			printed += REPEAT_THRESHOLD;
+		} else {
+			if (!open)
+				sb_puts(sb, first ? "\"" : ", \"");
+			open = true;
+			put_char(sb, s[i], '"');
+			i++;
+			printed++;
+		}
+		first = false;
+		if (printed >= max && i < n)
+			more = true;
+	}
+	if (open)
+		sb_puts(sb, "\"");
+	if (first)
+		sb_puts(sb, "\"\"");
+	if (more)
+		sb_puts(sb, "...");
+}
+
+static void print_value(struct pr *p, const struct dwarf_type *t, const struct obj *o,
+			size_t off, size_t size);
+
+static void put_symbol(struct pr *p, uint64_t addr)
+{
+	struct module *m = module_at(p->c->p->modules, addr);
+	struct symtab *st = m ? module_symtab(p->c->p->modules, m) : NULL;
+	struct symbol sym;
+	if (!st || !symtab_lookup(st, addr - m->pub.load_bias, &sym) || !sym.name)
+		return;
+	uint64_t d = addr - m->pub.load_bias - sym.value;
+	if (d)
+		sb_printf(p->sb, " <%s+%" PRIu64 ">", sym.name, d);
+	else
+		sb_printf(p->sb, " <%s>", sym.name);
+}
+
+static void print_pointer(struct pr *p, const struct dwarf_type *t, uint64_t v)
+{
+	struct dwarf_info *di = p->c->di;
+	const struct dwarf_type *to = dwarf_type_strip(di, dwarf_type_target(di, t));
+	sb_printf(p->sb, "0x%" PRIx64, v);
+	if (t->kind != DWT_POINTER)
+		return;
+	if (char_like(to)) {
+		uint32_t max = p->c->o.max_elements;
+		uint8_t *buf = cor_calloc(1, max ? max : 1);
+		size_t n = 0;
+		bool end = false;
+		if (!v || !buf) {
+			free(buf);
+			return;
+		}
+		/* bounded: at most max characters, read one at a time */
+		while (n < max) {
+			cor_error *err = memory_read(p->c->p->mem, v + n, buf + n, 1, NULL);
+			if (err) {
+				cor_error_free(err);
+				if (!n) {
+					sb_printf(p->sb, " <error: Cannot access memory at address 0x%" PRIx64 ">", v);
+					free(buf);
+					return;
+				}
+				break;
+			}
+			if (!buf[n]) {
+				end = true;
+				break;
+			}
+			n++;
+		}
+		sb_puts(p->sb, " ");
+		put_string(p, buf, n, !end && n == max);
+		free(buf);
+		return;
+	}
+	if (v)
+		put_symbol(p, v);
+}
+
+static void print_enum(struct pr *p, const struct dwarf_type *t, uint64_t v, size_t size)
+{
+	struct strbuf *sb = p->sb;
+	bool flag = true;
+	uint64_t mask = 0;
+	for (size_t i = 0; i < t->nenums; i++)
+		if (t->enums[i].value == v || (t->is_signed && (int64_t)t->enums[i].value == sext(v, size))) {
+			sb_puts(sb, t->enums[i].name ? t->enums[i].name : "?");
+			return;
+		}
+	for (size_t i = 0; i < t->nenums && flag; i++) {
+		uint64_t e = t->enums[i].value;
+		if ((t->is_signed && (int64_t)e < 0) || (mask & e))
+			flag = false;
+		mask |= e;
+	}
+	if (!flag || !v) {
+		if (t->is_signed)
+			sb_printf(sb, "%" PRId64, sext(v, size));
+		else
+			sb_printf(sb, "%" PRIu64, v);
+		return;
+	}
+	/* a flag enum: (A | B | unknown: 0x8) */
+	bool first = true;
+	uint64_t left = v;
+	sb_puts(sb, "(");
+	for (size_t i = 0; i < t->nenums; i++) {
+		uint64_t e = t->enums[i].value;
+		if (e && (left & e) == e) {
+			sb_printf(sb, "%s%s", first ? "" : " | ", t->enums[i].name ? t->enums[i].name : "?");
+			left &= ~e;
+			first = false;
+		}
+	}
+	if (left)
+		sb_printf(sb, "%sunknown: 0x%" PRIx64, first ? "" : " | ", left);
+	sb_puts(sb, ")");
+}
+
+static void print_float(struct pr *p, const uint8_t *b, size_t size)
+{
+	uint64_t bits = load(p->c, b, size > 8 ? 8 : size);
+	if (size == 4) {
+		uint32_t u = (uint32_t)bits;
+		float f;
+		memcpy(&f, &u, 4);
+		sb_printf(p->sb, "%.9g", (double)f);
+	} else if (size == 8) {
+		double d;
+		memcpy(&d, &bits, 8);
+		sb_printf(p->sb, "%.17g", d);
+	} else {
+		sb_puts(p->sb, "<unsupported floating-point size>");
+	}
+}
+
+/* A base type, enum or pointer of size bytes at off. */
+static bool print_scalar(struct pr *p, const struct dwarf_type *t, const struct obj *o,
+			 size_t off, size_t size)
+{
+	const uint8_t *b = o->b + off;
+	uint64_t v = load(p->c, b, size);
+	if (t->kind == DWT_POINTER || t->kind == DWT_REFERENCE || t->kind == DWT_RVALUE_REFERENCE) {
+		print_pointer(p, t, v);
+		return true;
+	}
+	if (t->kind == DWT_ENUM) {
+		print_enum(p, t, v, size);
+		return true;
+	}
+	if (t->kind != DWT_BASE || size > 8)
+		return false;
+	switch (t->encoding) {
+	case DW_ATE_boolean:
+		if (v <= 1)
+			sb_puts(p->sb, v ? "true" : "false");
+		else
+			sb_printf(p->sb, "%" PRIu64, v);
+		return true;
+	case DW_ATE_float:
+		print_float(p, b, size);
+		return true;
+	case DW_ATE_signed_char: case DW_ATE_unsigned_char: case DW_ATE_UTF:
+		if (size == 1) {
+			if (t->encoding == DW_ATE_signed_char)
+				sb_printf(p->sb, "%" PRId64 " '", sext(v, 1));
+			else
+				sb_printf(p->sb, "%" PRIu64 " '", v);
+			put_char(p->sb, (uint8_t)v, '\'');
+			sb_puts(p->sb, "'");
+			return true;
+		}
+		/* fall through */
+	default:
+		if (t->is_signed)
+			sb_printf(p->sb, "%" PRId64, sext(v, size));
+		else
+			sb_printf(p->sb, "%" PRIu64, v);
+		return true;
+	}
+}
+
+static void print_struct(struct pr *p, const struct dwarf_type *t, const struct obj *o,
+			 size_t off, size_t size)
+{
+	struct dwarf_info *di = p->c->di;
+	bool first = true;
+	if (p->depth >= p->c->o.max_depth) {
+		sb_puts(p->sb, "{...}");
+		return;
+	}
+	p->depth++;
+	sb_puts(p->sb, "{");
+	for (size_t i = 0; i < t->nmembers; i++) {
+		const struct dwarf_member *m = &t->members[i];
+		const struct dwarf_type *mt = dwarf_member_type(di, m);
+		const struct dwarf_type *ms = dwarf_type_strip(di, mt);
+		uint64_t msize = 0;
+		if (m->artificial)
+			continue;
+		sb_puts(p->sb, first ? "" : ", ");
+		first = false;
+		if (m->inheritance)
+			sb_printf(p->sb, "<%s> = ", ms->name ? ms->name : "?");
+		else if (m->name)
+			sb_printf(p->sb, "%s = ", m->name);
+		if (!m->offset_known || m->offset > size) {
+			sb_puts(p->sb, "<unknown offset>");
+			continue;
+		}
+		if (m->bit_size) {
+			uint64_t v;
+			size_t bytes = (size_t)((m->bit_offset % 8 + m->bit_size + 7) / 8);
+			if (!all_ok(o, off + (size_t)m->offset, bytes) ||
+			    !dwarf_bitfield(m, ms->big_endian, o->b + off, size, &v)) {
+				sb_puts(p->sb, "<optimized out>");
+				continue;
+			}
+			if (ms->is_signed && m->bit_size < 64 && (v >> (m->bit_size - 1)) & 1)
+				v |= ~(uint64_t)0 << m->bit_size;
+			struct obj tmp = { 0 };
+			uint8_t buf[8], okb[8];
+			size_t vs = ms->has_size && ms->size <= 8 ? (size_t)ms->size : 8;
+			store(buf, v, (unsigned)vs, p->c->p->arch->be);
+			memset(okb, 1, sizeof(okb));
+			tmp.b = buf;
+			tmp.ok = okb;
+			tmp.size = vs;
+			print_value(p, mt, &tmp, 0, vs);
+			continue;
+		}
+		if (!dwarf_type_size(di, mt, &msize))
+			msize = 0;
+		if (msize > size - m->offset)
+			msize = size - m->offset;
+		print_value(p, mt, o, off + (size_t)m->offset, (size_t)msize);
+	}
+	sb_puts(p->sb, "}");
+	p->depth--;
+}
+
+/* Elements [off, off + count * esize) of an array of element type et, dims
+ * dim.. of t. */
+static void print_array(struct pr *p, const struct dwarf_type *t, size_t dim,
+			const struct obj *o, size_t off, size_t size)
+{
+	struct dwarf_info *di = p->c->di;
+	const struct dwarf_type *et = dwarf_type_target(di, t);
+	const struct dwarf_type *es = dwarf_type_strip(di, et);
+	uint64_t esize = 0, count = t->dims[dim].count;
+	if (!t->dims[dim].count_known) {
+		if (o->in_mem)
+			sb_printf(p->sb, "0x%" PRIx64, o->addr + off);
+		else
+			sb_puts(p->sb, "<unknown size>");
+		return;
+	}
+	if (!dwarf_type_size(di, et, &esize)) {
+		sb_puts(p->sb, "<unknown element size>");
+		return;
+	}
+	for (size_t d = dim + 1; d < t->ndims; d++) {
+		if (!t->dims[d].count_known) {
+			sb_puts(p->sb, "<unknown size>");
+			return;
+		}
+		esize *= t->dims[d].count;
+	}
+	if (esize && count > size / esize)
+		count = size / esize;
+	if (dim + 1 == t->ndims && char_like(es)) {
+		size_t n = (size_t)count;
+		if (!all_ok(o, off, n)) {
+			sb_puts(p->sb, "<optimized out>");
+			return;
+		}
+		/* print null-stop off: one trailing NUL is the terminator */
+		size_t shown = n;
+		if (shown && o->b[off + shown - 1] == 0 && shown <= p->c->o.max_elements)
+			shown--;
+		put_string(p, o->b + off, shown, false);
+		return;
+	}
+	if (p->depth >= p->c->o.max_depth && dim == 0 && (es->kind == DWT_STRUCT ||
+	    es->kind == DWT_UNION || es->kind == DWT_CLASS || es->kind == DWT_ARRAY)) {
+		sb_puts(p->sb, "{...}");
+		return;
+	}
+	sb_puts(p->sb, "{");
+	size_t printed = 0, max = p->c->o.max_elements;
+	for (uint64_t i = 0; i < count;) {
+		if (printed >= max) {
+			sb_puts(p->sb, "...");
+			break;
+		}
+		/* a run of equal elements (their bytes) */
+		uint64_t run = 1;
+		size_t at = off + (size_t)(i * esize);
+		while (i + run < count && esize &&
+		       !memcmp(o->b + at, o->b + at + run * esize, (size_t)esize) &&
+		       !memcmp(o->ok + at, o->ok + at + run * esize, (size_t)esize))
+			run++;
+		if (i)
+			sb_puts(p->sb, ", ");
+		if (dim + 1 < t->ndims)
+			print_array(p, t, dim + 1, o, at, (size_t)esize);
+		else
+			print_value(p, et, o, at, (size_t)esize);
+		if (run > REPEAT_THRESHOLD) {
+			sb_printf(p->sb, " <repeats %" PRIu64 " times>", run);
+			i += run;
+			printed += REPEAT_THRESHOLD;
+		} else {
+			i++;
+			printed++;
+		}
+	}
+	sb_puts(p->sb, "}");
+}
+
+static void print_value(struct pr *p, const struct dwarf_type *t, const struct obj *o,
+			size_t off, size_t size)
+{
+	struct dwarf_info *di = p->c->di;
+	const struct dwarf_type *s = dwarf_type_strip(di, t);
+	if (p->sb->len > p->c->o.max_frame_bytes)
+		return;
+	switch (s->kind) {
+	case DWT_STRUCT: case DWT_UNION: case DWT_CLASS:
+		if (s->declaration) {
+			sb_puts(p->sb, "<incomplete type>");
+			return;
+		}
+		print_struct(p, s, o, off, size);
+		return;
+	case DWT_ARRAY:
+		if (!s->ndims) {
+			sb_puts(p->sb, "<array without dimensions>");
+			return;
+		}
+		print_array(p, s, 0, o, off, size);
+		return;
+	case DWT_BASE: case DWT_ENUM: case DWT_POINTER: case DWT_REFERENCE:
+	case DWT_RVALUE_REFERENCE:
+		if (!size || !all_ok(o, off, size)) {
+			sb_puts(p->sb, "<optimized out>");
+			return;
+		}
+		if (!print_scalar(p, s, o, off, size))
+			sb_puts(p->sb, "<unsupported type>");
+		return;
+	case DWT_FUNCTION:
+		if (o->in_mem)
+			sb_printf(p->sb, "{<text variable>} 0x%" PRIx64, o->addr + off);
+		else
+			sb_puts(p->sb, "<function>");
+		return;
+	case DWT_UNKNOWN:
+		sb_printf(p->sb, "<%s>", s->name ? s->name : "unknown type");
+		return;
+	default:
+		sb_puts(p->sb, "<unsupported type>");
+	}
+}
+
+/* ---- one variable ----------------------------------------------------------- */
+
+static char *take(struct ctx *c, struct strbuf *sb)
+{
+	char *s = sb->s ? arena_strdup(c->arena, sb->s) : arena_strdup(c->arena, "");
+	sb_free(sb);
+	return s;
+}
+
+static void variable(struct ctx *c, const struct unwind_regs *regs, const struct dwarf_var *v,
+		     struct cor_variable *out)
+{
+	struct dwarf_info *di = c->di;
+	const struct dwarf_type *t = v->has_type ? dwarf_type_of(di, v->type_cu, &v->type_v)
+						 : NULL;
+	struct strbuf tn = { 0 }, val = { 0 }, where = { 0 };
+	struct obj o = { 0 };
+	uint64_t size = 0;
+	memset(out, 0, sizeof(*out));
+	out->name = v->name;
+	out->is_arg = v->is_param;
+	if (t)
+		dwarf_type_name(di, t, &tn);
+	out->type = take(c, &tn);
+	if (!t || !dwarf_type_size(di, t, &size) || size > MAX_OBJECT)
+		size = 0;
+	o.size = (size_t)size;
+	o.b = cor_calloc(1, o.size + 1);
+	o.ok = cor_calloc(1, o.size + 1);
+	if (!o.b || !o.ok) {
+		obj_free(&o);
+		out->value = "<out of memory>";
+		return;
+	}
+	c->var = v;
+	c->used_entry = false;
+	if (v->has_const) {
+		if (v->cval.cls == DW_V_BLOCK) {
+			size_t n = v->cval.u < o.size ? (size_t)v->cval.u : o.size;
+			memcpy(o.b, v->cval.s, n);
+			memset(o.ok, 1, n);
+		} else {
+			put_value(c, o.b, o.size, v->cval.u, 8);
+			memset(o.ok, 1, o.size);
+		}
+		sb_puts(&where, "constant");
+	} else if (v->has_loc && v->len) {
+		struct dwarf_location *loc = cor_calloc(1, sizeof(*loc));
+		struct ectx e = { c, regs, v->cu };
+		struct expr_ctx x;
+		if (!loc) {
+			obj_free(&o);
+			out->value = "<out of memory>";
+			return;
+		}
+		ctx_init(&x, &e);
+		x.addr_bias = c->m->pub.load_bias;
+		x.frame_base = frame_base;
+		x.entry_value = entry_value;
+		cor_error *err = dwarf_expr_location(&x, v->expr, v->len, loc);
+		if (!err)
+			obj_fill(c, regs, loc, &o, &where);
+		else
+			cor_error_free(err);
+		free(loc);
+		if (c->used_entry) {
+			sb_free(&where);
+			sb_puts(&where, "entry value");
+		}
+	}
+	out->location = where.len ? take(c, &where) : NULL;
+	sb_free(&where);
+	bool any = false;
+	for (size_t i = 0; i < o.size; i++)
+		any |= o.ok[i];
+	if (o.synthetic) {
+		sb_puts(&val, "<synthetic pointer>");
+	} else if (o.err && !any) {
+		sb_printf(&val, "<error: %s>", o.err);
+	} else if (!t || !o.size || !any) {
+		out->optimized_out = true;
+		sb_puts(&val, "<optimized out>");
+	} else {
+		struct pr p = { c, &val, 0 };
+		print_value(&p, t, &o, 0, o.size);
+		const struct dwarf_type *s = dwarf_type_strip(di, t);
+		if ((s->kind == DWT_BASE || s->kind == DWT_ENUM || s->kind == DWT_POINTER) &&
+		    o.size <= 8 && all_ok(&o, 0, o.size) &&
+		    !(s->kind == DWT_BASE && (s->encoding == DW_ATE_float ||
+					       s->encoding == DW_ATE_complex_float))) {
+			out->have_raw = true;
+			out->raw = load(c, o.b, o.size);
+			if (s->is_signed) {
+				out->raw = (uint64_t)sext(out->raw, o.size);
+				out->raw_signed = true;
+			}
+		}
+	}
+	out->value = take(c, &val);
+	obj_free(&o);
+}
+
+/* ---- the frames ------------------------------------------------------------- */
+
+static cor_error *frame_vars(struct ctx *c, struct fv_frame *ff, size_t level)
+{
+	struct phys *ph = &c->phys[c->pi];
+	struct dwarf_frame_vars fv;
+	if (!ph->have_regs)
+		return NULL;
+	c->m = module_at(c->p->modules, ph->lookup_pc);
+	c->di = c->m ? module_dwarf_full(c->p->modules, c->m) : NULL;
+	if (!c->di)
+		return NULL;
+	c->rel = ph->lookup_pc - c->m->pub.load_bias;
+	cor_error *err = dwarf_frame_vars(c->di, c->rel, level, &fv);
+	if (err)
+		return err;
+	c->fv = &fv;
+	ff->v = fv.n ? arena_alloc(c->arena, fv.n * sizeof(*ff->v)) : NULL;
+	if (fv.n && !ff->v) {
+		free(fv.v);
+		return &cor_enomem;
+	}
+	size_t bytes = 0;
+	for (size_t i = 0; i < fv.n; i++) {
+		if (bytes > c->o.max_frame_bytes) {
+			ff->truncated = true;
+			break;
+		}
+		variable(c, &ph->regs, &fv.v[i], &ff->v[ff->n]);
+		bytes += strlen(ff->v[ff->n].value) + strlen(ff->v[ff->n].name) + 4;
+		ff->n++;
+	}
+	ff->truncated |= fv.truncated;
+	free(fv.v);
+	c->fv = NULL;
+	return NULL;
+}
+
+cor_error *values_build(const struct values_parts *p, const struct cor_thread *t,
+			const cor_backtrace *bt, const struct cor_print_options *opts,
+			cor_frame_vars **out)
+{
+	struct collect col = { .cb = { .frame = on_frame, .regs = on_regs } };
+	struct cor_frame_vars *fv;
+	cor_error *err;
+	size_t nf = cor_backtrace_frame_count(bt);
+	*out = NULL;
+	if (!(fv = cor_calloc(1, sizeof(*fv))) ||
+	    (nf && !(fv->f = cor_calloc(nf, sizeof(*fv->f))))) {
+		free(fv);
+		return &cor_enomem;
+	}
+	fv->n = nf;
+	if ((err = unwind_thread(p->unwinder, t, &col.cb)) || col.oom) {
+		free(col.cb.stop);
+		free(col.v);
+		cor_frame_vars_free(fv);
+		return err ? err : &cor_enomem;
+	}
+	free(col.cb.stop);
+	struct ctx c = { .p = p, .phys = col.v, .nphys = col.n, .arena = &fv->arena };
+	c.o.max_elements = opts && opts->max_elements ? opts->max_elements : 200;
+	c.o.max_depth = opts && opts->max_depth ? opts->max_depth : 20;
+	c.o.max_frame_bytes = opts && opts->max_frame_bytes ? opts->max_frame_bytes : 65536;
+	/* frames of bt: inline frames, then their physical frame; tail-call
+	 * frames between physical ones have no registers */
+	size_t pi = 0;
+	for (size_t i = 0; i < nf && pi < col.n && !err; i++) {
+		const struct cor_frame *f = cor_backtrace_frame(bt, i);
+		if (f->how == COR_FRAME_TAILCALL)
+			continue;
+		size_t g = i, level = 0;
+		while (g < nf && cor_backtrace_frame(bt, g)->is_inline)
+			g++;
+		while (level < i && cor_backtrace_frame(bt, i - level - 1)->is_inline)
+			level++;
+		c.pi = pi;
+		c.tail_above = g + 1 < nf && cor_backtrace_frame(bt, g + 1)->how == COR_FRAME_TAILCALL;
+		err = frame_vars(&c, &fv->f[i], f->is_inline ? level : SIZE_MAX);
+		if (!f->is_inline)
+			pi++;
+	}
+	free(col.v);
+	if (err) {
+		cor_frame_vars_free(fv);
+		return err;
+	}
+	*out = fv;
+	return NULL;
+}
+
+size_t cor_frame_vars_count(const cor_frame_vars *fv, size_t frame)
+{
+	return fv && frame < fv->n ? fv->f[frame].n : 0;
+}
+
+const struct cor_variable *cor_frame_vars_get(const cor_frame_vars *fv, size_t frame, size_t i)
+{
+	return fv && frame < fv->n && i < fv->f[frame].n ? &fv->f[frame].v[i] : NULL;
+}
+
+bool cor_frame_vars_truncated(const cor_frame_vars *fv, size_t frame)
+{
+	return fv && frame < fv->n && fv->f[frame].truncated;
+}
+
+void cor_frame_vars_free(cor_frame_vars *fv)
+{
+	if (!fv)
+		return;
+	arena_free(&fv->arena);
+	free(fv->f);
+	free(fv);
+}
