@@ -18,6 +18,8 @@ struct cli {
 	const char *files[33];
 	int nfiles;
 	bool json, raw, all_regs, have_tid;
+	bool full;                  /* bt/report --full: arguments and locals */
+	struct cor_print_options print;
 	long tid;
 	/* the terminal report */
 	enum { REGS_DEFAULT, REGS_NONE, REGS_CRASHED, REGS_ALL } regs;

@@ -95,6 +95,12 @@ void json_int(struct json *j, int64_t v)
 	fprintf(j->f, "%" PRId64, v);
 }
 
+void json_uint(struct json *j, uint64_t v)
+{
+	sep(j);
+	fprintf(j->f, "%" PRIu64, v);
+}
+
 void json_hex(struct json *j, uint64_t v)
 {
 	sep(j);

@@ -21,6 +21,7 @@ void json_arr_end(struct json *j);
 void json_key(struct json *j, const char *k);
 void json_str(struct json *j, const char *s);   /* NULL -> null */
 void json_int(struct json *j, int64_t v);
+void json_uint(struct json *j, uint64_t v);
 void json_hex(struct json *j, uint64_t v);      /* "0x..." */
 void json_bool(struct json *j, bool v);
 void json_null(struct json *j);

@@ -77,6 +77,9 @@ static void usage_cmd(FILE *f, const struct command *c)
 		"                     debuginfod servers DEBUGINFOD_URLS names\n");
 	if (!strcmp(c->name, "read"))
 		fprintf(f, "  --raw              write the bytes themselves to stdout\n");
+	if (!strcmp(c->name, "bt") || !strcmp(c->name, "report"))
+		fprintf(f, "  --full             each frame's arguments and locals, as gdb's bt full\n"
+			"  --print-limit N    array elements and string characters printed (default 200)\n");
 	fprintf(f, "\nWith DEBUGINFOD_URLS set, a file missing on disk is fetched by build-id into\n"
 		"libdebuginfod's cache (DEBUGINFOD_CACHE_PATH; DEBUGINFOD_TIMEOUT bounds a fetch).\n"
 		"An option that matches nothing (--file, --debug-dir, --exe) is a warning.\n"
@@ -263,6 +266,15 @@ static int parse_args(struct cli *cli, const struct command *c, int argc, char *
 			}
 			cli->outermost = (long)n;
 			cli->opts.limits.max_frames = UINT32_MAX - 1;
+		} else if (!strcmp(a, "--full")) {
+			cli->full = true;
+		} else if (!strcmp(a, "--print-limit")) {
+			NEEDVAL();
+			if (!parse_u64(val, &n) || n == 0 || n > 0x7fffffff) {
+				fprintf(stderr, "coroner: %s: bad number '%s'\n", a, val);
+				return EXIT_USAGE;
+			}
+			cli->print.max_elements = (uint32_t)n;
 		} else if (!strcmp(a, "--raw-names")) {
 			cli->opts.raw_names = true;
 		} else if (!strcmp(a, "--no-inline")) {
@@ -348,6 +360,7 @@ int main(int argc, char **argv)
 {
 	static struct cli cli;
 	cli.opts = (struct cor_options)COR_OPTIONS_INIT;
+	cli.print = (struct cor_print_options)COR_PRINT_OPTIONS_INIT;
 	if (argc < 2) {
 		usage_all(stderr);
 		return EXIT_USAGE;

@@ -91,6 +91,57 @@ static size_t first_frame(const struct cli *cli, const cor_backtrace *bt)
 	return cli->outermost && (size_t)cli->outermost < n ? n - (size_t)cli->outermost : 0;
 }
 
+/* The index of report thread rt's thread in the core. */
+static size_t thread_index(const struct cli *cli, const struct cor_report_thread *rt)
+{
+	for (size_t i = 0; i < cor_core_thread_count(cli->core); i++)
+		if (cor_core_thread(cli->core, i) == rt->thread)
+			return i;
+	return SIZE_MAX;
+}
+
+/* The thread's arguments and locals (--full), or NULL with a message on
+ * stderr. */
+static cor_frame_vars *frame_vars(const struct cli *cli, const struct cor_report_thread *rt)
+{
+	cor_frame_vars *fv = NULL;
+	if (!cli->full || rt->backtrace_error)
+		return NULL;
+	cor_error *err = cor_core_frame_vars(cli->core, thread_index(cli, rt), rt->backtrace,
+					     &cli->print, &fv);
+	if (err) {
+		fprintf(stderr, "coroner: %s: variables: %s\n", cli->core_path, cor_error_message(err));
+		cor_error_free(err);
+	}
+	return fv;
+}
+
+static void json_vars(struct json *j, const cor_frame_vars *fv, size_t frame, bool args)
+{
+	json_key(j, args ? "args" : "locals");
+	json_arr(j);
+	for (size_t i = 0; i < cor_frame_vars_count(fv, frame); i++) {
+		const struct cor_variable *v = cor_frame_vars_get(fv, frame, i);
+		if (v->is_arg != args)
+			continue;
+		json_obj(j);
+		json_key(j, "name"); json_str(j, v->name);
+		json_key(j, "type"); json_str(j, v->type);
+		json_key(j, "value"); json_str(j, v->value);
+		json_key(j, "location"); json_str(j, v->location);
+		json_key(j, "optimized_out"); json_bool(j, v->optimized_out);
+		if (v->have_raw) {
+			json_key(j, "raw");
+			if (v->raw_signed)
+				json_int(j, (int64_t)v->raw);
+			else
+				json_uint(j, v->raw);
+		}
+		json_obj_end(j);
+	}
+	json_arr_end(j);
+}
+
 static void json_frames(const struct cli *cli, struct json *j, const struct cor_report_thread *rt)
 {
 	if (rt->backtrace_error) {
@@ -99,6 +150,7 @@ static void json_frames(const struct cli *cli, struct json *j, const struct cor_
 		return;
 	}
 	const cor_backtrace *bt = rt->backtrace;
+	cor_frame_vars *fv = frame_vars(cli, rt);
 	json_key(j, "frames");
 	json_arr(j);
 	for (size_t i = first_frame(cli, bt); i < cor_backtrace_frame_count(bt); i++) {
@@ -122,9 +174,15 @@ static void json_frames(const struct cli *cli, struct json *j, const struct cor_
 		json_key(j, "how"); json_str(j, cor_frame_how_name(f->how));
 		json_key(j, "inline"); json_bool(j, f->is_inline);
 		json_key(j, "signal_frame"); json_bool(j, f->signal_frame);
+		if (fv) {
+			json_vars(j, fv, i, true);
+			json_vars(j, fv, i, false);
+			json_key(j, "vars_truncated"); json_bool(j, cor_frame_vars_truncated(fv, i));
+		}
 		json_obj_end(j);
 	}
 	json_arr_end(j);
+	cor_frame_vars_free(fv);
 	json_key(j, "stop_reason");
 	json_str(j, cor_backtrace_stop_reason(bt));
 }
@@ -700,11 +758,20 @@ int print_backtraces(struct cli *cli, FILE *f, int regs)
 		} else {
 			const cor_backtrace *bt = rt->backtrace;
 			size_t first = first_frame(cli, bt);
+			cor_frame_vars *fv = frame_vars(cli, rt);
 			if (first)
 				fprintf(f, "  (%zu inner frames not shown: --max-frames -%ld)\n", first,
 					cli->outermost);
-			for (size_t k = first; k < cor_backtrace_frame_count(bt); k++)
+			for (size_t k = first; k < cor_backtrace_frame_count(bt); k++) {
 				print_frame(cli, f, k, cor_backtrace_frame(bt, k));
+				for (size_t v = 0; v < cor_frame_vars_count(fv, k); v++) {
+					const struct cor_variable *var = cor_frame_vars_get(fv, k, v);
+					fprintf(f, "        %s = %s\n", var->name, var->value);
+				}
+				if (cor_frame_vars_truncated(fv, k))
+					fprintf(f, "        (more variables left out: over the output cap of a frame)\n");
+			}
+			cor_frame_vars_free(fv);
 			const char *why = cor_backtrace_stop_reason(bt);
 			if (why)
 				fprintf(f, "  (stopped: %s)\n", tx(why));

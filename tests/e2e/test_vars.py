@@ -1,0 +1,216 @@
+#!/usr/bin/env python3
+"""End-to-end arguments and locals (issue 14): `coroner bt --full`.
+
+tests/programs/vars.c (integers of each size, char, bool, float, double,
+enums plain and flag, pointers, a string, a function pointer, structs
+nested and with bit fields, a union, arrays 1-D, 2-D, of chars and of
+repeated zeros, typedefs, const) crashes in leaf <- middle <- outer <- main;
+it is built -O0, -O2 and -O2 -gdwarf-4 (.debug_loc instead of
+.debug_loclists, DW_OP_GNU_entry_value) and crashed into a kernel core.
+
+The oracle is gdb on the same core: `frame N`, `info args`, `info locals`
+for the program's four frames, value by value (name -> text). For each of
+gdb's values coroner's JSON must have the same name, in args or locals as
+gdb says, and:
+- where gdb prints <optimized out>, coroner must print no value (it says
+  <optimized out> too, optimized_out true);
+- where gdb prints a value, coroner prints the same text.
+The figure (values matched of gdb's) is printed per build and must be all
+of them. At -O0 the program's own record (vars.txt, written before the
+crash) is a second oracle for the scalars. Also: the JSON keys of a
+variable, "raw" of integers against the recorded numbers, the text output
+(`name = value` under the frame), and --print-limit cutting the string.
+
+Usage: python3 tests/e2e/test_vars.py BUILD_DIR
+"""
+import json
+import os
+import re
+import sys
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
+import coretest as ct  # noqa: E402
+from coretest import Skip, check, check_eq  # noqa: E402
+
+CASES = {
+    "O0": ["-g", "-O0"],
+    "O2": ["-g", "-O2"],
+    "O2-dwarf4": ["-gdwarf-4", "-O2"],
+}
+FUNCS = ["leaf", "middle", "outer", "main"]
+_VAR = re.compile(r"^([A-Za-z_]\w*) = (.*)$")
+_FRAME = re.compile(r"^#(\d+)\s+(?:0x[0-9a-f]+ in )?(\S+) \(")
+
+
+def crashed(name):
+    exe = ct.build_program("vars.c", "vars-" + name, CASES[name])
+    d, core, _ = ct.crash_program(exe, [], "vars-" + name)
+    return exe, d, core
+
+
+def gdb_vars(exe, core):
+    """[(function, {"args": {name: text}, "locals": {name: text}})] of the
+    program's frames, from gdb's `info args` / `info locals`."""
+    cmds = []
+    for n in range(len(FUNCS)):
+        cmds += ["frame %d" % n, "echo @@args\\n", "info args", "echo @@locals\\n",
+                 "info locals"]
+    out = ct.gdb(exe, core, *cmds)
+    frames, cur, part = {}, None, None
+    for line in out.splitlines():
+        m = _FRAME.match(line)
+        if m:
+            # frame 0 is shown on loading the core and again by `frame 0`
+            n = int(m.group(1))
+            cur = frames.setdefault(n, (m.group(2), {"args": {}, "locals": {}}))[1]
+            part = None
+            continue
+        if line in ("@@args", "@@locals"):
+            part = line[2:]
+            continue
+        m = _VAR.match(line)
+        if m and cur is not None and part:
+            cur[part][m.group(1)] = m.group(2)
+    check(sorted(frames) == list(range(len(FUNCS))), "gdb showed frames %s, not 0-%d:\n%s"
+          % (sorted(frames), len(FUNCS) - 1, out[-1500:]))
+    frames = [frames[n] for n in sorted(frames)]
+    for (fn, _), want in zip(frames, FUNCS):
+        check(fn == want, "gdb's frame is %s, not %s" % (fn, want))
+    return frames
+
+
+def coroner_vars(build, core, *extra):
+    r = ct.coroner(build, "bt", core, "--full", "--json", *extra, ok_codes=(0, 3))
+    doc = json.loads(r.text)
+    th = [t for t in doc["threads"] if t["crashed"]]
+    check(th, "no crashed thread")
+    frames = [f for f in th[0]["frames"] if not f["inline"]]
+    return frames, r
+
+
+def short(fn):
+    return fn.split(".")[0] if fn else fn
+
+
+def compare(build, name):
+    exe, d, core = crashed(name)
+    want = gdb_vars(exe, core)
+    got, _ = coroner_vars(build, core)
+    check(len(got) >= len(FUNCS), "coroner has %d frames" % len(got))
+    total = matched = 0
+    bad = []
+    for k, (fn, parts) in enumerate(want):
+        f = got[k]
+        check_eq(short(f["function"]), fn, "frame %d function" % k)
+        for part in ("args", "locals"):
+            have = {v["name"]: v for v in f[part]}
+            for var, text in parts[part].items():
+                total += 1
+                v = have.get(var)
+                if v is None:
+                    bad.append("%s: %s %s missing" % (fn, part, var))
+                    continue
+                if text == "<optimized out>":
+                    if v["optimized_out"] and v["value"] == "<optimized out>":
+                        matched += 1
+                    else:
+                        bad.append("%s: %s is <optimized out> for gdb, coroner says %r"
+                                   % (fn, var, v["value"]))
+                elif v["value"] == text:
+                    matched += 1
+                else:
+                    bad.append("%s: %s = %r for gdb, coroner says %r" % (fn, var, text, v["value"]))
+    print("# %s: coroner matches %d of gdb's %d values" % (name, matched, total), flush=True)
+    check(total >= 20, "gdb showed only %d values" % total)
+    check(not bad, "\n".join(bad))
+    return d, got
+
+
+def recorded(d):
+    rec = {}
+    with open(os.path.join(d, "vars.txt")) as f:
+        for line in f:
+            fn, var, val = line.rstrip("\n").split(" ", 2)
+            rec[(fn, var)] = val
+    return rec
+
+
+def test_recorded(build):
+    """-O0: every scalar the program recorded is what coroner prints."""
+    _, d, core = crashed("O0")
+    got, _ = coroner_vars(build, core)
+    byfn = {short(f["function"]): f for f in got}
+    rec = recorded(d)
+    check(len(rec) >= 20, "the program recorded %d values" % len(rec))
+    for (fn, var), val in rec.items():
+        f = byfn.get(fn)
+        check(f is not None, "no frame %s" % fn)
+        vs = {v["name"]: v for v in f["args"] + f["locals"]}
+        if "." in var:  # num.i: a member of the union
+            base, member = var.split(".")
+            check(("%s = %s" % (member, val)) in vs[base]["value"],
+                  "%s: %s has no %s = %s: %r" % (fn, base, member, val, vs[base]["value"]))
+            continue
+        check(var in vs, "%s: no variable %s" % (fn, var))
+        if var == "msg":
+            check(vs[var]["value"].endswith(" " + val), "%s: %s = %r, recorded %s"
+                  % (fn, var, vs[var]["value"], val))
+        else:
+            text = vs[var]["value"]
+            if re.fullmatch(r"-?\d+", val):  # int8_t, uint8_t: chars for gdb too
+                text = re.sub(r" '.*'$", "", text)
+            check_eq(text, val, "%s: %s" % (fn, var))
+        if re.fullmatch(r"-?\d+", val):
+            check_eq(vs[var].get("raw"), int(val), "%s: %s raw" % (fn, var))
+
+
+def test_json_keys(build):
+    _, _, core = crashed("O0")
+    got, _ = coroner_vars(build, core)
+    leaf = got[0]
+    check(leaf["args"] and leaf["locals"], "leaf has args and locals")
+    for v in leaf["args"] + leaf["locals"]:
+        for k in ("name", "type", "value", "location", "optimized_out"):
+            check(k in v, "variable %s has no %r" % (v.get("name"), k))
+    types = {v["name"]: v["type"] for v in leaf["args"]}
+    check_eq(types.get("msg"), "const char *", "type of msg")
+    check_eq(types.get("target"), "int *", "type of target")
+
+
+def test_text(build):
+    _, _, core = crashed("O0")
+    r = ct.coroner(build, "bt", core, "--full", ok_codes=(0, 3))
+    lines = r.text.splitlines()
+    i = next((k for k, l in enumerate(lines) if " leaf+" in l), None)
+    check(i is not None, "no leaf frame:\n" + r.text[:800])
+    check_eq(lines[i + 1].strip(), "depth = 11", "the first line under leaf")
+    plain = ct.coroner(build, "bt", core, ok_codes=(0, 3))
+    check("depth = " not in plain.text, "bt without --full prints variables")
+
+
+def test_print_limit(build):
+    _, _, core = crashed("O0")
+    got, _ = coroner_vars(build, core, "--print-limit", "3")
+    msg = [v for v in got[0]["args"] if v["name"] == "msg"][0]
+    check(msg["value"].endswith('"hel"...'), "--print-limit 3: %r" % msg["value"])
+
+
+def main():
+    build = ct.build_dir()
+    rep = ct.Reporter()
+    if not ct.shutil.which("gdb"):
+        for n in list(CASES) + ["recorded", "json-keys", "text", "print-limit"]:
+            rep.skip("vars-" + n, "no gdb")
+        rep.done()
+        return
+    for name in CASES:
+        rep.run("vars-%s" % name, compare, build, name)
+    rep.run("vars-recorded", test_recorded, build)
+    rep.run("vars-json-keys", test_json_keys, build)
+    rep.run("vars-text", test_text, build)
+    rep.run("vars-print-limit", test_print_limit, build)
+    rep.done()
+
+
+if __name__ == "__main__":
+    main()
