@@ -510,9 +510,10 @@ cor_error *cor_core_backtrace(cor_core *c, size_t thread, cor_backtrace **out)
 cor_error *cor_core_frame_vars(cor_core *c, size_t thread, const cor_backtrace *bt,
 			       const struct cor_print_options *opts, cor_frame_vars **out)
 {
+	if (out)
+		*out = NULL;
 	if (!c || !bt || !out)
 		return INVALID("cor_core_frame_vars");
-	*out = NULL;
 	const struct cor_thread *t;
 	cor_error *err = unwindable(c, thread, &t);
 	if (err)

@@ -177,7 +177,8 @@ static cor_error *sort_vars(struct walk *w)
 		return &cor_enomem;
 	for (size_t i = 0; i < out->n; i++)
 		o[i] = (struct order){ out->v[i], w->depth[i], i };
-	qsort(o, out->n, sizeof(*o), order_cmp);
+	if (out->n > 1)
+		qsort(o, out->n, sizeof(*o), order_cmp);
 	out->nparams = 0;
 	for (size_t i = 0; i < out->n; i++) {
 		out->v[i] = o[i].v;

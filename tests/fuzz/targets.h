@@ -160,6 +160,24 @@ static void fz_report(cor_core *c)
 			fz_touch(cor_frame_how_name(f->how));
 		}
 		fz_touch(cor_backtrace_stop_reason(bt));
+		/* arguments and locals: location lists, expressions and type
+		 * graphs of a hostile debug file must stay bounded */
+		cor_frame_vars *fv;
+		err = cor_core_frame_vars(c, i, bt, NULL, &fv);
+		if (err) {
+			fz_touch(cor_error_message(err));
+			cor_error_free(err);
+		} else {
+			for (size_t k = 0; k < cor_backtrace_frame_count(bt); k++)
+				for (size_t v = 0; v < cor_frame_vars_count(fv, k); v++) {
+					const struct cor_variable *var = cor_frame_vars_get(fv, k, v);
+					fz_touch(var->name);
+					fz_touch(var->type);
+					fz_touch(var->value);
+					fz_touch(var->location);
+				}
+			cor_frame_vars_free(fv);
+		}
 		cor_backtrace_free(bt);
 	}
 	/* the diagnosis (the report without its backtraces: it unwinds the

@@ -85,6 +85,14 @@ int main(void)
 	CHECK(cor_backtrace_stop_reason(NULL) == NULL);
 	cor_backtrace_free(NULL);
 	CHECK_STR(cor_frame_how_name((enum cor_frame_how)1000), "unknown");
+	cor_frame_vars *fv = (cor_frame_vars *)1;
+	check_invalid(cor_core_frame_vars(NULL, 0, NULL, NULL, &fv));
+	CHECK(fv == NULL);
+	check_invalid(cor_core_frame_vars(NULL, 0, NULL, NULL, NULL));
+	CHECK_EQ(cor_frame_vars_count(NULL, 0), 0);
+	CHECK(cor_frame_vars_get(NULL, 0, 0) == NULL);
+	CHECK(!cor_frame_vars_truncated(NULL, 0));
+	cor_frame_vars_free(NULL);
 	const struct cor_report *r = (const struct cor_report *)1;
 	check_invalid(cor_core_report(NULL, NULL, &r));
 	check_invalid(cor_core_report(NULL, NULL, NULL));
@@ -99,6 +107,7 @@ int main(void)
 	cor_error *err = cor_core_open_mem(ehdr, sizeof(ehdr), "tiny", NULL, &real);
 	if (!err) {
 		check_invalid(cor_core_backtrace(real, 0, NULL));
+		check_invalid(cor_core_frame_vars(real, 0, NULL, NULL, &fv));
 		check_invalid(cor_core_report(real, NULL, NULL));
 		check_invalid(cor_core_read(real, 0, NULL, 1, NULL));
 		CHECK(!cor_core_auxv_get(real, 6, NULL));

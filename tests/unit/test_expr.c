@@ -310,8 +310,126 @@ static void test_message(void)
 	cor_error_free(err);
 }
 
+/* ---- location descriptions ---- */
+
+static struct dwarf_location loc;
+
+#define LOC(...) loc_bytes((const uint8_t[]){ __VA_ARGS__ }, \
+	sizeof((const uint8_t[]){ __VA_ARGS__ }))
+
+static enum cor_error_code loc_bytes(const uint8_t *e, size_t n)
+{
+	cor_error *err = dwarf_expr_location(&ctx, e, n, &loc);
+	enum cor_error_code c = cor_error_code(err);
+	cor_error_free(err);
+	return c;
+}
+
+static cor_error *fb_cb(void *arg, uint64_t *out)
+{
+	(void)arg;
+	*out = 0x2000;
+	return NULL;
+}
+
+static cor_error *entry_cb(void *arg, const uint8_t *e, size_t n, uint64_t *out)
+{
+	(void)arg;
+	if (n != 1 || e[0] != 0x55)   /* only DW_OP_reg5's entry value */
+		return cor_error_new(COR_ERR_NOT_FOUND, "no entry value");
+	*out = 77;
+	return NULL;
+}
+
+static bool addrx_cb(void *arg, uint64_t idx, uint64_t *out)
+{
+	(void)arg;
+	*out = 0x500 + idx;
+	return idx < 4;
+}
+
+static void test_locations(void)
+{
+	reset(8, false);
+	CHECK_EQ(LOC(0x53), COR_OK);                      /* reg3: in the register */
+	CHECK_EQ(loc.n, 1);
+	CHECK_EQ(loc.p[0].kind, DWP_REGISTER);
+	CHECK_EQ(loc.p[0].v, 3);
+	CHECK_EQ(loc.p[0].bits, 0);
+	CHECK_EQ(LOC(0x90, 0x21), COR_OK);                /* regx 33 */
+	CHECK_EQ(loc.p[0].v, 33);
+	CHECK_EQ(LOC(0x75, 0x08), COR_OK);                /* breg5 8: memory */
+	CHECK_EQ(loc.p[0].kind, DWP_MEMORY);
+	CHECK_EQ(loc.p[0].v, 0x507 + 8);
+	CHECK_EQ(LOC(0x35, 0x9f), COR_OK);                /* lit5 stack_value */
+	CHECK_EQ(loc.p[0].kind, DWP_VALUE);
+	CHECK_EQ(loc.p[0].v, 5);
+	CHECK_EQ(LOC(0x9e, 2, 0xaa, 0xbb), COR_OK);       /* implicit_value 2 */
+	CHECK_EQ(loc.p[0].kind, DWP_IMPLICIT);
+	CHECK_EQ(loc.p[0].nbytes, 2);
+	CHECK_EQ(loc.p[0].bytes[1], 0xbb);
+	/* reg0 piece 4, (empty) piece 4, lit7 stack_value piece 2 */
+	CHECK_EQ(LOC(0x50, 0x93, 4, 0x93, 4, 0x37, 0x9f, 0x93, 2), COR_OK);
+	CHECK_EQ(loc.n, 3);
+	CHECK_EQ(loc.p[0].kind, DWP_REGISTER);
+	CHECK_EQ(loc.p[0].bits, 32);
+	CHECK_EQ(loc.p[1].kind, DWP_NONE);
+	CHECK_EQ(loc.p[2].kind, DWP_VALUE);
+	CHECK_EQ(loc.p[2].v, 7);
+	CHECK_EQ(loc.p[2].bits, 16);
+	CHECK_EQ(LOC(0x51, 0x9d, 3, 5), COR_OK);          /* reg1 bit_piece 3 5 */
+	CHECK_EQ(loc.p[0].bits, 3);
+	CHECK_EQ(loc.p[0].bit_offset, 5);
+	CHECK_EQ(LOC(0xa0, 1, 0, 0, 0, 0x7c), COR_OK);    /* implicit_pointer die 1, -4 */
+	CHECK_EQ(loc.p[0].kind, DWP_POINTER);
+	CHECK_EQ(loc.p[0].die, 1);
+	CHECK_EQ(loc.p[0].offset, -4);
+	CHECK_EQ(LOC(0), COR_ERR_FORMAT);                 /* unknown op */
+	CHECK_EQ(loc_bytes(NULL, 0), COR_OK);             /* empty: no location */
+	CHECK_EQ(loc.n, 0);
+	CHECK_EQ(LOC(0x50, 0x31), COR_ERR_UNSUPPORTED);   /* ops after reg0 */
+	CHECK_EQ(LOC(0x50, 0x93, 4, 0x31), COR_ERR_FORMAT); /* after the last piece */
+	CHECK_EQ(LOC(0x50, 0x93, 0), COR_ERR_FORMAT);     /* empty piece */
+	CHECK_EQ(LOC(0x9f), COR_ERR_FORMAT);              /* stack_value on empty */
+	CHECK_EQ(LOC(0x9e, 9, 1), COR_ERR_FORMAT);        /* implicit value cut */
+	CHECK_EQ(LOC(0x91, 0x10), COR_ERR_UNSUPPORTED);   /* fbreg without a base */
+	CHECK_EQ(LOC(0xa3, 1, 0x55), COR_ERR_UNSUPPORTED); /* entry value, no caller */
+	CHECK_EQ(LOC(0xa1, 0), COR_ERR_FORMAT);           /* addrx without a table */
+	ctx.frame_base = fb_cb;
+	ctx.entry_value = entry_cb;
+	ctx.addr_index = addrx_cb;
+	ctx.addr_bias = 0x10000;
+	CHECK_EQ(LOC(0x91, 0x70), COR_OK);                /* fbreg -16 */
+	CHECK_EQ(loc.p[0].v, 0x2000 - 16);
+	CHECK_EQ(LOC(0xa3, 1, 0x55, 0x9f), COR_OK);       /* entry_value(reg5) stack_value */
+	CHECK_EQ(loc.p[0].kind, DWP_VALUE);
+	CHECK_EQ(loc.p[0].v, 77);
+	CHECK_EQ(LOC(0xf3, 1, 0x55, 0x9f), COR_OK);       /* GNU_entry_value */
+	CHECK_EQ(loc.p[0].v, 77);
+	CHECK_EQ(LOC(0xa3, 1, 0x54, 0x9f), COR_ERR_NOT_FOUND);
+	CHECK_EQ(LOC(0xa3, 5, 0x55), COR_ERR_FORMAT);     /* operand past the end */
+	CHECK_EQ(LOC(0xa1, 2), COR_OK);                   /* addrx 2, relocated */
+	CHECK_EQ(loc.p[0].v, 0x10502);
+	CHECK_EQ(LOC(0xa2, 2, 0x9f), COR_OK);             /* constx: not relocated */
+	CHECK_EQ(loc.p[0].v, 0x502);
+	CHECK_EQ(LOC(0xa1, 9), COR_ERR_FORMAT);
+	CHECK_EQ(LOC(0x03, 0x10, 0, 0, 0, 0, 0, 0, 0), COR_OK); /* addr + bias */
+	CHECK_EQ(loc.p[0].v, 0x10010);
+	/* 65 pieces: over the limit */
+	uint8_t many[65 * 3];
+	for (size_t i = 0; i < 65; i++)
+		many[3 * i] = 0x50, many[3 * i + 1] = 0x93, many[3 * i + 2] = 1;
+	CHECK_EQ(loc_bytes(many, sizeof(many)), COR_ERR_LIMIT);
+	CHECK_EQ(loc.n, 0);
+	CHECK_EQ(loc_bytes(many, 64 * 3), COR_OK);
+	CHECK_EQ(loc.n, 64);
+	/* the CFI evaluator still refuses pieces */
+	CHECK_EQ(CODE(0x50, 0x93, 4), COR_ERR_UNSUPPORTED);
+}
+
 int main(void)
 {
+	test_locations();
 	test_constants();
 	test_stack();
 	test_arith();
