@@ -19,6 +19,7 @@ struct cli {
 	int nfiles;
 	bool json, raw, all_regs, have_tid;
 	bool full;                  /* bt/report --full: arguments and locals */
+	unsigned long frame;        /* print --frame N */
 	struct cor_print_options print;
 	long tid;
 	/* the terminal report */
@@ -53,6 +54,7 @@ int cmd_read(struct cli *cli);
 int cmd_report(struct cli *cli);
 int cmd_bt(struct cli *cli);
 int cmd_diagnose(struct cli *cli);
+int cmd_print(struct cli *cli);
 /* list.c: coroner list [DIR] (no core: its own arguments) */
 int cmd_list(int argc, char **argv);
 /* systemd-coredump's attributes: JSON (null without), an info line */
@@ -90,6 +92,8 @@ void print_notes(struct cli *cli, FILE *f);
 void print_auxv(struct cli *cli, FILE *f);
 int print_backtraces(struct cli *cli, FILE *f, int regs);
 void print_warnings(struct cli *cli, FILE *f);
+/* A variable's "type", "value", "location", "optimized_out", "raw" keys. */
+void json_variable(struct json *j, const struct cor_variable *v);
 /* exit code after a successful command: partial if any warning */
 int finish(struct cli *cli);
 /* A number: decimal, 0x hex or 0 octal, all of s; no sign. */

@@ -134,3 +134,44 @@ int cmd_read(struct cli *cli)
 	}
 	return rc;
 }
+
+int cmd_print(struct cli *cli)
+{
+	const struct cor_report *rep = cli->rep;
+	const struct cor_report_thread *rt = NULL;
+	for (size_t i = 0; i < rep->thread_count && !rt; i++)
+		if (!cli->have_tid || rep->threads[i].thread->tid == cli->tid)
+			rt = &rep->threads[i];
+	if (!rt) {
+		fprintf(stderr, "coroner: no thread %ld in %s\n", cli->tid, cli->core_path);
+		return EXIT_ERROR;
+	}
+	if (rt->backtrace_error) {
+		fprintf(stderr, "coroner: %s: no backtrace: %s\n", cli->core_path, rt->backtrace_error);
+		return EXIT_ERROR;
+	}
+	size_t index = 0;
+	while (index < cor_core_thread_count(cli->core) && cor_core_thread(cli->core, index) != rt->thread)
+		index++;
+	struct cor_variable *v;
+	cor_error *err = cor_core_print(cli->core, index, rt->backtrace, cli->frame, cli->args[0],
+					&cli->print, &v);
+	if (err) {
+		fprintf(stderr, "coroner: %s: %s\n", cli->args[0], cor_error_message(err));
+		cor_error_free(err);
+		return EXIT_ERROR;
+	}
+	if (cli->json) {
+		struct json j;
+		json_init(&j, stdout);
+		json_obj(&j);
+		json_key(&j, "expression"); json_str(&j, v->name);
+		json_variable(&j, v);
+		json_obj_end(&j);
+		json_end(&j);
+	} else {
+		printf("%s\n", v->value);
+	}
+	cor_variable_free(v);
+	return finish(cli);
+}

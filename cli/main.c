@@ -18,6 +18,8 @@ static const struct command commands[] = {
 	{ "maps", cmd_maps, 0, 0, false, "", "Every mapping: address range, file offset, file, whether its bytes are in the core." },
 	{ "notes", cmd_notes, 0, 0, false, "", "Every ELF note of the core, by owner and type." },
 	{ "auxv", cmd_auxv, 0, 0, false, "", "The auxiliary vector, decoded." },
+	{ "print", cmd_print, 1, 1, true, " EXPR",
+	  "The value of EXPR (a variable, *p, p->f, a.b, a[3], a global) in a frame (--frame N, --thread TID)." },
 	{ "read", cmd_read, 1, 2, false, " ADDR [LEN]",
 	  "Reads LEN (default 64) bytes at ADDR of the dead process: hexdump, or --raw bytes." },
 };
@@ -77,7 +79,9 @@ static void usage_cmd(FILE *f, const struct command *c)
 		"                     debuginfod servers DEBUGINFOD_URLS names\n");
 	if (!strcmp(c->name, "read"))
 		fprintf(f, "  --raw              write the bytes themselves to stdout\n");
-	if (!strcmp(c->name, "bt") || !strcmp(c->name, "report"))
+	if (!strcmp(c->name, "print"))
+		fprintf(f, "  --frame N          the frame (of the crashed thread, or --thread's; default 0)\n");
+	if (!strcmp(c->name, "bt") || !strcmp(c->name, "report") || !strcmp(c->name, "print"))
 		fprintf(f, "  --full             each frame's arguments and locals, as gdb's bt full\n"
 			"  --print-limit N    array elements and string characters printed (default 200)\n");
 	fprintf(f, "\nWith DEBUGINFOD_URLS set, a file missing on disk is fetched by build-id into\n"
@@ -268,6 +272,13 @@ static int parse_args(struct cli *cli, const struct command *c, int argc, char *
 			cli->opts.limits.max_frames = UINT32_MAX - 1;
 		} else if (!strcmp(a, "--full")) {
 			cli->full = true;
+		} else if (!strcmp(a, "--frame")) {
+			NEEDVAL();
+			if (!parse_u64(val, &n) || n > 0x7fffffff) {
+				fprintf(stderr, "coroner: %s: bad number '%s'\n", a, val);
+				return EXIT_USAGE;
+			}
+			cli->frame = (unsigned long)n;
 		} else if (!strcmp(a, "--print-limit")) {
 			NEEDVAL();
 			if (!parse_u64(val, &n) || n == 0 || n > 0x7fffffff) {

@@ -116,6 +116,21 @@ static cor_frame_vars *frame_vars(const struct cli *cli, const struct cor_report
 	return fv;
 }
 
+void json_variable(struct json *j, const struct cor_variable *v)
+{
+	json_key(j, "type"); json_str(j, v->type);
+	json_key(j, "value"); json_str(j, v->value);
+	json_key(j, "location"); json_str(j, v->location);
+	json_key(j, "optimized_out"); json_bool(j, v->optimized_out);
+	if (v->have_raw) {
+		json_key(j, "raw");
+		if (v->raw_signed)
+			json_int(j, (int64_t)v->raw);
+		else
+			json_uint(j, v->raw);
+	}
+}
+
 static void json_vars(struct json *j, const cor_frame_vars *fv, size_t frame, bool args)
 {
 	json_key(j, args ? "args" : "locals");
@@ -126,17 +141,7 @@ static void json_vars(struct json *j, const cor_frame_vars *fv, size_t frame, bo
 			continue;
 		json_obj(j);
 		json_key(j, "name"); json_str(j, v->name);
-		json_key(j, "type"); json_str(j, v->type);
-		json_key(j, "value"); json_str(j, v->value);
-		json_key(j, "location"); json_str(j, v->location);
-		json_key(j, "optimized_out"); json_bool(j, v->optimized_out);
-		if (v->have_raw) {
-			json_key(j, "raw");
-			if (v->raw_signed)
-				json_int(j, (int64_t)v->raw);
-			else
-				json_uint(j, v->raw);
-		}
+		json_variable(j, v);
 		json_obj_end(j);
 	}
 	json_arr_end(j);

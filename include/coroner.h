@@ -482,6 +482,21 @@ bool cor_frame_vars_truncated(const cor_frame_vars *fv, size_t frame);
 /* NULL is ignored. */
 void cor_frame_vars_free(cor_frame_vars *fv);
 
+/* The value of expression expr in frame `frame' of bt (a backtrace of
+ * thread `thread', as for cor_core_frame_vars): NAME (a variable of the
+ * frame, innermost block first, else a global variable of the frame's
+ * module, then of any module), *E, E.NAME, E->NAME, E[N] (N a number; a
+ * one-dimensional array or a pointer). *out (name: expr) is owned by the
+ * caller: cor_variable_free. An expression that cannot be evaluated is
+ * COR_ERR_NOT_FOUND with gdb's words ("No symbol \"x\" in current
+ * context.", "There is no member named y.", "Cannot access memory at
+ * address 0x10"). NULL core, bt, expr or out: COR_ERR_INVALID. */
+cor_error *cor_core_print(cor_core *core, size_t thread, const cor_backtrace *bt, size_t frame,
+			  const char *expr, const struct cor_print_options *opts,
+			  struct cor_variable **out);
+/* NULL is ignored. */
+void cor_variable_free(struct cor_variable *v);
+
 /* ---- the diagnosis -------------------------------------------------------
  * Why it died, as part of the report: a severity class (CASR's names, from
  * the gdb "exploitable" plugin), the fault, the faulting instruction, the

@@ -522,6 +522,22 @@ cor_error *cor_core_frame_vars(cor_core *c, size_t thread, const cor_backtrace *
 	return values_build(&p, t, bt, opts, out);
 }
 
+cor_error *cor_core_print(cor_core *c, size_t thread, const cor_backtrace *bt, size_t frame,
+			  const char *expr, const struct cor_print_options *opts,
+			  struct cor_variable **out)
+{
+	if (out)
+		*out = NULL;
+	if (!c || !bt || !expr || !out)
+		return INVALID("cor_core_print");
+	const struct cor_thread *t;
+	cor_error *err = unwindable(c, thread, &t);
+	if (err)
+		return err;
+	struct values_parts p = { &c->mem, &c->modules, &c->unwinder, c->proc.arch };
+	return values_print(&p, t, bt, frame, expr, opts, out);
+}
+
 cor_error *cor_core_report(cor_core *c, const struct cor_report_options *opts,
 			   const struct cor_report **out)
 {

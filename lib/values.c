@@ -81,6 +81,7 @@ struct ctx {
 	struct dwarf_info *di;
 	uint64_t rel;            /* lookup pc, link-time */
 	const struct dwarf_frame_vars *fv;
+	const struct unwind_regs *regs;   /* print: the frame's */
 	const struct dwarf_var *var;
 	bool used_entry;
 	struct strbuf sb;
@@ -809,41 +810,53 @@ static char *take(struct ctx *c, struct strbuf *sb)
 	return s;
 }
 
-static void variable(struct ctx *c, const struct unwind_regs *regs, const struct dwarf_var *v,
-		     struct cor_variable *out)
+/* An object of type t (NULL: unknown) with its bytes. */
+struct val {
+	const struct dwarf_type *t;
+	struct obj o;
+	const char *where;       /* in the arena, or NULL */
+};
+
+static bool obj_alloc(struct obj *o, size_t size)
 {
-	struct dwarf_info *di = c->di;
-	const struct dwarf_type *t = v->has_type ? dwarf_type_of(di, v->type_cu, &v->type_v)
-						 : NULL;
-	struct strbuf tn = { 0 }, val = { 0 }, where = { 0 };
-	struct obj o = { 0 };
+	memset(o, 0, sizeof(*o));
+	o->size = size;
+	o->b = cor_calloc(1, size + 1);
+	o->ok = cor_calloc(1, size + 1);
+	if (o->b && o->ok)
+		return true;
+	obj_free(o);
+	return false;
+}
+
+static uint64_t type_size(struct ctx *c, const struct dwarf_type *t)
+{
 	uint64_t size = 0;
-	memset(out, 0, sizeof(*out));
-	out->name = v->name;
-	out->is_arg = v->is_param;
-	if (t)
-		dwarf_type_name(di, t, &tn);
-	out->type = take(c, &tn);
-	if (!t || !dwarf_type_size(di, t, &size) || size > MAX_OBJECT)
+	if (!t || !dwarf_type_size(c->di, t, &size) || size > MAX_OBJECT)
 		size = 0;
-	o.size = (size_t)size;
-	o.b = cor_calloc(1, o.size + 1);
-	o.ok = cor_calloc(1, o.size + 1);
-	if (!o.b || !o.ok) {
-		obj_free(&o);
-		out->value = "<out of memory>";
-		return;
-	}
+	return size;
+}
+
+/* The bytes of variable v in the frame whose registers are regs. */
+static bool var_locate(struct ctx *c, const struct unwind_regs *regs, const struct dwarf_var *v,
+		       struct val *out)
+{
+	struct strbuf where = { 0 };
+	out->t = v->has_type ? dwarf_type_of(c->di, v->type_cu, &v->type_v) : NULL;
+	out->where = NULL;
+	if (!obj_alloc(&out->o, (size_t)type_size(c, out->t)))
+		return false;
+	struct obj *o = &out->o;
 	c->var = v;
 	c->used_entry = false;
 	if (v->has_const) {
 		if (v->cval.cls == DW_V_BLOCK) {
-			size_t n = v->cval.u < o.size ? (size_t)v->cval.u : o.size;
-			memcpy(o.b, v->cval.s, n);
-			memset(o.ok, 1, n);
+			size_t n = v->cval.u < o->size ? (size_t)v->cval.u : o->size;
+			memcpy(o->b, v->cval.s, n);
+			memset(o->ok, 1, n);
 		} else {
-			put_value(c, o.b, o.size, v->cval.u, 8);
-			memset(o.ok, 1, o.size);
+			put_value(c, o->b, o->size, v->cval.u, 8);
+			memset(o->ok, 1, o->size);
 		}
 		sb_puts(&where, "constant");
 	} else if (v->has_loc && v->len) {
@@ -851,9 +864,8 @@ static void variable(struct ctx *c, const struct unwind_regs *regs, const struct
 		struct ectx e = { c, regs, v->cu };
 		struct expr_ctx x;
 		if (!loc) {
-			obj_free(&o);
-			out->value = "<out of memory>";
-			return;
+			obj_free(o);
+			return false;
 		}
 		ctx_init(&x, &e);
 		x.addr_bias = c->m->pub.load_bias;
@@ -861,7 +873,7 @@ static void variable(struct ctx *c, const struct unwind_regs *regs, const struct
 		x.entry_value = entry_value;
 		cor_error *err = dwarf_expr_location(&x, v->expr, v->len, loc);
 		if (!err)
-			obj_fill(c, regs, loc, &o, &where);
+			obj_fill(c, regs, loc, o, &where);
 		else
 			cor_error_free(err);
 		free(loc);
@@ -870,36 +882,64 @@ static void variable(struct ctx *c, const struct unwind_regs *regs, const struct
 			sb_puts(&where, "entry value");
 		}
 	}
-	out->location = where.len ? take(c, &where) : NULL;
+	if (where.len)
+		out->where = take(c, &where);
 	sb_free(&where);
+	return true;
+}
+
+/* out's type, value, optimized_out and raw from v. */
+static void val_describe(struct ctx *c, const struct val *v, struct cor_variable *out)
+{
+	struct dwarf_info *di = c->di;
+	const struct obj *o = &v->o;
+	struct strbuf tn = { 0 }, val = { 0 };
+	if (v->t)
+		dwarf_type_name(di, v->t, &tn);
+	out->type = take(c, &tn);
+	out->location = v->where;
 	bool any = false;
-	for (size_t i = 0; i < o.size; i++)
-		any |= o.ok[i];
-	if (o.synthetic) {
+	for (size_t i = 0; i < o->size; i++)
+		any |= o->ok[i];
+	if (o->synthetic) {
 		sb_puts(&val, "<synthetic pointer>");
-	} else if (o.err && !any) {
-		sb_printf(&val, "<error: %s>", o.err);
-	} else if (!t || !o.size || !any) {
+	} else if (o->err && !any) {
+		sb_printf(&val, "<error: %s>", o->err);
+	} else if (!v->t || !o->size || !any) {
 		out->optimized_out = true;
 		sb_puts(&val, "<optimized out>");
 	} else {
 		struct pr p = { c, &val, 0 };
-		print_value(&p, t, &o, 0, o.size);
-		const struct dwarf_type *s = dwarf_type_strip(di, t);
+		print_value(&p, v->t, o, 0, o->size);
+		const struct dwarf_type *s = dwarf_type_strip(di, v->t);
 		if ((s->kind == DWT_BASE || s->kind == DWT_ENUM || s->kind == DWT_POINTER) &&
-		    o.size <= 8 && all_ok(&o, 0, o.size) &&
+		    o->size <= 8 && all_ok(o, 0, o->size) &&
 		    !(s->kind == DWT_BASE && (s->encoding == DW_ATE_float ||
 					       s->encoding == DW_ATE_complex_float))) {
 			out->have_raw = true;
-			out->raw = load(c, o.b, o.size);
+			out->raw = load(c, o->b, o->size);
 			if (s->is_signed) {
-				out->raw = (uint64_t)sext(out->raw, o.size);
+				out->raw = (uint64_t)sext(out->raw, o->size);
 				out->raw_signed = true;
 			}
 		}
 	}
 	out->value = take(c, &val);
-	obj_free(&o);
+}
+
+static void variable(struct ctx *c, const struct unwind_regs *regs, const struct dwarf_var *v,
+		     struct cor_variable *out)
+{
+	struct val val;
+	memset(out, 0, sizeof(*out));
+	out->name = v->name;
+	out->is_arg = v->is_param;
+	if (!var_locate(c, regs, v, &val)) {
+		out->value = "<out of memory>";
+		return;
+	}
+	val_describe(c, &val, out);
+	obj_free(&val.o);
 }
 
 /* ---- the frames ------------------------------------------------------------- */
@@ -940,11 +980,74 @@ static cor_error *frame_vars(struct ctx *c, struct fv_frame *ff, size_t level)
 	return NULL;
 }
 
+/* The thread's physical frames with their registers. */
+static cor_error *collect(const struct values_parts *p, const struct cor_thread *t,
+			  struct collect *col)
+{
+	memset(col, 0, sizeof(*col));
+	col->cb.frame = on_frame;
+	col->cb.regs = on_regs;
+	cor_error *err = unwind_thread(p->unwinder, t, &col->cb);
+	free(col->cb.stop);
+	if (err || col->oom) {
+		free(col->v);
+		col->v = NULL;
+		return err ? err : &cor_enomem;
+	}
+	return NULL;
+}
+
+static void ctx_start(struct ctx *c, const struct values_parts *p, const struct collect *col,
+		      const struct cor_print_options *opts, struct arena *arena)
+{
+	memset(c, 0, sizeof(*c));
+	c->p = p;
+	c->phys = col->v;
+	c->nphys = col->n;
+	c->arena = arena;
+	c->o.max_elements = opts && opts->max_elements ? opts->max_elements : 200;
+	c->o.max_depth = opts && opts->max_depth ? opts->max_depth : 20;
+	c->o.max_frame_bytes = opts && opts->max_frame_bytes ? opts->max_frame_bytes : 65536;
+}
+
+/* Frame i of bt: its physical frame *pi (counted from *pi for frame i0),
+ * its scope level (SIZE_MAX: the subprogram) and whether tail calls are
+ * above it, in c; false for a tail-call frame (no registers). Frames of
+ * bt: inline frames, then their physical frame. */
+static bool frame_at(struct ctx *c, const cor_backtrace *bt, size_t i, size_t pi, size_t *level)
+{
+	size_t nf = cor_backtrace_frame_count(bt);
+	const struct cor_frame *f = cor_backtrace_frame(bt, i);
+	if (f->how == COR_FRAME_TAILCALL || pi >= c->nphys)
+		return false;
+	size_t g = i, lv = 0;
+	while (g < nf && cor_backtrace_frame(bt, g)->is_inline)
+		g++;
+	while (lv < i && cor_backtrace_frame(bt, i - lv - 1)->is_inline)
+		lv++;
+	c->pi = pi;
+	c->tail_above = g + 1 < nf && cor_backtrace_frame(bt, g + 1)->how == COR_FRAME_TAILCALL;
+	*level = f->is_inline ? lv : SIZE_MAX;
+	return true;
+}
+
+/* The physical frame of frame `frame' of bt. */
+static size_t phys_of(const cor_backtrace *bt, size_t frame)
+{
+	size_t pi = 0;
+	for (size_t i = 0; i < frame; i++) {
+		const struct cor_frame *f = cor_backtrace_frame(bt, i);
+		if (f->how != COR_FRAME_TAILCALL && !f->is_inline)
+			pi++;
+	}
+	return pi;
+}
+
 cor_error *values_build(const struct values_parts *p, const struct cor_thread *t,
 			const cor_backtrace *bt, const struct cor_print_options *opts,
 			cor_frame_vars **out)
 {
-	struct collect col = { .cb = { .frame = on_frame, .regs = on_regs } };
+	struct collect col;
 	struct cor_frame_vars *fv;
 	cor_error *err;
 	size_t nf = cor_backtrace_frame_count(bt);
@@ -955,33 +1058,18 @@ cor_error *values_build(const struct values_parts *p, const struct cor_thread *t
 		return &cor_enomem;
 	}
 	fv->n = nf;
-	if ((err = unwind_thread(p->unwinder, t, &col.cb)) || col.oom) {
-		free(col.cb.stop);
-		free(col.v);
+	if ((err = collect(p, t, &col))) {
 		cor_frame_vars_free(fv);
-		return err ? err : &cor_enomem;
+		return err;
 	}
-	free(col.cb.stop);
-	struct ctx c = { .p = p, .phys = col.v, .nphys = col.n, .arena = &fv->arena };
-	c.o.max_elements = opts && opts->max_elements ? opts->max_elements : 200;
-	c.o.max_depth = opts && opts->max_depth ? opts->max_depth : 20;
-	c.o.max_frame_bytes = opts && opts->max_frame_bytes ? opts->max_frame_bytes : 65536;
-	/* frames of bt: inline frames, then their physical frame; tail-call
-	 * frames between physical ones have no registers */
-	size_t pi = 0;
-	for (size_t i = 0; i < nf && pi < col.n && !err; i++) {
-		const struct cor_frame *f = cor_backtrace_frame(bt, i);
-		if (f->how == COR_FRAME_TAILCALL)
+	struct ctx c;
+	ctx_start(&c, p, &col, opts, &fv->arena);
+	size_t pi = 0, level;
+	for (size_t i = 0; i < nf && !err; i++) {
+		if (!frame_at(&c, bt, i, pi, &level))
 			continue;
-		size_t g = i, level = 0;
-		while (g < nf && cor_backtrace_frame(bt, g)->is_inline)
-			g++;
-		while (level < i && cor_backtrace_frame(bt, i - level - 1)->is_inline)
-			level++;
-		c.pi = pi;
-		c.tail_above = g + 1 < nf && cor_backtrace_frame(bt, g + 1)->how == COR_FRAME_TAILCALL;
-		err = frame_vars(&c, &fv->f[i], f->is_inline ? level : SIZE_MAX);
-		if (!f->is_inline)
+		err = frame_vars(&c, &fv->f[i], level);
+		if (level == SIZE_MAX)
 			pi++;
 	}
 	free(col.v);
@@ -991,6 +1079,321 @@ cor_error *values_build(const struct values_parts *p, const struct cor_thread *t
 	}
 	*out = fv;
 	return NULL;
+}
+
+/* ---- print: one expression ---------------------------------------------- */
+
+struct printed {
+	struct cor_variable v;   /* first: what cor_variable_free is given */
+	struct arena arena;
+};
+
+struct lexer {
+	const char *s;
+	char *err;               /* malloc'd: why the expression is refused */
+};
+
+static void skip_space(struct lexer *l)
+{
+	while (*l->s == ' ' || *l->s == '\t')
+		l->s++;
+}
+
+static bool ident(struct lexer *l, char *buf, size_t n)
+{
+	size_t k = 0;
+	skip_space(l);
+	if (!(*l->s == '_' || (*l->s >= 'a' && *l->s <= 'z') || (*l->s >= 'A' && *l->s <= 'Z')))
+		return false;
+	while (*l->s == '_' || (*l->s >= 'a' && *l->s <= 'z') || (*l->s >= 'A' && *l->s <= 'Z') ||
+	       (*l->s >= '0' && *l->s <= '9')) {
+		if (k + 1 < n)
+			buf[k++] = *l->s;
+		l->s++;
+	}
+	buf[k] = 0;
+	return true;
+}
+
+static bool refuse(struct lexer *l, const char *fmt, const char *arg)
+{
+	if (!l->err)
+		l->err = cor_asprintf(fmt, arg);
+	return false;
+}
+
+/* A copy of n bytes at off of v (its known bytes, its address). */
+static bool val_part(const struct val *v, size_t off, size_t n, const struct dwarf_type *t,
+		     struct val *out)
+{
+	if (!obj_alloc(&out->o, n))
+		return false;
+	out->t = t;
+	out->where = NULL;
+	if (off <= v->o.size && n <= v->o.size - off) {
+		memcpy(out->o.b, v->o.b + off, n);
+		memcpy(out->o.ok, v->o.ok + off, n);
+	}
+	out->o.in_mem = v->o.in_mem;
+	out->o.addr = v->o.addr + off;
+	return true;
+}
+
+/* n bytes of memory at addr as an object of type t. */
+static bool val_mem(struct ctx *c, uint64_t addr, size_t n, const struct dwarf_type *t,
+		    struct val *out, struct lexer *l)
+{
+	size_t done = 0;
+	if (!obj_alloc(&out->o, n))
+		return false;
+	out->t = t;
+	out->where = NULL;
+	out->o.in_mem = true;
+	out->o.addr = addr;
+	cor_error *err = memory_read(c->p->mem, addr, out->o.b, n, &done);
+	if (err) {
+		char *a = cor_asprintf("0x%" PRIx64, addr + done);
+		cor_error_free(err);
+		obj_free(&out->o);
+		refuse(l, "Cannot access memory at address %s", a ? a : "?");
+		free(a);
+		return false;
+	}
+	memset(out->o.ok, 1, n);
+	return true;
+}
+
+static bool scalar_of(struct ctx *c, const struct val *v, uint64_t *out)
+{
+	if (!v->o.size || v->o.size > 8 || !all_ok(&v->o, 0, v->o.size))
+		return false;
+	*out = load(c, v->o.b, v->o.size);
+	return true;
+}
+
+/* *v, v[idx]: element idx of the array v or of what pointer v points at. */
+static bool val_index(struct ctx *c, struct val *v, uint64_t idx, struct lexer *l)
+{
+	struct dwarf_info *di = c->di;
+	const struct dwarf_type *s = dwarf_type_strip(di, v->t);
+	const struct dwarf_type *et = dwarf_type_target(di, s);
+	uint64_t esize = type_size(c, et), ptr;
+	struct val r;
+	if (s->kind == DWT_ARRAY) {
+		if (s->ndims > 1)
+			return refuse(l, "%s", "indexing a multi-dimensional array is not supported");
+		if (!esize || idx > MAX_OBJECT / esize)
+			return refuse(l, "%s", "element size unknown");
+		if (idx * esize + esize <= v->o.size) {
+			if (!val_part(v, (size_t)(idx * esize), (size_t)esize, et, &r))
+				return false;
+		} else if (!v->o.in_mem || !val_mem(c, v->o.addr + idx * esize, (size_t)esize, et, &r, l)) {
+			return refuse(l, "%s", "no such element");
+		}
+	} else if (s->kind == DWT_POINTER || s->kind == DWT_REFERENCE) {
+		if (!esize)
+			return refuse(l, "%s", "Attempt to take contents of a non-pointer value.");
+		if (!scalar_of(c, v, &ptr))
+			return refuse(l, "%s", "value has been optimized out");
+		if (!val_mem(c, ptr + idx * esize, (size_t)esize, et, &r, l))
+			return false;
+	} else {
+		return refuse(l, "%s", "Attempt to take contents of a non-pointer value.");
+	}
+	obj_free(&v->o);
+	*v = r;
+	return true;
+}
+
+static bool val_member(struct ctx *c, struct val *v, const char *name, struct lexer *l)
+{
+	struct dwarf_info *di = c->di;
+	const struct dwarf_type *s = dwarf_type_strip(di, v->t);
+	uint64_t off = 0;
+	struct val r;
+	if (s->kind != DWT_STRUCT && s->kind != DWT_UNION && s->kind != DWT_CLASS)
+		return refuse(l, "%s", "Attempt to extract a component of a value that is not a structure.");
+	const struct dwarf_member *m = dwarf_type_member(di, s, name, &off);
+	if (!m)
+		return refuse(l, "There is no member named %s.", name);
+	const struct dwarf_type *mt = dwarf_member_type(di, m);
+	if (m->bit_size) {
+		/* the containing bytes, printed through a one-member view */
+		uint64_t v64;
+		size_t bytes = (size_t)((m->bit_offset % 8 + m->bit_size + 7) / 8);
+		size_t at = (size_t)(off - m->offset + m->bit_offset / 8);
+		if (!all_ok(&v->o, at, bytes) ||
+		    !dwarf_bitfield(m, s->big_endian, v->o.b + (size_t)(off - m->offset),
+				    v->o.size - (size_t)(off - m->offset), &v64))
+			return refuse(l, "%s", "value has been optimized out");
+		const struct dwarf_type *ms = dwarf_type_strip(di, mt);
+		if (ms->is_signed && m->bit_size < 64 && (v64 >> (m->bit_size - 1)) & 1)
+			v64 |= ~(uint64_t)0 << m->bit_size;
+		size_t vs = (size_t)type_size(c, mt);
+		if (!vs || vs > 8 || !obj_alloc(&r.o, vs))
+			return refuse(l, "%s", "bit field of an unknown size");
+		store(r.o.b, v64, (unsigned)vs, c->p->arch->be);
+		memset(r.o.ok, 1, vs);
+		r.t = mt;
+		r.where = NULL;
+	} else if (!val_part(v, (size_t)off, (size_t)type_size(c, mt), mt, &r)) {
+		return false;
+	}
+	obj_free(&v->o);
+	*v = r;
+	return true;
+}
+
+/* unary := '*' unary | postfix; postfix := NAME ('.' NAME | '->' NAME | '[' N ']')* */
+static bool lookup_name(struct ctx *c, const char *name, struct val *v, struct lexer *l);
+
+static bool parse_unary(struct ctx *c, struct lexer *l, struct val *v)
+{
+	char name[256];
+	skip_space(l);
+	if (*l->s == '*') {
+		l->s++;
+		return parse_unary(c, l, v) && val_index(c, v, 0, l);
+	}
+	if (!ident(l, name, sizeof(name)))
+		return refuse(l, "a name is expected at '%s'", l->s);
+	if (!lookup_name(c, name, v, l))
+		return false;
+	for (;;) {
+		skip_space(l);
+		if (*l->s == '.' || (l->s[0] == '-' && l->s[1] == '>')) {
+			bool arrow = *l->s == '-';
+			l->s += arrow ? 2 : 1;
+			if (arrow && !val_index(c, v, 0, l))
+				return false;
+			if (!ident(l, name, sizeof(name)))
+				return refuse(l, "a member name is expected at '%s'", l->s);
+			if (!val_member(c, v, name, l))
+				return false;
+		} else if (*l->s == '[') {
+			char *end;
+			l->s++;
+			skip_space(l);
+			unsigned long long idx = strtoull(l->s, &end, 0);
+			if (end == l->s || *l->s == '-')
+				return refuse(l, "an index is expected at '%s'", l->s);
+			l->s = end;
+			skip_space(l);
+			if (*l->s != ']')
+				return refuse(l, "']' is expected at '%s'", l->s);
+			l->s++;
+			if (!val_index(c, v, idx, l))
+				return false;
+		} else {
+			return true;
+		}
+	}
+}
+
+/* name: a variable of the frame (innermost block first), else a global
+ * of the frame's module, then of every module. */
+static bool lookup_name(struct ctx *c, const char *name, struct val *v, struct lexer *l)
+{
+	static const struct unwind_regs none;
+	for (size_t i = 0; c->fv && i < c->fv->n; i++) {
+		const struct dwarf_var *dv = &c->fv->v[i];
+		if (!strcmp(dv->name, name)) {
+			if (!var_locate(c, c->regs, dv, v))
+				return refuse(l, "%s", "out of memory");
+			return true;
+		}
+	}
+	const struct modules *ms = c->p->modules;
+	for (size_t k = 0; k <= ms->n; k++) {
+		struct module *m = k ? &ms->v[k - 1] : c->m;
+		struct dwarf_info *di = m ? module_dwarf_full(ms, m) : NULL;
+		struct dwarf_var g;
+		bool found = false;
+		if (!di || (k && m == c->m))
+			continue;
+		cor_error *err = dwarf_global_var(di, name, &g, &found);
+		cor_error_free(err);
+		if (!found)
+			continue;
+		c->m = m;
+		c->di = di;
+		if (!var_locate(c, c->regs ? c->regs : &none, &g, v))
+			return refuse(l, "%s", "out of memory");
+		return true;
+	}
+	return refuse(l, "No symbol \"%s\" in current context.", name);
+}
+
+cor_error *values_print(const struct values_parts *p, const struct cor_thread *t,
+			const cor_backtrace *bt, size_t frame, const char *expr,
+			const struct cor_print_options *opts, struct cor_variable **out)
+{
+	struct collect col;
+	struct printed *res;
+	cor_error *err;
+	*out = NULL;
+	if (frame >= cor_backtrace_frame_count(bt))
+		return cor_error_new(COR_ERR_NOT_FOUND, "no frame %zu (the thread has %zu)", frame,
+				     cor_backtrace_frame_count(bt));
+	if (!(res = cor_calloc(1, sizeof(*res))))
+		return &cor_enomem;
+	if ((err = collect(p, t, &col))) {
+		free(res);
+		return err;
+	}
+	struct ctx c;
+	struct dwarf_frame_vars fv = { 0 };
+	size_t level;
+	ctx_start(&c, p, &col, opts, &res->arena);
+	if (frame_at(&c, bt, frame, phys_of(bt, frame), &level) && col.v[c.pi].have_regs) {
+		struct phys *ph = &col.v[c.pi];
+		c.m = module_at(p->modules, ph->lookup_pc);
+		c.di = c.m ? module_dwarf_full(p->modules, c.m) : NULL;
+		c.regs = &ph->regs;
+		if (c.di) {
+			c.rel = ph->lookup_pc - c.m->pub.load_bias;
+			err = dwarf_frame_vars(c.di, c.rel, level, &fv);
+			if (err == &cor_enomem) {
+				free(col.v);
+				free(res);
+				return err;
+			}
+			cor_error_free(err);
+			err = NULL;
+			c.fv = &fv;
+		}
+	}
+	struct lexer l = { expr, NULL };
+	struct val v = { 0 };
+	bool ok = parse_unary(&c, &l, &v);
+	if (ok) {
+		skip_space(&l);
+		if (*l.s)
+			ok = refuse(&l, "unexpected '%s'", l.s);
+	}
+	if (ok) {
+		res->v.name = arena_strdup(&res->arena, expr);
+		val_describe(&c, &v, &res->v);
+		*out = &res->v;
+	} else {
+		err = cor_error_new(COR_ERR_NOT_FOUND, "%s", l.err ? l.err : "cannot evaluate");
+		arena_free(&res->arena);
+		free(res);
+	}
+	obj_free(&v.o);
+	free(l.err);
+	free(fv.v);
+	free(col.v);
+	return err;
+}
+
+void cor_variable_free(struct cor_variable *v)
+{
+	struct printed *p = (struct printed *)v;
+	if (!p)
+		return;
+	arena_free(&p->arena);
+	free(p);
 }
 
 size_t cor_frame_vars_count(const cor_frame_vars *fv, size_t frame)

@@ -24,4 +24,10 @@ cor_error *values_build(const struct values_parts *p, const struct cor_thread *t
 			const cor_backtrace *bt, const struct cor_print_options *opts,
 			cor_frame_vars **out);
 
+/* The value of expression expr (values.c's grammar: NAME, *E, E.NAME,
+ * E->NAME, E[N]) in frame `frame' of bt. */
+cor_error *values_print(const struct values_parts *p, const struct cor_thread *t,
+			const cor_backtrace *bt, size_t frame, const char *expr,
+			const struct cor_print_options *opts, struct cor_variable **out);
+
 #endif

@@ -95,6 +95,30 @@ static bool block_holds(const struct walk *w, const struct die *d, cor_error **e
 	return !have || ca.in;
 }
 
+/* Steps r over the children of d (by DW_AT_sibling when it is usable). */
+static cor_error *skip_tree(struct dwarf_info *di, const struct cu *cu, struct reader *r,
+			    const struct die *d)
+{
+	const struct limits *lim = dwarf_info_limits(di);
+	uint32_t sub = 1;
+	if (HAS(d, S_sibling) && d->a[S_sibling].cls == DW_V_REF &&
+	    d->a[S_sibling].u > d->off && d->a[S_sibling].u <= cu->end &&
+	    reader_seek(r, d->a[S_sibling].u))
+		return NULL;
+	while (sub > 0 && !reader_at_end(r)) {
+		struct die c;
+		cor_error *err = die_read(cu, r, &c);
+		if (err)
+			return err;
+		if (!c.tag)
+			sub--;
+		else if (c.children && ++sub > lim->max_depth)
+			return dwarf_limit_error(reader_error_at(r, c.off, "DIE nesting deeper than %u",
+								 lim->max_depth));
+	}
+	return NULL;
+}
+
 /* The children of the scope DIE at off. */
 static cor_error *walk_scope(struct walk *w, uint64_t off)
 {
@@ -135,18 +159,8 @@ static cor_error *walk_scope(struct walk *w, uint64_t off)
 									 lim->max_depth));
 			continue;
 		}
-		/* skip the subtree */
-		uint32_t sub = 1;
-		while (sub > 0 && !reader_at_end(&r)) {
-			struct die c;
-			if ((err = die_read(w->cu, &r, &c)))
-				return err;
-			if (!c.tag)
-				sub--;
-			else if (c.children && ++sub > lim->max_depth)
-				return dwarf_limit_error(reader_error_at(&r, c.off, "DIE nesting deeper than %u",
-									 lim->max_depth));
-		}
+		if ((err = skip_tree(w->di, w->cu, &r, &d)))
+			return err;
 	}
 	return NULL;
 }
@@ -290,6 +304,87 @@ cor_error *dwarf_call_value(struct dwarf_info *di, uint64_t pc, uint64_t ret, ui
 		if (d.children && ++depth > lim->max_depth)
 			return dwarf_limit_error(reader_error_at(&r, d.off, "DIE nesting deeper than %u",
 								 lim->max_depth));
+	}
+	return NULL;
+}
+
+/* The top-level variables of cu: the one named name with a location. */
+static cor_error *unit_global(struct dwarf_info *di, struct cu *cu, const char *name,
+			      struct dwarf_var *out, bool *found)
+{
+	struct reader r;
+	struct die d;
+	uint32_t depth = 0;
+	cor_error *err;
+	die_reader(cu, &r);
+	if (!reader_seek(&r, cu->die_off))
+		return NULL;
+	do {
+		if (reader_at_end(&r))
+			break;
+		if ((err = die_read(cu, &r, &d)))
+			return err;
+		if (!d.tag) {
+			depth--;
+			continue;
+		}
+		if (depth == 1 && d.tag == DW_TAG_variable && !HAS(&d, S_declaration) &&
+		    (HAS(&d, S_location) || HAS(&d, S_const_value))) {
+			struct dwarf_var v = { 0 };
+			var_origin(di, cu, &d, &v);
+			if (v.name && !strcmp(v.name, name)) {
+				v.cu = cu;
+				v.die = d.off;
+				if (HAS(&d, S_location) && d.a[S_location].cls == DW_V_BLOCK) {
+					v.expr = (const uint8_t *)d.a[S_location].s;
+					v.len = (size_t)d.a[S_location].u;
+					v.has_loc = true;
+				} else if (HAS(&d, S_const_value)) {
+					v.has_const = true;
+					v.cval = d.a[S_const_value];
+				}
+				*out = v;
+				*found = v.has_loc || v.has_const;
+				if (*found)
+					return NULL;
+			}
+		}
+		if (!d.children)
+			continue;
+		if (depth >= 1) {
+			/* only the unit's own children: skip deeper subtrees */
+			if ((err = skip_tree(di, cu, &r, &d)))
+				return err;
+			continue;
+		}
+		depth++;
+	} while (depth > 0);
+	return NULL;
+}
+
+cor_error *dwarf_global_var(struct dwarf_info *di, const char *name, struct dwarf_var *out,
+			    bool *found)
+{
+	struct dfile *f = dwarf_info_file(di, false);
+	cor_error *err;
+	*found = false;
+	memset(out, 0, sizeof(*out));
+	if ((err = units_read(f)))
+		return err;
+	for (size_t i = 0; i < f->ncus && !*found; i++) {
+		struct cu *cu = &f->cus[i];
+		if ((err = cu_load(cu))) {
+			if (err == &cor_enomem)
+				return err;
+			cor_error_free(err);
+			continue;
+		}
+		if (cu->split)
+			continue;
+		err = unit_global(di, cu, name, out, found);
+		if (err == &cor_enomem)
+			return err;
+		cor_error_free(err);
 	}
 	return NULL;
 }

@@ -195,11 +195,53 @@ def test_print_limit(build):
     check(msg["value"].endswith('"hel"...'), "--print-limit 3: %r" % msg["value"])
 
 
+# (frame, expression) for `coroner print` against gdb's `print`
+PRINTS = [(0, "depth"), (0, "msg"), (0, "*msg"), (0, "msg[1]"), (0, "global_counter"),
+          (0, "global_name"), (0, "global_list[0].next->value"), (0, "global_list[1]"),
+          (1, "os->in.tag"), (1, "os->level"), (1, "*os"), (1, "grid"), (1, "zeros[3]"),
+          (1, "os->in"), (1, "num.bytes[3]"), (1, "fn"), (1, "pt.y"), (2, "os.in.s"),
+          (2, "d"), (3, "argc")]
+_PRINTED = re.compile(r"^\$(\d+) = (.*)$")
+
+
+def test_print(build, name):
+    exe, _, core = crashed(name)
+    cmds = []
+    for frame, expr in PRINTS:
+        cmds += ["frame %d" % frame, "print %s" % expr]
+    out = ct.gdb(exe, core, *cmds)
+    want = {}
+    for line in out.splitlines():
+        m = _PRINTED.match(line)
+        if m:
+            want[int(m.group(1))] = m.group(2)
+    check(len(want) >= len(PRINTS) // 2, "gdb printed %d values:\n%s" % (len(want), out[-800:]))
+    total = 0
+    for k, (frame, expr) in enumerate(PRINTS):
+        if k + 1 not in want:
+            continue
+        total += 1
+        r = ct.coroner(build, "print", core, expr, "--frame", frame, ok_codes=(0, 1, 3))
+        text = r.text.strip()
+        # gdb: "(int *) 0x..." for a pointer it prints alone; coroner: the value
+        w = re.sub(r"^\([^()]*(\(\*\)\([^()]*\))?[^()]*\) ", "", want[k + 1])
+        if w == "<optimized out>":
+            check(text == w, "print %s (frame %d): gdb %r, coroner %r" % (expr, frame, w, text))
+        else:
+            check_eq(text, w, "print %s in frame %d" % (expr, frame))
+    print("# %s: print matches gdb on %d expressions" % (name, total), flush=True)
+    r = ct.coroner(build, "print", core, "nosuch", ok_codes=(1,))
+    check('No symbol "nosuch" in current context.' in r.err, r.err)
+    r = ct.coroner(build, "print", core, "depth.x", ok_codes=(1,))
+    check("not a structure" in r.err, r.err)
+
+
 def main():
     build = ct.build_dir()
     rep = ct.Reporter()
     if not ct.shutil.which("gdb"):
-        for n in list(CASES) + ["recorded", "json-keys", "text", "print-limit"]:
+        for n in list(CASES) + ["recorded", "json-keys", "text", "print-limit", "print-O0",
+                                "print-O2"]:
             rep.skip("vars-" + n, "no gdb")
         rep.done()
         return
@@ -209,6 +251,8 @@ def main():
     rep.run("vars-json-keys", test_json_keys, build)
     rep.run("vars-text", test_text, build)
     rep.run("vars-print-limit", test_print_limit, build)
+    for name in ("O0", "O2"):
+        rep.run("vars-print-%s" % name, test_print, build, name)
     rep.done()
 
 

@@ -93,6 +93,11 @@ int main(void)
 	CHECK(cor_frame_vars_get(NULL, 0, 0) == NULL);
 	CHECK(!cor_frame_vars_truncated(NULL, 0));
 	cor_frame_vars_free(NULL);
+	struct cor_variable *pv = (struct cor_variable *)1;
+	check_invalid(cor_core_print(NULL, 0, NULL, 0, "x", NULL, &pv));
+	CHECK(pv == NULL);
+	check_invalid(cor_core_print(NULL, 0, NULL, 0, NULL, NULL, NULL));
+	cor_variable_free(NULL);
 	const struct cor_report *r = (const struct cor_report *)1;
 	check_invalid(cor_core_report(NULL, NULL, &r));
 	check_invalid(cor_core_report(NULL, NULL, NULL));
