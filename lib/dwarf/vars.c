@@ -95,30 +95,6 @@ static bool block_holds(const struct walk *w, const struct die *d, cor_error **e
 	return !have || ca.in;
 }
 
-/* Steps r over the children of d (by DW_AT_sibling when it is usable). */
-static cor_error *skip_tree(struct dwarf_info *di, const struct cu *cu, struct reader *r,
-			    const struct die *d)
-{
-	const struct limits *lim = dwarf_info_limits(di);
-	uint32_t sub = 1;
-	if (HAS(d, S_sibling) && d->a[S_sibling].cls == DW_V_REF &&
-	    d->a[S_sibling].u > d->off && d->a[S_sibling].u <= cu->end &&
-	    reader_seek(r, d->a[S_sibling].u))
-		return NULL;
-	while (sub > 0 && !reader_at_end(r)) {
-		struct die c;
-		cor_error *err = die_read(cu, r, &c);
-		if (err)
-			return err;
-		if (!c.tag)
-			sub--;
-		else if (c.children && ++sub > lim->max_depth)
-			return dwarf_limit_error(reader_error_at(r, c.off, "DIE nesting deeper than %u",
-								 lim->max_depth));
-	}
-	return NULL;
-}
-
 /* The children of the scope DIE at off. */
 static cor_error *walk_scope(struct walk *w, uint64_t off)
 {
@@ -155,11 +131,10 @@ static cor_error *walk_scope(struct walk *w, uint64_t off)
 			continue;
 		if (descend) {
 			if (++depth > lim->max_depth)
-				return dwarf_limit_error(reader_error_at(&r, d.off, "DIE nesting deeper than %u",
-									 lim->max_depth));
+				return die_depth_error(&r, d.off, lim->max_depth);
 			continue;
 		}
-		if ((err = skip_tree(w->di, w->cu, &r, &d)))
+		if ((err = die_skip_children(w->cu, &r, &d, lim->max_depth)))
 			return err;
 	}
 	return NULL;
@@ -302,8 +277,7 @@ cor_error *dwarf_call_value(struct dwarf_info *di, uint64_t pc, uint64_t ret, ui
 			}
 		}
 		if (d.children && ++depth > lim->max_depth)
-			return dwarf_limit_error(reader_error_at(&r, d.off, "DIE nesting deeper than %u",
-								 lim->max_depth));
+			return die_depth_error(&r, d.off, lim->max_depth);
 	}
 	return NULL;
 }
@@ -353,7 +327,7 @@ static cor_error *unit_global(struct dwarf_info *di, struct cu *cu, const char *
 			continue;
 		if (depth >= 1) {
 			/* only the unit's own children: skip deeper subtrees */
-			if ((err = skip_tree(di, cu, &r, &d)))
+			if ((err = die_skip_children(cu, &r, &d, dwarf_info_limits(di)->max_depth)))
 				return err;
 			continue;
 		}
