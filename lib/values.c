@@ -82,6 +82,7 @@ struct ctx {
 	uint64_t rel;            /* lookup pc, link-time */
 	const struct dwarf_frame_vars *fv;
 	const struct unwind_regs *regs;   /* print: the frame's */
+	const struct unwind_regs *regs_now; /* of the variable being located */
 	const struct dwarf_var *var;
 	bool used_entry;
 	struct strbuf sb;
@@ -243,7 +244,9 @@ struct obj {
 	size_t size;
 	bool in_mem;
 	uint64_t addr;           /* when in_mem */
-	bool synthetic;          /* an implicit pointer */
+	bool synthetic;          /* an implicit pointer: to the variable at */
+	uint64_t ptr_die;        /* this DIE, ptr_off bytes into it */
+	int64_t ptr_off;
 	char *err;               /* a read that failed (gdb's <error: ...>) */
 };
 
@@ -252,6 +255,18 @@ static void obj_free(struct obj *o)
 	free(o->b);
 	free(o->ok);
 	free(o->err);
+}
+
+static bool obj_alloc(struct obj *o, size_t size)
+{
+	memset(o, 0, sizeof(*o));
+	o->size = size;
+	o->b = cor_calloc(1, size + 1);
+	o->ok = cor_calloc(1, size + 1);
+	if (o->b && o->ok)
+		return true;
+	obj_free(o);
+	return false;
 }
 
 /* v's low n bytes (n <= 8) in the target's order. */
@@ -347,6 +362,8 @@ static void obj_fill(struct ctx *c, const struct unwind_regs *regs, const struct
 			break;
 		case DWP_POINTER:
 			o->synthetic = true;
+			o->ptr_die = p->die;
+			o->ptr_off = p->offset;
 			if (loc->n == 1)
 				sb_puts(where, "implicit pointer");
 			break;
@@ -515,6 +532,32 @@ static void print_pointer(struct pr *p, const struct dwarf_type *t, uint64_t v)
 		put_symbol(p, v);
 }
 
+/* A reference as gdb shows it: @0xADDR: the value referred to. */
+static void print_reference(struct pr *p, const struct dwarf_type *t, uint64_t addr)
+{
+	const struct dwarf_type *to = dwarf_type_target(p->c->di, t);
+	uint64_t size = 0;
+	struct obj o;
+	sb_printf(p->sb, "@0x%" PRIx64, addr);
+	if (!dwarf_type_size(p->c->di, to, &size) || !size || size > MAX_OBJECT ||
+	    p->depth >= p->c->o.max_depth || !obj_alloc(&o, (size_t)size))
+		return;
+	cor_error *err = memory_read(p->c->p->mem, addr, o.b, o.size, NULL);
+	if (err) {
+		sb_printf(p->sb, ": <error: Cannot access memory at address 0x%" PRIx64 ">", addr);
+		cor_error_free(err);
+	} else {
+		memset(o.ok, 1, o.size);
+		o.in_mem = true;
+		o.addr = addr;
+		sb_puts(p->sb, ": ");
+		p->depth++;
+		print_value(p, to, &o, 0, o.size);
+		p->depth--;
+	}
+	obj_free(&o);
+}
+
 static void print_enum(struct pr *p, const struct dwarf_type *t, uint64_t v, size_t size)
 {
 	struct strbuf *sb = p->sb;
@@ -578,7 +621,11 @@ static bool print_scalar(struct pr *p, const struct dwarf_type *t, const struct 
 {
 	const uint8_t *b = o->b + off;
 	uint64_t v = load(p->c, b, size);
-	if (t->kind == DWT_POINTER || t->kind == DWT_REFERENCE || t->kind == DWT_RVALUE_REFERENCE) {
+	if (t->kind == DWT_REFERENCE || t->kind == DWT_RVALUE_REFERENCE) {
+		print_reference(p, t, v);
+		return true;
+	}
+	if (t->kind == DWT_POINTER) {
 		print_pointer(p, t, v);
 		return true;
 	}
@@ -817,17 +864,6 @@ struct val {
 	const char *where;       /* in the arena, or NULL */
 };
 
-static bool obj_alloc(struct obj *o, size_t size)
-{
-	memset(o, 0, sizeof(*o));
-	o->size = size;
-	o->b = cor_calloc(1, size + 1);
-	o->ok = cor_calloc(1, size + 1);
-	if (o->b && o->ok)
-		return true;
-	obj_free(o);
-	return false;
-}
 
 static uint64_t type_size(struct ctx *c, const struct dwarf_type *t)
 {
@@ -848,6 +884,7 @@ static bool var_locate(struct ctx *c, const struct unwind_regs *regs, const stru
 		return false;
 	struct obj *o = &out->o;
 	c->var = v;
+	c->regs_now = regs;
 	c->used_entry = false;
 	if (v->has_const) {
 		if (v->cval.cls == DW_V_BLOCK) {
@@ -888,6 +925,34 @@ static bool var_locate(struct ctx *c, const struct unwind_regs *regs, const stru
 	return true;
 }
 
+/* A reference that DW_OP_implicit_pointer made: ": " and the value of the
+ * variable it points at (not followed further). */
+static void synthetic_target(struct ctx *c, const struct val *v, struct strbuf *sb)
+{
+	const struct dwarf_type *s = v->t ? dwarf_type_strip(c->di, v->t) : NULL;
+	struct dwarf_var target;
+	struct val tv;
+	if (!s || (s->kind != DWT_REFERENCE && s->kind != DWT_RVALUE_REFERENCE) ||
+	    v->o.ptr_off || !c->var)
+		return;
+	cor_error *err = dwarf_var_at(c->di, c->var->cu, v->o.ptr_die, c->rel, &target);
+	if (err) {
+		cor_error_free(err);
+		return;
+	}
+	if (!var_locate(c, c->regs_now, &target, &tv))
+		return;
+	bool any = false;
+	for (size_t i = 0; i < tv.o.size; i++)
+		any |= tv.o.ok[i];
+	if (!tv.o.synthetic && any) {
+		struct pr p = { c, sb, 1 };
+		sb_puts(sb, ": ");
+		print_value(&p, dwarf_type_target(c->di, s), &tv.o, 0, tv.o.size);
+	}
+	obj_free(&tv.o);
+}
+
 /* out's type, value, optimized_out and raw from v. */
 static void val_describe(struct ctx *c, const struct val *v, struct cor_variable *out)
 {
@@ -903,6 +968,7 @@ static void val_describe(struct ctx *c, const struct val *v, struct cor_variable
 		any |= o->ok[i];
 	if (o->synthetic) {
 		sb_puts(&val, "<synthetic pointer>");
+		synthetic_target(c, v, &val);
 	} else if (o->err && !any) {
 		sb_printf(&val, "<error: %s>", o->err);
 	} else if (!v->t || !o->size || !any) {

@@ -2,6 +2,7 @@
  * inlined subroutine) walked once, descending only into lexical blocks
  * that hold the pc; nested inline instances are frames of their own.
  * Bounded by the DIE depth limit and MAX_VARS. */
+#include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
 #include "vars.h"
@@ -52,6 +53,32 @@ static void var_origin(struct dwarf_info *di, const struct cu *cu, const struct 
 	}
 }
 
+/* v from the variable DIE d of cu at link-time pc. */
+static cor_error *var_fill(struct dwarf_info *di, const struct cu *cu, const struct die *d,
+			   uint64_t pc, struct dwarf_var *v)
+{
+	memset(v, 0, sizeof(*v));
+	v->cu = cu;
+	v->die = d->off;
+	var_origin(di, cu, d, v);
+	if (!v->name)
+		v->name = "?";
+	if (HAS(d, S_location)) {
+		cor_error *err = dwarf_loc_expr(cu, &d->a[S_location], pc, &v->expr, &v->len,
+						&v->has_loc);
+		if (err == &cor_enomem)
+			return err;
+		if (err) {
+			v->loc_err = "bad location";
+			cor_error_free(err);
+		}
+	} else if (HAS(d, S_const_value)) {
+		v->has_const = true;
+		v->cval = d->a[S_const_value];
+	}
+	return NULL;
+}
+
 static cor_error *var_add(struct walk *w, const struct die *d, bool param, uint32_t depth)
 {
 	struct dwarf_frame_vars *out = w->out;
@@ -63,28 +90,29 @@ static cor_error *var_add(struct walk *w, const struct die *d, bool param, uint3
 	    !(w->depth = cor_reallocarray(w->depth, w->cap, sizeof(*w->depth))))
 		return &cor_enomem;
 	struct dwarf_var *v = &out->v[out->n];
-	memset(v, 0, sizeof(*v));
+	cor_error *err = var_fill(w->di, w->cu, d, w->pc, v);
+	if (err)
+		return err;
 	v->is_param = param;
-	v->cu = w->cu;
-	v->die = d->off;
-	var_origin(w->di, w->cu, d, v);
-	if (!v->name)
-		v->name = "?";
-	if (HAS(d, S_location)) {
-		cor_error *err = dwarf_loc_expr(w->cu, &d->a[S_location], w->pc, &v->expr,
-						&v->len, &v->has_loc);
-		if (err == &cor_enomem)
-			return err;
-		if (err) {
-			v->loc_err = "bad location";
-			cor_error_free(err);
-		}
-	} else if (HAS(d, S_const_value)) {
-		v->has_const = true;
-		v->cval = d->a[S_const_value];
-	}
 	w->depth[out->n++] = param ? 0 : depth;
 	return NULL;
+}
+
+cor_error *dwarf_var_at(struct dwarf_info *di, const struct cu *cu, uint64_t off, uint64_t pc,
+			struct dwarf_var *out)
+{
+	struct die d;
+	struct dwarf_value ref = { .cls = DW_V_REF, .u = off };
+	uint64_t at;
+	const struct cu *target = dwarf_ref_unit(di, cu, &ref, &at);
+	if (!target)
+		return cor_error_new(COR_ERR_FORMAT, "DW_OP_implicit_pointer: no DIE at 0x%" PRIx64, off);
+	cor_error *err = die_at(target, at, &d);
+	if (err)
+		return err;
+	if (d.tag != DW_TAG_variable && d.tag != DW_TAG_formal_parameter)
+		return cor_error_new(COR_ERR_FORMAT, "DW_OP_implicit_pointer: DIE 0x%" PRIx64 " is no variable", off);
+	return var_fill(di, target, &d, pc, out);
 }
 
 static bool block_holds(const struct walk *w, const struct die *d, cor_error **err)

@@ -54,6 +54,11 @@ cor_error *dwarf_frame_vars(struct dwarf_info *di, uint64_t pc, size_t level,
 cor_error *dwarf_call_value(struct dwarf_info *di, uint64_t pc, uint64_t ret, uint64_t regno,
 			    const struct cu **cu, const uint8_t **expr, size_t *len, bool *found);
 
+/* The variable (or parameter) whose DIE is at .debug_info offset off
+ * (DW_OP_implicit_pointer's target), its location at link-time pc. */
+cor_error *dwarf_var_at(struct dwarf_info *di, const struct cu *cu, uint64_t off, uint64_t pc,
+			struct dwarf_var *out);
+
 /* The global (file-scope) variable named name, defined in any unit of the
  * main file (its DW_AT_location or DW_AT_const_value; the name through
  * DW_AT_specification): *found false if none. The location is the
