@@ -234,9 +234,17 @@ def eu(extra, core, exe):
     return ["eu-stack", *extra, "--core", core, "-e", exe]
 
 
-def gdb(core, exe):
+def gdb(core, exe, full=False):
     return ["gdb", "-nx", "-batch", "-iex", "set debuginfod enabled off",
-            "-ex", "thread apply all bt", exe, core]
+            "-ex", "thread apply all bt" + (" full" if full else ""), exe, core]
+
+
+def full_rows(core, exe, coroner_extra=(), expect=()):
+    """Arguments and locals of every frame: coroner bt --full against gdb's
+    `thread apply all bt full`."""
+    return [Row("coroner bt --full", "coroner", [CORONER, "bt", core, "--full", *coroner_extra],
+                expect),
+            Row("gdb bt full", "gdb", gdb(core, exe, full=True), expect, vs="coroner bt --full")]
 
 
 def drgn(core):
@@ -275,7 +283,8 @@ def w_threads():
     core = make_core([exe, str(NTHREADS), "18"], d)
     return [dict(name="threads", title=f"threads: {NTHREADS} threads x ~22 frames, main dies",
                  core=core, exe=exe,
-                 rows=bt_rows(core, exe, eu_sets=((),), expect=(rb"crash_here", rb"descend_b")),
+                 rows=bt_rows(core, exe, eu_sets=((),), expect=(rb"crash_here", rb"descend_b")) +
+                 full_rows(core, exe, expect=(rb"crash_here", rb"descend_b")),
                  targets=[("coroner bt", None, 0.5), ("eu-stack", "coroner bt", 2.0),
                           ("gdb bt", "coroner bt", 10.0)])]
 
@@ -352,6 +361,7 @@ def w_bigbin():
     exp = (rb"crash_here", rb"chain_%03d" % (BIGBIN[2] - 1), rb"chain_000")
     rows = bt_rows(core, exe, coroner_extra=("--max-frames", "4096"),
                    eu_sets=(("-n", "0"), ("-n", "0", "-s", "-i")), expect=exp)
+    rows += full_rows(core, exe, coroner_extra=("--max-frames", "4096"), expect=exp)
     return [dict(name="bigbin", title=(f"bigbin: {BIGBIN[0]} units x {BIGBIN[1]} functions "
                                        f"(-O2 -g, {os.path.getsize(exe) >> 20} MiB), "
                                        f"crash {BIGBIN[2]} units deep, half through inline helpers"),
