@@ -4,6 +4,7 @@
  * with %g at 9 or 17 digits, enums by name, pointers in hex with the
  * string or symbol they point at, structs and arrays in braces with
  * <repeats N times>), bounded by the print options. */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <inttypes.h>
@@ -83,6 +84,7 @@ struct ctx {
 	const struct dwarf_frame_vars *fv;
 	const struct unwind_regs *regs;   /* print: the frame's */
 	const struct unwind_regs *regs_now; /* of the variable being located */
+	const struct cor_thread *t;
 	const struct dwarf_var *var;
 	bool used_entry;
 	struct strbuf sb;
@@ -298,6 +300,32 @@ static const char *reg_name(const struct ctx *c, uint64_t regno)
 	return NULL;
 }
 
+/* The name of vector register regno (x86 xmm, aarch64 v) in buf; false
+ * if it is none. */
+static bool vector_name(const struct arch_info *a, uint64_t regno, char *buf, size_t n)
+{
+	if ((a->arch == COR_ARCH_X86_64 || a->arch == COR_ARCH_X32) && regno >= 17 && regno <= 32)
+		snprintf(buf, n, "xmm%u", (unsigned)(regno - 17));
+	else if (a->arch == COR_ARCH_I386 && regno >= 21 && regno <= 28)
+		snprintf(buf, n, "xmm%u", (unsigned)(regno - 21));
+	else if (a->arch == COR_ARCH_AARCH64 && regno >= 64 && regno <= 95)
+		snprintf(buf, n, "v%u", (unsigned)(regno - 64));
+	else
+		return false;
+	return true;
+}
+
+/* Vector register regno of the innermost frame, where the thread's
+ * registers are the frame's own; NULL elsewhere (the unwinder keeps the
+ * general registers only). */
+static const struct cor_register *vector_reg(const struct ctx *c, uint64_t regno)
+{
+	char name[8];
+	if (c->pi != 0 || !c->t || !vector_name(c->p->arch, regno, name, sizeof(name)))
+		return NULL;
+	return cor_thread_register(c->t, name);
+}
+
 /* Fills o (size bytes) from the pieces of loc; *where says where. */
 static void obj_fill(struct ctx *c, const struct unwind_regs *regs, const struct dwarf_location *loc,
 		     struct obj *o, struct strbuf *where)
@@ -333,12 +361,20 @@ static void obj_fill(struct ctx *c, const struct unwind_regs *regs, const struct
 		}
 		case DWP_REGISTER: {
 			uint64_t v;
+			const struct cor_register *vr;
 			if (reg_cb((void *)regs, (unsigned)p->v, &v)) {
 				put_value(c, dst, n, v >> p->bit_offset, c->p->arch->is64 ? 8 : 4);
+				memset(ok, 1, n);
+			} else if ((vr = vector_reg(c, p->v)) && vr->bytes && n <= vr->size &&
+				   !p->bit_offset) {
+				memcpy(dst, vr->bytes, n);
 				memset(ok, 1, n);
 			}
 			if (loc->n == 1) {
 				const char *name = reg_name(c, p->v);
+				char vname[8];
+				if (!name && vector_name(c->p->arch, p->v, vname, sizeof(vname)))
+					name = vname;
 				if (name)
 					sb_printf(where, "register %s", name);
 				else
@@ -1130,6 +1166,7 @@ cor_error *values_build(const struct values_parts *p, const struct cor_thread *t
 	}
 	struct ctx c;
 	ctx_start(&c, p, &col, opts, &fv->arena);
+	c.t = t;
 	size_t pi = 0, level;
 	for (size_t i = 0; i < nf && !err; i++) {
 		if (!frame_at(&c, bt, i, pi, &level))
@@ -1411,6 +1448,7 @@ cor_error *values_print(const struct values_parts *p, const struct cor_thread *t
 	struct dwarf_frame_vars fv = { 0 };
 	size_t level;
 	ctx_start(&c, p, &col, opts, &res->arena);
+	c.t = t;
 	if (frame_at(&c, bt, frame, phys_of(bt, frame), &level) && col.v[c.pi].have_regs) {
 		struct phys *ph = &col.v[c.pi];
 		c.m = module_at(p->modules, ph->lookup_pc);

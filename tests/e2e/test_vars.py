@@ -4,7 +4,8 @@
 tests/programs/vars.c (integers of each size, char, bool, float, double,
 enums plain and flag, pointers, a string, a function pointer, structs
 nested and with bit fields, a union, arrays 1-D, 2-D, of chars and of
-repeated zeros, typedefs, const) crashes in leaf <- middle <- outer <- main;
+repeated zeros, typedefs, const) crashes in fleaf <- leaf <- middle <- outer <- main
+(fleaf's double argument in xmm0 at -O2);
 it is built -O0, -O2 and -O2 -gdwarf-4 (.debug_loc instead of
 .debug_loclists, DW_OP_GNU_entry_value) and crashed into a kernel core.
 
@@ -32,7 +33,7 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."
 import coretest as ct  # noqa: E402
 from coretest import Skip, check, check_eq  # noqa: E402
 
-FUNCS = ["leaf", "middle", "outer", "main"]
+FUNCS = ["fleaf", "leaf", "middle", "outer", "main"]
 # name -> (program, compiler, flags, the frames gdb and coroner show)
 CASES = {
     "O0": ("vars.c", "gcc", ["-g", "-O0"], FUNCS),
@@ -177,7 +178,7 @@ def test_recorded(build):
 def test_json_keys(build):
     _, _, core = crashed("O0")
     got, _ = coroner_vars(build, core)
-    leaf = got[0]
+    leaf = got[1]
     check(leaf["args"] and leaf["locals"], "leaf has args and locals")
     for v in leaf["args"] + leaf["locals"]:
         for k in ("name", "type", "value", "location", "optimized_out"):
@@ -201,16 +202,16 @@ def test_text(build):
 def test_print_limit(build):
     _, _, core = crashed("O0")
     got, _ = coroner_vars(build, core, "--print-limit", "3")
-    msg = [v for v in got[0]["args"] if v["name"] == "msg"][0]
+    msg = [v for v in got[1]["args"] if v["name"] == "msg"][0]
     check(msg["value"].endswith('"hel"...'), "--print-limit 3: %r" % msg["value"])
 
 
 # (frame, expression) for `coroner print` against gdb's `print`
-PRINTS = [(0, "depth"), (0, "msg"), (0, "*msg"), (0, "msg[1]"), (0, "global_counter"),
-          (0, "global_name"), (0, "global_list[0].next->value"), (0, "global_list[1]"),
-          (1, "os->in.tag"), (1, "os->level"), (1, "*os"), (1, "grid"), (1, "zeros[3]"),
-          (1, "os->in"), (1, "num.bytes[3]"), (1, "fn"), (1, "pt.y"), (2, "os.in.s"),
-          (2, "d"), (3, "argc")]
+PRINTS = [(0, "x"), (1, "depth"), (1, "msg"), (1, "*msg"), (1, "msg[1]"),
+          (1, "global_counter"), (1, "global_name"), (1, "global_list[0].next->value"),
+          (1, "global_list[1]"), (2, "os->in.tag"), (2, "os->level"), (2, "*os"), (2, "grid"),
+          (2, "zeros[3]"), (2, "os->in"), (2, "num.bytes[3]"), (2, "fn"), (2, "pt.y"),
+          (3, "os.in.s"), (3, "d"), (4, "argc")]
 _PRINTED = re.compile(r"^\$(\d+) = (.*)$")
 
 
@@ -242,7 +243,7 @@ def test_print(build, name):
     print("# %s: print matches gdb on %d expressions" % (name, total), flush=True)
     r = ct.coroner(build, "print", core, "nosuch", ok_codes=(1,))
     check('No symbol "nosuch" in current context.' in r.err, r.err)
-    r = ct.coroner(build, "print", core, "depth.x", ok_codes=(1,))
+    r = ct.coroner(build, "print", core, "depth.x", "--frame", 1, ok_codes=(1,))
     check("not a structure" in r.err, r.err)
 
 

@@ -2,7 +2,7 @@
  * integers of each size, char, bool, float/double, enums, pointers,
  * strings, function pointers, structs (nested, bit fields), unions,
  * arrays (1-D, 2-D, char), typedefs, const; in frames main -> outer ->
- * middle -> leaf, which writes NULL. Before crashing, the program writes
+ * middle -> leaf -> fleaf, which writes NULL. Before crashing, the program writes
  * the values it holds to vars.txt ("frame name value" lines, gdb's
  * format for the scalars) and a minimal oracle.txt. Built -O0 and -O2. */
 #include <stdbool.h>
@@ -49,19 +49,34 @@ static FILE *out;
 
 static int square(int v) { return v * v; }
 
-__attribute__((noinline)) static void leaf(int depth, const char *msg, int *target)
+/* NULL, unknown to the compiler: the store below faults */
+static int *volatile nowhere;
+
+/* The innermost frame: at -O2 x is still in xmm0 (x86) when the store
+ * faults, a register only the thread's own context has. */
+__attribute__((noinline)) static void fleaf(double x, int *p)
+{
+	*p = (int)x;
+}
+
+__attribute__((noinline)) static void leaf(int depth, const char *msg, int *target,
+					   double scale)
 {
 	volatile int local_in_leaf = depth * 3;
 	fprintf(out, "leaf depth %d\n", depth);
+	fprintf(out, "leaf scale %.17g\n", scale);
 	fprintf(out, "leaf msg \"%s\"\n", msg);
 	fprintf(out, "leaf local_in_leaf %d\n", local_in_leaf);
+	fprintf(out, "leaf factor %.17g\n", scale * local_in_leaf);
 	fclose(out);
 	FILE *o = fopen("oracle.txt", "w");
 	if (o) {
 		fprintf(o, "end\n");
 		fclose(o);
 	}
-	*target = local_in_leaf + (int)strlen(msg);
+	double factor = scale * local_in_leaf;
+	fleaf(factor, nowhere);
+	*target = local_in_leaf + (int)strlen(msg) + (int)factor;
 }
 
 __attribute__((noinline)) static int middle(struct outer_s *os, union number num,
@@ -80,7 +95,7 @@ __attribute__((noinline)) static int middle(struct outer_s *os, union number num
 	{
 		long block_local = (long)r * 1000;
 		fprintf(out, "middle block_local %ld\n", block_local);
-		leaf(os->id, os->in.tag, os->where ? NULL : (int *)0);
+		leaf(os->id, os->in.tag, os->where ? NULL : (int *)0, os->ratio * 2);
 		r += (int)block_local + fl + pt.y;
 	}
 	return r;
