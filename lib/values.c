@@ -16,6 +16,8 @@
 #define REPEAT_THRESHOLD 10    /* gdb's repeat_count_threshold */
 #define MAX_OBJECT (1u << 20)  /* bytes of one variable read at most */
 #define MAX_PHYS 4096
+#define MAX_NEST 256           /* print_value within itself, whatever the types */
+#define MAX_STRING (1u << 20)  /* characters of a char * read at most */
 
 struct fv_frame {
 	struct cor_variable *v;
@@ -417,7 +419,8 @@ static void obj_fill(struct ctx *c, const struct unwind_regs *regs, const struct
 struct pr {
 	struct ctx *c;
 	struct strbuf *sb;
-	uint32_t depth;
+	uint32_t depth;          /* structs, for max_depth ({...}) */
+	uint32_t nest;           /* every nested value: a hostile type graph's bound */
 };
 
 static bool all_ok(const struct obj *o, size_t off, size_t n)
@@ -510,6 +513,8 @@ static void put_string(struct pr *p, const uint8_t *s, size_t n, bool more)
 
 static void print_value(struct pr *p, const struct dwarf_type *t, const struct obj *o,
 			size_t off, size_t size);
+static void print_kind(struct pr *p, const struct dwarf_type *s, const struct obj *o,
+		       size_t off, size_t size);
 
 static void put_symbol(struct pr *p, uint64_t addr)
 {
@@ -533,7 +538,7 @@ static void print_pointer(struct pr *p, const struct dwarf_type *t, uint64_t v)
 	if (t->kind != DWT_POINTER)
 		return;
 	if (char_like(to)) {
-		uint32_t max = p->c->o.max_elements;
+		uint32_t max = p->c->o.max_elements < MAX_STRING ? p->c->o.max_elements : MAX_STRING;
 		uint8_t *buf = cor_calloc(1, max ? max : 1);
 		size_t n = 0;
 		bool end = false;
@@ -787,7 +792,8 @@ static void print_array(struct pr *p, const struct dwarf_type *t, size_t dim,
 		}
 		esize *= t->dims[d].count;
 	}
-	if (esize && count > size / esize)
+	bool cut = esize && count > size / esize;  /* past the bytes read (MAX_OBJECT) */
+	if (cut)
 		count = size / esize;
 	if (dim + 1 == t->ndims && char_like(es)) {
 		size_t n = (size_t)count;
@@ -807,11 +813,16 @@ static void print_array(struct pr *p, const struct dwarf_type *t, size_t dim,
 		sb_puts(p->sb, "{...}");
 		return;
 	}
+	if (p->nest + dim >= MAX_NEST) {
+		sb_puts(p->sb, "{...}");
+		return;
+	}
 	sb_puts(p->sb, "{");
 	size_t printed = 0, max = p->c->o.max_elements;
 	for (uint64_t i = 0; i < count;) {
 		if (printed >= max) {
 			sb_puts(p->sb, "...");
+			cut = false;
 			break;
 		}
 		/* a run of equal elements (their bytes) */
@@ -836,6 +847,8 @@ static void print_array(struct pr *p, const struct dwarf_type *t, size_t dim,
 			printed++;
 		}
 	}
+	if (cut)
+		sb_puts(p->sb, "...");
 	sb_puts(p->sb, "}");
 }
 
@@ -846,6 +859,18 @@ static void print_value(struct pr *p, const struct dwarf_type *t, const struct o
 	const struct dwarf_type *s = dwarf_type_strip(di, t);
 	if (p->sb->len > p->c->o.max_frame_bytes)
 		return;
+	if (p->nest >= MAX_NEST) {
+		sb_puts(p->sb, "{...}");
+		return;
+	}
+	p->nest++;
+	print_kind(p, s, o, off, size);
+	p->nest--;
+}
+
+static void print_kind(struct pr *p, const struct dwarf_type *s, const struct obj *o,
+		       size_t off, size_t size)
+{
 	switch (s->kind) {
 	case DWT_STRUCT: case DWT_UNION: case DWT_CLASS:
 		if (s->declaration) {
@@ -904,8 +929,11 @@ struct val {
 static uint64_t type_size(struct ctx *c, const struct dwarf_type *t)
 {
 	uint64_t size = 0;
-	if (!t || !dwarf_type_size(c->di, t, &size) || size > MAX_OBJECT)
-		size = 0;
+	if (!t || !dwarf_type_size(c->di, t, &size))
+		return 0;
+	/* a large array: its first MAX_OBJECT bytes (printed with "...") */
+	if (size > MAX_OBJECT)
+		size = dwarf_type_strip(c->di, t)->kind == DWT_ARRAY ? MAX_OBJECT : 0;
 	return size;
 }
 
@@ -1109,6 +1137,8 @@ static void ctx_start(struct ctx *c, const struct values_parts *p, const struct 
 	c->arena = arena;
 	c->o.max_elements = opts && opts->max_elements ? opts->max_elements : 200;
 	c->o.max_depth = opts && opts->max_depth ? opts->max_depth : 20;
+	if (c->o.max_depth > MAX_NEST)
+		c->o.max_depth = MAX_NEST;
 	c->o.max_frame_bytes = opts && opts->max_frame_bytes ? opts->max_frame_bytes : 65536;
 }
 
