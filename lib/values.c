@@ -456,7 +456,7 @@ static bool char_like(const struct dwarf_type *t)
 static void put_char(struct strbuf *sb, uint8_t ch, char q)
 {
 	static const char esc[] = { '\a', 'a', '\b', 'b', '\f', 'f', '\n', 'n', '\r', 'r',
-				    '\t', 't', '\v', 'v', 27, 'e' };
+				    '\t', 't', '\v', 'v' };
 	for (size_t i = 0; i < sizeof(esc); i += 2)
 		if (ch == (uint8_t)esc[i]) {
 			sb_printf(sb, "\\%c", esc[i + 1]);
@@ -472,13 +472,15 @@ static void put_char(struct strbuf *sb, uint8_t ch, char q)
 
 /* Characters as gdb prints a char array or string: runs of more than
  * REPEAT_THRESHOLD of one character as 'c' <repeats N times>, the rest in
- * quotes, joined by ", "; "..." after max characters. */
+ * quotes, joined by ", "; each run counts its length toward the max
+ * characters (gdb's generic_printstr), "..." after them. */
 static void put_string(struct pr *p, const uint8_t *s, size_t n, bool more)
 {
 	struct strbuf *sb = p->sb;
 	bool open = false, first = true;
 	size_t printed = 0, max = p->c->o.max_elements;
-	for (size_t i = 0; i < n && printed < max;) {
+	size_t i = 0;
+	while (i < n && printed < max) {
 		size_t run = 1;
 		while (i + run < n && s[i + run] == s[i])
 			run++;
@@ -489,20 +491,19 @@ static void put_string(struct pr *p, const uint8_t *s, size_t n, bool more)
 			sb_puts(sb, first ? "'" : ", '");
 			put_char(sb, s[i], '\'');
 			sb_printf(sb, "' <repeats %zu times>", run);
-			i += run;
-			printed += REPEAT_THRESHOLD;
 		} else {
 			if (!open)
 				sb_puts(sb, first ? "\"" : ", \"");
 			open = true;
-			put_char(sb, s[i], '"');
-			i++;
-			printed++;
+			for (size_t k = 0; k < run; k++)
+				put_char(sb, s[i], '"');
 		}
+		i += run;
+		printed += run;
 		first = false;
-		if (printed >= max && i < n)
-			more = true;
 	}
+	if (i < n)
+		more = true;
 	if (open)
 		sb_puts(sb, "\"");
 	if (first)
@@ -1010,7 +1011,7 @@ static void synthetic_target(struct ctx *c, const struct val *v, struct strbuf *
 	for (size_t i = 0; i < tv.o.size; i++)
 		any |= tv.o.ok[i];
 	if (!tv.o.synthetic && any) {
-		struct pr p = { c, sb, 1 };
+		struct pr p = { c, sb, 1, 1 };
 		sb_puts(sb, ": ");
 		print_value(&p, dwarf_type_target(c->di, s), &tv.o, 0, tv.o.size);
 	}
@@ -1039,7 +1040,7 @@ static void val_describe(struct ctx *c, const struct val *v, struct cor_variable
 		out->optimized_out = true;
 		sb_puts(&val, "<optimized out>");
 	} else {
-		struct pr p = { c, &val, 0 };
+		struct pr p = { c, &val, 0, 0 };
 		print_value(&p, v->t, o, 0, o->size);
 		const struct dwarf_type *s = dwarf_type_strip(di, v->t);
 		if ((s->kind == DWT_BASE || s->kind == DWT_ENUM || s->kind == DWT_POINTER) &&

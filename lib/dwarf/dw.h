@@ -53,7 +53,7 @@ enum {
 
 /* Tags (7.5.3). */
 enum {
-	DW_TAG_class_type = 0x02, DW_TAG_lexical_block = 0x0b,
+	DW_TAG_class_type = 0x02, DW_TAG_label = 0x0a, DW_TAG_lexical_block = 0x0b,
 	DW_TAG_compile_unit = 0x11, DW_TAG_structure_type = 0x13,
 	DW_TAG_union_type = 0x17, DW_TAG_inlined_subroutine = 0x1d,
 	DW_TAG_with_stmt = 0x22, DW_TAG_catch_block = 0x25,

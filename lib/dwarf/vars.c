@@ -150,6 +150,11 @@ static cor_error *walk_scope(struct walk *w, uint64_t off)
 		} else if (d.tag == DW_TAG_variable && !HAS(&d, S_declaration)) {
 			if ((err = var_add(w, &d, false, depth)))
 				return err;
+		} else if (d.tag == DW_TAG_label && !HAS(&d, S_low)) {
+			/* a label whose code is gone: gdb lists it among the
+			 * locals, <optimized out> (no type, no location) */
+			if ((err = var_add(w, &d, false, depth)))
+				return err;
 		} else if (d.tag == DW_TAG_lexical_block) {
 			descend = block_holds(w, &d, &err);
 			if (err)

@@ -137,6 +137,75 @@ def compare(build, name):
     return d, got
 
 
+_THREAD = re.compile(r"^Thread \d+ \(.*LWP (\d+)\)\)?:")
+
+
+def gdb_all_threads(exe, core):
+    """{(tid, frame): {"args": {...}, "locals": {...}}} from gdb's
+    `thread apply all frame apply all info args` and `... info locals`."""
+    out = ct.gdb(exe, core, "thread apply all frame apply all info args", "echo @@locals\\n",
+                 "thread apply all frame apply all info locals")
+    res, tid, frame, part = {}, None, None, "args"
+    for line in out.splitlines():
+        if line == "@@locals":
+            part, tid, frame = "locals", None, None
+            continue
+        m = _THREAD.match(line)
+        if m:
+            tid, frame = int(m.group(1)), None
+            continue
+        m = _FRAME.match(line)
+        if m and tid is not None:
+            frame = int(m.group(1))
+            res.setdefault((tid, frame), {"fn": m.group(2), "args": {}, "locals": {}})
+            continue
+        m = _VAR.match(line)
+        if m and frame is not None:
+            res[(tid, frame)][part][m.group(1)] = m.group(2)
+    return res
+
+
+def gdb_normal(text):
+    """gdb's value text without what its host charset adds: a string cut in
+    the middle of what UTF-8 would read as a multibyte character ends in
+    `", <incomplete sequence \\371>`; coroner writes the byte as any other."""
+    return re.sub(r'", <incomplete sequence ((?:\\\d{3})+)>', r'\1"', text)
+
+
+def test_threads(build):
+    """Every thread of crashme (4 parked in pause(), libc's frames with
+    libc6-dbg's DWARF): every value of gdb's info args / info locals in
+    every frame gdb shows."""
+    prog = ct.variant("pie")
+    want = gdb_all_threads(prog.exe, prog.core)
+    check(len({t for t, _ in want}) >= 5, "gdb showed %d threads" % len({t for t, _ in want}))
+    r = ct.coroner(build, "bt", prog.core, "--full", "--json", ok_codes=(0, 3))
+    doc = json.loads(r.text)
+    frames = {(t["tid"], f["index"]): f for t in doc["threads"] for f in t.get("frames", [])}
+    total = matched = 0
+    bad = []
+    for key, parts in sorted(want.items()):
+        f = frames.get(key)
+        check(f is not None, "coroner has no frame %s" % (key,))
+        check_eq(short(f["function"]), short(parts["fn"]), "function of frame %s" % (key,))
+        for part in ("args", "locals"):
+            have = {v["name"]: v for v in f[part]}
+            for var, text in parts[part].items():
+                total += 1
+                v = have.get(var)
+                text = gdb_normal(text)
+                if v and (v["value"] == text or
+                          (text == "<optimized out>" and v["optimized_out"])):
+                    matched += 1
+                else:
+                    bad.append("thread %d frame %d %s: %s = %r for gdb, coroner %r"
+                               % (key[0], key[1], parts["fn"], var, text, v and v["value"]))
+    print("# threads: coroner matches %d of gdb's %d values in %d frames"
+          % (matched, total, len(want)), flush=True)
+    check(total >= 20, "gdb showed only %d values" % total)
+    check(not bad, "\n".join(bad[:20]))
+
+
 def recorded(d):
     rec = {}
     with open(os.path.join(d, "vars.txt")) as f:
@@ -251,7 +320,7 @@ def main():
     build = ct.build_dir()
     rep = ct.Reporter()
     if not ct.shutil.which("gdb"):
-        for n in list(CASES) + ["recorded", "json-keys", "text", "print-limit", "print-O0",
+        for n in list(CASES) + ["recorded", "threads", "json-keys", "text", "print-limit", "print-O0",
                                 "print-O2"]:
             rep.skip("vars-" + n, "no gdb")
         rep.done()
@@ -259,6 +328,7 @@ def main():
     for name in CASES:
         rep.run("vars-%s" % name, compare, build, name)
     rep.run("vars-recorded", test_recorded, build)
+    rep.run("vars-threads", test_threads, build)
     rep.run("vars-json-keys", test_json_keys, build)
     rep.run("vars-text", test_text, build)
     rep.run("vars-print-limit", test_print_limit, build)
