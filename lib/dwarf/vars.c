@@ -13,14 +13,30 @@
 #define MAX_HOPS 8
 #define MAX_SCOPES 64
 
+/* A lexical block of the scope (0: the scope itself): its parent, and
+ * whether its ranges hold the pc. */
+struct block {
+	uint32_t parent;
+	bool holds;
+};
+
+#define MAX_BLOCKS 4096
+
 struct walk {
 	struct dwarf_info *di;
 	struct cu *cu;
 	uint64_t pc;
 	struct dwarf_frame_vars *out;
 	size_t cap;
-	/* locals by block depth: kept in walk order, sorted at the end */
-	uint32_t *depth;
+	uint32_t *depth;         /* the block of each variable */
+	struct block *blocks;
+	size_t nblocks, bcap;
+	/* gdb's block of the pc: the first block (in the order blocks end)
+	 * whose ranges hold it, or the block holding the DIE of the next
+	 * inner inline instance (inner, 0 if none) */
+	uint64_t inner;
+	uint32_t target;
+	bool have_target;
 };
 
 /* Name and type through DW_AT_abstract_origin / DW_AT_specification. */
@@ -115,15 +131,119 @@ cor_error *dwarf_var_at(struct dwarf_info *di, const struct cu *cu, uint64_t off
 	return var_fill(di, target, &d, pc, out);
 }
 
-static bool block_holds(const struct walk *w, const struct die *d, cor_error **err)
+/* A new block inside parent for the lexical block d (*idx), or none
+ * (*idx = parent) when d has no pc attributes: gdb puts its variables in
+ * the block around it. */
+static cor_error *block_open(struct walk *w, const struct die *d, uint32_t parent, uint32_t *idx)
 {
 	struct contains_arg ca = { .pc = w->pc };
 	bool have;
-	*err = die_ranges(w->cu, d, contains_fn, &ca, &have);
-	return !have || ca.in;
+	cor_error *err = die_ranges(w->cu, d, contains_fn, &ca, &have);
+	*idx = parent;
+	if (err || !have)
+		return err;
+	if (w->nblocks == MAX_BLOCKS) {
+		w->out->truncated = true;
+		return NULL;
+	}
+	if (!COR_GROW(w->blocks, w->bcap, w->nblocks + 1))
+		return &cor_enomem;
+	w->blocks[w->nblocks] = (struct block){ parent, ca.in };
+	*idx = (uint32_t)w->nblocks++;
+	return NULL;
 }
 
-/* The children of the scope DIE at off. */
+/* One open DIE with a DW_AT_abstract_origin (the scope, a lexical block):
+ * the origins its children name, for gdb's inherit_abstract_dies. */
+struct open_origin {
+	uint64_t origin;         /* 0: none */
+	const struct cu *ocu;
+	uint32_t block;
+	uint64_t *refs;
+	size_t nrefs, cap;
+};
+
+static void origin_open(struct walk *w, const struct die *d, uint32_t block,
+			struct open_origin *o)
+{
+	uint64_t off;
+	const struct cu *ocu;
+	free(o->refs);
+	memset(o, 0, sizeof(*o));
+	if (HAS(d, S_origin) && (ocu = dwarf_ref_unit(w->di, w->cu, &d->a[S_origin], &off))) {
+		o->origin = off;
+		o->ocu = ocu;
+		o->block = block;
+	}
+}
+
+static cor_error *origin_ref(struct walk *w, struct open_origin *o, const struct die *d)
+{
+	uint64_t off;
+	if (!o->origin || !HAS(d, S_origin) || !dwarf_ref_unit(w->di, w->cu, &d->a[S_origin], &off))
+		return NULL;
+	if (!COR_GROW(o->refs, o->cap, o->nrefs + 1))
+		return &cor_enomem;
+	o->refs[o->nrefs++] = off;
+	return NULL;
+}
+
+/* gdb's inherit_abstract_dies: the children of the abstract origin that
+ * no concrete child names are the concrete DIE's too, without a location
+ * (<optimized out>, or their DW_AT_const_value); an abstract lexical
+ * block has no pc range, so its variables belong to the block around. */
+static cor_error *origin_inherit(struct walk *w, struct open_origin *o, bool top)
+{
+	const struct limits *lim = dwarf_info_limits(w->di);
+	struct reader r;
+	struct die d;
+	uint32_t depth = 1;
+	cor_error *err = NULL;
+	if (!o->origin)
+		return NULL;
+	struct cu *save = w->cu;
+	die_reader(o->ocu, &r);
+	if (!reader_seek(&r, o->origin) || (err = die_read(o->ocu, &r, &d)) || !d.children) {
+		cor_error_free(err);
+		return NULL;
+	}
+	w->cu = (struct cu *)o->ocu;
+	while (depth > 0 && !reader_at_end(&r) && !err) {
+		if ((err = die_read(o->ocu, &r, &d)))
+			break;
+		if (!d.tag) {
+			depth--;
+			continue;
+		}
+		bool named = false;
+		for (size_t i = 0; depth == 1 && i < o->nrefs && !named; i++)
+			named = o->refs[i] == d.off;
+		bool descend = false;
+		if (!named) {
+			if (d.tag == DW_TAG_formal_parameter && depth == 1 && top)
+				err = var_add(w, &d, true, 0);
+			else if (d.tag == DW_TAG_variable && !HAS(&d, S_declaration))
+				err = var_add(w, &d, false, o->block);
+			else if (d.tag == DW_TAG_lexical_block)
+				descend = true;
+		}
+		if (err || !d.children)
+			continue;
+		if (descend && ++depth <= lim->max_depth)
+			continue;
+		if (descend) {
+			err = die_depth_error(&r, d.off, lim->max_depth);
+			break;
+		}
+		err = die_skip_children(o->ocu, &r, &d, lim->max_depth);
+	}
+	w->cu = save;
+	return err;
+}
+
+/* The variables of the scope DIE at off and of every lexical block in it
+ * (not of the inline instances in it: frames of their own), each with
+ * its block. */
 static cor_error *walk_scope(struct walk *w, uint64_t off)
 {
 	const struct limits *lim = dwarf_info_limits(w->di);
@@ -134,48 +254,84 @@ static cor_error *walk_scope(struct walk *w, uint64_t off)
 	die_reader(w->cu, &r);
 	if (!reader_seek(&r, off) || (err = die_read(w->cu, &r, &d)))
 		return unit_err(w->cu, off, "bad scope DIE");
+	/* the block open at each DIE depth, and the DIE's abstract origin */
+	uint32_t *open = cor_calloc((size_t)lim->max_depth + 2, sizeof(*open));
+	struct open_origin *orig = cor_calloc((size_t)lim->max_depth + 2, sizeof(*orig));
+	if (!open || !orig || !COR_GROW(w->blocks, w->bcap, 1)) {
+		free(open);
+		free(orig);
+		return &cor_enomem;
+	}
+	w->blocks[0] = (struct block){ 0, true };
+	w->nblocks = 1;
+	open[1] = 0;
+	origin_open(w, &d, 0, &orig[1]);
 	if (!d.children)
-		return NULL;
+		depth = 0;
 	while (depth > 0 && !reader_at_end(&r)) {
 		if ((err = die_read(w->cu, &r, &d)))
-			return err;
+			break;
 		if (!d.tag) {
+			uint32_t b = open[depth];
+			/* a block ends (post order: inner blocks first) */
+			if (b && (depth < 2 || open[depth - 1] != b) && w->blocks[b].holds &&
+			    !w->inner && !w->have_target) {
+				w->target = b;
+				w->have_target = true;
+			}
+			if ((err = origin_inherit(w, &orig[depth], depth == 1)))
+				break;
+			origin_open(w, &d, 0, &orig[depth]);
 			depth--;
 			continue;
 		}
+		if ((err = origin_ref(w, &orig[depth], &d)))
+			break;
 		bool descend = false;
+		uint32_t b = open[depth];
 		if (d.tag == DW_TAG_formal_parameter && depth == 1) {
-			if ((err = var_add(w, &d, true, 0)))
-				return err;
+			err = var_add(w, &d, true, 0);
 		} else if (d.tag == DW_TAG_variable && !HAS(&d, S_declaration)) {
-			if ((err = var_add(w, &d, false, depth)))
-				return err;
+			err = var_add(w, &d, false, b);
 		} else if (d.tag == DW_TAG_label && !HAS(&d, S_low)) {
 			/* a label whose code is gone: gdb lists it among the
 			 * locals, <optimized out> (no type, no location) */
-			if ((err = var_add(w, &d, false, depth)))
-				return err;
-		} else if (d.tag == DW_TAG_lexical_block) {
-			descend = block_holds(w, &d, &err);
-			if (err)
-				return err;
+			err = var_add(w, &d, false, b);
+		} else if (d.tag == DW_TAG_inlined_subroutine) {
+			if (d.off == w->inner && !w->have_target) {
+				w->target = b;
+				w->have_target = true;
+			}
+		} else if (d.tag == DW_TAG_lexical_block && d.children) {
+			err = block_open(w, &d, b, &b);
+			descend = true;
 		}
+		if (err)
+			break;
 		if (!d.children)
 			continue;
 		if (descend) {
-			if (++depth > lim->max_depth)
-				return die_depth_error(&r, d.off, lim->max_depth);
+			if (++depth > lim->max_depth) {
+				err = die_depth_error(&r, d.off, lim->max_depth);
+				break;
+			}
+			open[depth] = b;
+			origin_open(w, &d, b, &orig[depth]);
 			continue;
 		}
 		if ((err = die_skip_children(w->cu, &r, &d, lim->max_depth)))
-			return err;
+			break;
 	}
-	return NULL;
+	for (size_t i = 0; i < (size_t)lim->max_depth + 2; i++)
+		free(orig[i].refs);
+	free(orig);
+	free(open);
+	return err;
 }
 
 struct order {
 	struct dwarf_var v;
-	uint32_t depth;
+	uint32_t rank;           /* 0: the block of the pc, 1: its parent ... */
 	size_t i;
 };
 
@@ -186,27 +342,48 @@ static int order_cmp(const void *a, const void *b)
 	bool px = x->v.is_param, py = y->v.is_param;
 	if (px != py)
 		return px ? -1 : 1;
-	if (!px && x->depth != y->depth)
-		return x->depth > y->depth ? -1 : 1;
+	if (!px && x->rank != y->rank)
+		return x->rank < y->rank ? -1 : 1;
 	return x->i < y->i ? -1 : x->i > y->i;
 }
 
+/* The parameters, then the locals of the pc's block and the blocks
+ * around it, innermost first (gdb's info locals); the others dropped. */
 static cor_error *sort_vars(struct walk *w)
 {
 	struct dwarf_frame_vars *out = w->out;
+	uint32_t *rank = w->nblocks ? cor_calloc(w->nblocks, sizeof(*rank)) : NULL;
 	struct order *o = out->n ? cor_calloc(out->n, sizeof(*o)) : NULL;
-	if (out->n && !o)
+	if ((w->nblocks && !rank) || (out->n && !o)) {
+		free(rank);
+		free(o);
 		return &cor_enomem;
-	for (size_t i = 0; i < out->n; i++)
-		o[i] = (struct order){ out->v[i], w->depth[i], i };
-	if (out->n > 1)
-		qsort(o, out->n, sizeof(*o), order_cmp);
-	out->nparams = 0;
+	}
+	for (size_t i = 0; i < w->nblocks; i++)
+		rank[i] = UINT32_MAX;
+	uint32_t b = w->have_target ? w->target : 0;
+	for (uint32_t k = 0; w->nblocks && k <= w->nblocks; k++) {
+		rank[b] = k;
+		if (!b)
+			break;
+		b = w->blocks[b].parent;
+	}
+	size_t n = 0;
 	for (size_t i = 0; i < out->n; i++) {
+		uint32_t r = out->v[i].is_param ? 0 : w->depth[i] < w->nblocks ? rank[w->depth[i]] : UINT32_MAX;
+		if (r != UINT32_MAX)
+			o[n++] = (struct order){ out->v[i], r, i };
+	}
+	if (n > 1)
+		qsort(o, n, sizeof(*o), order_cmp);
+	out->nparams = 0;
+	for (size_t i = 0; i < n; i++) {
 		out->v[i] = o[i].v;
 		out->nparams += out->v[i].is_param;
 	}
+	out->n = n;
 	free(o);
+	free(rank);
 	return NULL;
 }
 
@@ -223,6 +400,13 @@ cor_error *dwarf_frame_vars(struct dwarf_info *di, uint64_t pc, size_t level,
 		return err;
 	out->cu = cu;
 	uint64_t scope = level < nch ? chain[nch - 1 - level] : fn;
+	/* the inline instance this scope called, if any (chain[0] is the
+	 * outermost, in the subprogram) */
+	uint64_t inner = 0;
+	if (level < nch && level)
+		inner = chain[nch - level];
+	else if (level >= nch && nch)
+		inner = chain[0];
 	if ((err = die_at(cu, fn, &d)))
 		return err;
 	if (HAS(&d, S_frame_base)) {
@@ -231,11 +415,12 @@ cor_error *dwarf_frame_vars(struct dwarf_info *di, uint64_t pc, size_t level,
 			return err;
 		cor_error_free(err);
 	}
-	struct walk w = { .di = di, .cu = cu, .pc = pc, .out = out };
+	struct walk w = { .di = di, .cu = cu, .pc = pc, .out = out, .inner = inner };
 	err = walk_scope(&w, scope);
 	if (!err)
 		err = sort_vars(&w);
 	free(w.depth);
+	free(w.blocks);
 	if (err) {
 		free(out->v);
 		memset(out, 0, sizeof(*out));
