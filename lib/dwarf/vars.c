@@ -222,7 +222,8 @@ static cor_error *origin_inherit(struct walk *w, struct open_origin *o, bool top
 		if (!named) {
 			if (d.tag == DW_TAG_formal_parameter && depth == 1 && top)
 				err = var_add(w, &d, true, 0);
-			else if (d.tag == DW_TAG_variable && !HAS(&d, S_declaration))
+			else if ((d.tag == DW_TAG_variable && !HAS(&d, S_declaration)) ||
+				 (d.tag == DW_TAG_label && !HAS(&d, S_low)))
 				err = var_add(w, &d, false, o->block);
 			else if (d.tag == DW_TAG_lexical_block)
 				descend = true;
