@@ -468,7 +468,8 @@ typedef struct cor_frame_vars cor_frame_vars;
  * `thread' of core (from cor_core_backtrace, same thread): frame i of bt
  * has cor_frame_vars_count(fv, i) of them, arguments first, then the
  * locals of every lexical block holding its pc, innermost block first.
- * Frames of tail calls and without DWARF have none. opts may be NULL
+ * Frames without DWARF have none; a tail-call frame (no registers) has
+ * what entry values give. opts may be NULL
  * (defaults). *out is owned by the caller (cor_frame_vars_free) and holds
  * its own strings; it must not outlive the core. NULL core, bt or out:
  * COR_ERR_INVALID. */

@@ -16,6 +16,7 @@
 #define REPEAT_THRESHOLD 10    /* gdb's repeat_count_threshold */
 #define MAX_OBJECT (1u << 20)  /* bytes of one variable read at most */
 #define MAX_PHYS 4096
+#define MAX_TAIL_HOPS 8        /* tail-call frames an entry value is followed through */
 #define MAX_NEST 256           /* print_value within itself, whatever the types */
 #define MAX_STRING (1u << 20)  /* characters of a char * read at most */
 
@@ -79,7 +80,9 @@ struct ctx {
 	struct cor_print_options o;
 	struct phys *phys;
 	size_t nphys, pi;        /* the frame's physical frame */
-	bool tail_above;         /* tail-call frames between it and its caller */
+	const cor_backtrace *bt;
+	size_t above;            /* the frame of bt above this frame's */
+	bool no_regs;            /* a tail-call frame: no registers, no vector registers */
 	struct module *m;
 	struct dwarf_info *di;
 	uint64_t rel;            /* lookup pc, link-time */
@@ -108,6 +111,12 @@ struct ectx {
 	struct ctx *c;
 	const struct unwind_regs *regs;
 	const struct cu *cu;
+	/* for entry values: the frame above (an index of c->bt), the module
+	 * and link-time pc of the function they are of, tail calls followed */
+	size_t above;
+	struct module *callee;
+	uint64_t callee_rel;
+	unsigned hops;
 };
 
 static bool ereg(void *arg, unsigned regno, uint64_t *val)
@@ -170,28 +179,30 @@ static bool entry_reg(const uint8_t *p, size_t n, uint64_t *regno)
 	return n > 1 && p[0] == 0x90 && reader_uleb(&r, regno) && reader_at_end(&r);
 }
 
-/* Does the caller's call site (returning to its pc) call the function of
- * the frame? Its target by address, else by name. */
-static bool site_calls_us(struct ctx *c, struct dwarf_info *cdi, const struct module *cm,
-			  const struct phys *caller)
+/* Does the call site of module cm at lookup (runtime) returning to ret
+ * call the function holding callee_rel in callee? By address, else by
+ * name. */
+static bool site_calls(struct ctx *c, struct dwarf_info *cdi, const struct module *cm,
+		       uint64_t lookup, uint64_t ret, struct module *callee, uint64_t callee_rel)
 {
 	const struct dwarf_call *calls;
 	size_t n;
 	bool complete;
 	struct dwarf_scope sc[64];
 	size_t ns = 0;
-	cor_error *err = dwarf_info_scopes(c->di, c->rel, sc, 64, &ns);
+	struct dwarf_info *di = callee ? module_dwarf_full(c->p->modules, callee) : NULL;
+	cor_error *err = di ? dwarf_info_scopes(di, callee_rel, sc, 64, &ns) : NULL;
 	cor_error_free(err);
 	if (!ns)
 		return false;
 	const struct dwarf_scope *fn = &sc[ns - 1];
-	uint64_t entry = c->m->pub.load_bias + fn->low_pc;
+	uint64_t entry = callee->pub.load_bias + fn->low_pc;
 	const char *name = fn->name, *link = fn->linkage_name;
-	err = dwarf_info_calls(cdi, caller->lookup_pc - cm->pub.load_bias, &calls, &n, &complete);
+	err = dwarf_info_calls(cdi, lookup - cm->pub.load_bias, &calls, &n, &complete);
 	cor_error_free(err);
 	for (size_t i = 0; i < n; i++) {
 		const struct dwarf_call *k = &calls[i];
-		if (k->return_pc != caller->pc - cm->pub.load_bias)
+		if (k->return_pc != ret - cm->pub.load_bias)
 			continue;
 		if (k->target_known)
 			return cm->pub.load_bias + k->target == entry;
@@ -201,39 +212,68 @@ static bool site_calls_us(struct ctx *c, struct dwarf_info *cdi, const struct mo
 	return false;
 }
 
+static const struct unwind_regs no_regs;
+static size_t phys_of(const cor_backtrace *bt, size_t frame);
+
+static cor_error *no_entry(const char *why)
+{
+	return cor_error_new(COR_ERR_NOT_FOUND, "entry value: %s", why);
+}
+
+/* DW_OP_entry_value of a register: the DW_AT_call_value of the call
+ * site that called the function (e->callee): in the caller frame above
+ * (e->above, a frame of the backtrace), evaluated with its registers; in a
+ * tail-call frame (no registers of its own), with the entry values of
+ * that function in turn, one frame further up (gdb's chains of tail
+ * calls). */
 static cor_error *entry_value(void *arg, const uint8_t *expr, size_t len, uint64_t *out)
 {
 	struct ectx *e = arg;
 	struct ctx *c = e->c;
-	uint64_t regno;
+	uint64_t regno, lookup, ret;
 	const struct cu *vcu;
 	const uint8_t *ve;
 	size_t vlen;
 	bool found = false;
+	const struct unwind_regs *regs = &no_regs;
 	if (!entry_reg(expr, len, &regno))
 		return cor_error_new(COR_ERR_UNSUPPORTED, "entry value of an expression");
-	if (c->pi + 1 >= c->nphys || c->tail_above || c->phys[c->pi].signal_frame ||
-	    c->phys[c->pi + 1].signal_frame || !c->phys[c->pi + 1].have_regs)
-		return cor_error_new(COR_ERR_NOT_FOUND, "no caller frame for the entry value");
-	const struct phys *caller = &c->phys[c->pi + 1];
-	if (caller->lookup_pc == caller->pc)
-		return cor_error_new(COR_ERR_NOT_FOUND, "the caller was interrupted, not calling");
-	struct module *cm = module_at(c->p->modules, caller->lookup_pc);
+	if (!c->bt || e->above >= cor_backtrace_frame_count(c->bt) || e->hops > MAX_TAIL_HOPS)
+		return no_entry("no caller frame");
+	const struct cor_frame *f = cor_backtrace_frame(c->bt, e->above);
+	bool tail = f->how == COR_FRAME_TAILCALL;
+	if (tail) {
+		ret = f->pc;
+		lookup = f->pc - 1;
+	} else {
+		size_t pi = phys_of(c->bt, e->above);
+		if (!pi || pi >= c->nphys)
+			return no_entry("no caller frame");
+		const struct phys *caller = &c->phys[pi];
+		if (!caller->have_regs || caller->signal_frame || c->phys[pi - 1].signal_frame ||
+		    caller->lookup_pc == caller->pc)
+			return no_entry("the caller was interrupted, not calling");
+		ret = caller->pc;
+		lookup = caller->lookup_pc;
+		regs = &caller->regs;
+	}
+	struct module *cm = module_at(c->p->modules, lookup);
 	struct dwarf_info *cdi = cm ? module_dwarf_full(c->p->modules, cm) : NULL;
-	if (!cdi || !site_calls_us(c, cdi, cm, caller))
-		return cor_error_new(COR_ERR_NOT_FOUND, "no call site for the entry value");
-	cor_error *err = dwarf_call_value(cdi, caller->lookup_pc - cm->pub.load_bias,
-					  caller->pc - cm->pub.load_bias, regno, &vcu, &ve, &vlen,
-					  &found);
+	if (!cdi || !site_calls(c, cdi, cm, lookup, ret, e->callee, e->callee_rel))
+		return no_entry("no call site of this function");
+	cor_error *err = dwarf_call_value(cdi, lookup - cm->pub.load_bias, ret - cm->pub.load_bias,
+					  regno, &vcu, &ve, &vlen, &found);
 	if (err)
 		return err;
 	if (!found)
-		return cor_error_new(COR_ERR_NOT_FOUND, "no call site parameter for the entry value");
-	struct ectx ce = { c, &caller->regs, vcu };
+		return no_entry("no call site parameter");
+	struct ectx ce = { c, regs, vcu, e->above + 1, cm, lookup - cm->pub.load_bias, e->hops + 1 };
 	struct expr_ctx x;
 	bool isv;
 	ctx_init(&x, &ce);
 	x.addr_bias = cm->pub.load_bias;
+	if (tail)
+		x.entry_value = entry_value;
 	if ((err = dwarf_expr_eval(&x, ve, vlen, false, 0, out, &isv)))
 		return err;
 	c->used_entry = true;
@@ -323,7 +363,7 @@ static bool vector_name(const struct arch_info *a, uint64_t regno, char *buf, si
 static const struct cor_register *vector_reg(const struct ctx *c, uint64_t regno)
 {
 	char name[8];
-	if (c->pi != 0 || !c->t || !vector_name(c->p->arch, regno, name, sizeof(name)))
+	if (c->pi != 0 || c->no_regs || !c->t || !vector_name(c->p->arch, regno, name, sizeof(name)))
 		return NULL;
 	return cor_thread_register(c->t, name);
 }
@@ -963,7 +1003,7 @@ static bool var_locate(struct ctx *c, const struct unwind_regs *regs, const stru
 		sb_puts(&where, "constant");
 	} else if (v->has_loc && v->len) {
 		struct dwarf_location *loc = cor_calloc(1, sizeof(*loc));
-		struct ectx e = { c, regs, v->cu };
+		struct ectx e = { c, regs, v->cu, c->above, c->m, c->rel, 0 };
 		struct expr_ctx x;
 		if (!loc) {
 			obj_free(o);
@@ -1075,17 +1115,17 @@ static void variable(struct ctx *c, const struct unwind_regs *regs, const struct
 
 /* ---- the frames ------------------------------------------------------------- */
 
-static cor_error *frame_vars(struct ctx *c, struct fv_frame *ff, size_t level)
+/* The variables of the frame at lookup pc whose registers are regs (a
+ * tail-call frame has none: no_regs), scope level `level'. */
+static cor_error *frame_vars(struct ctx *c, struct fv_frame *ff, size_t level, uint64_t lookup,
+			     const struct unwind_regs *regs)
 {
-	struct phys *ph = &c->phys[c->pi];
 	struct dwarf_frame_vars fv;
-	if (!ph->have_regs)
-		return NULL;
-	c->m = module_at(c->p->modules, ph->lookup_pc);
+	c->m = module_at(c->p->modules, lookup);
 	c->di = c->m ? module_dwarf_full(c->p->modules, c->m) : NULL;
 	if (!c->di)
 		return NULL;
-	c->rel = ph->lookup_pc - c->m->pub.load_bias;
+	c->rel = lookup - c->m->pub.load_bias;
 	cor_error *err = dwarf_frame_vars(c->di, c->rel, level, &fv);
 	if (err)
 		return err;
@@ -1101,7 +1141,7 @@ static cor_error *frame_vars(struct ctx *c, struct fv_frame *ff, size_t level)
 			ff->truncated = true;
 			break;
 		}
-		variable(c, &ph->regs, &fv.v[i], &ff->v[ff->n]);
+		variable(c, regs, &fv.v[i], &ff->v[ff->n]);
 		bytes += strlen(ff->v[ff->n].value) + strlen(ff->v[ff->n].name) + 4;
 		ff->n++;
 	}
@@ -1147,11 +1187,24 @@ static void ctx_start(struct ctx *c, const struct values_parts *p, const struct 
  * its scope level (SIZE_MAX: the subprogram) and whether tail calls are
  * above it, in c; false for a tail-call frame (no registers). Frames of
  * bt: inline frames, then their physical frame. */
-static bool frame_at(struct ctx *c, const cor_backtrace *bt, size_t i, size_t pi, size_t *level)
+static bool frame_at(struct ctx *c, const cor_backtrace *bt, size_t i, size_t pi, size_t *level,
+		     uint64_t *lookup, const struct unwind_regs **regs)
 {
 	size_t nf = cor_backtrace_frame_count(bt);
 	const struct cor_frame *f = cor_backtrace_frame(bt, i);
-	if (f->how == COR_FRAME_TAILCALL || pi >= c->nphys)
+	c->bt = bt;
+	if (f->how == COR_FRAME_TAILCALL) {
+		/* its function at the tail call, no registers: what entry
+		 * values give */
+		c->pi = pi;
+		c->above = i + 1;
+		c->no_regs = true;
+		*level = SIZE_MAX;
+		*lookup = f->pc - 1;
+		*regs = &no_regs;
+		return true;
+	}
+	if (pi >= c->nphys || !c->phys[pi].have_regs)
 		return false;
 	size_t g = i, lv = 0;
 	while (g < nf && cor_backtrace_frame(bt, g)->is_inline)
@@ -1159,8 +1212,11 @@ static bool frame_at(struct ctx *c, const cor_backtrace *bt, size_t i, size_t pi
 	while (lv < i && cor_backtrace_frame(bt, i - lv - 1)->is_inline)
 		lv++;
 	c->pi = pi;
-	c->tail_above = g + 1 < nf && cor_backtrace_frame(bt, g + 1)->how == COR_FRAME_TAILCALL;
+	c->above = g + 1;
+	c->no_regs = false;
 	*level = f->is_inline ? lv : SIZE_MAX;
+	*lookup = c->phys[pi].lookup_pc;
+	*regs = &c->phys[pi].regs;
 	return true;
 }
 
@@ -1200,10 +1256,12 @@ cor_error *values_build(const struct values_parts *p, const struct cor_thread *t
 	c.t = t;
 	size_t pi = 0, level;
 	for (size_t i = 0; i < nf && !err; i++) {
-		if (!frame_at(&c, bt, i, pi, &level))
-			continue;
-		err = frame_vars(&c, &fv->f[i], level);
-		if (level == SIZE_MAX)
+		const struct cor_frame *f = cor_backtrace_frame(bt, i);
+		const struct unwind_regs *regs;
+		uint64_t lookup;
+		if (frame_at(&c, bt, i, pi, &level, &lookup, &regs))
+			err = frame_vars(&c, &fv->f[i], level, lookup, regs);
+		if (!f->is_inline && f->how != COR_FRAME_TAILCALL)
 			pi++;
 	}
 	free(col.v);
@@ -1480,13 +1538,14 @@ cor_error *values_print(const struct values_parts *p, const struct cor_thread *t
 	size_t level;
 	ctx_start(&c, p, &col, opts, &res->arena);
 	c.t = t;
-	if (frame_at(&c, bt, frame, phys_of(bt, frame), &level) && col.v[c.pi].have_regs) {
-		struct phys *ph = &col.v[c.pi];
-		c.m = module_at(p->modules, ph->lookup_pc);
+	const struct unwind_regs *fregs;
+	uint64_t lookup;
+	if (frame_at(&c, bt, frame, phys_of(bt, frame), &level, &lookup, &fregs)) {
+		c.m = module_at(p->modules, lookup);
 		c.di = c.m ? module_dwarf_full(p->modules, c.m) : NULL;
-		c.regs = &ph->regs;
+		c.regs = fregs;
 		if (c.di) {
-			c.rel = ph->lookup_pc - c.m->pub.load_bias;
+			c.rel = lookup - c.m->pub.load_bias;
 			err = dwarf_frame_vars(c.di, c.rel, level, &fv);
 			if (err == &cor_enomem) {
 				free(col.v);
