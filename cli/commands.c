@@ -163,14 +163,13 @@ int cmd_print(struct cli *cli)
 	}
 	if (cli->json) {
 		struct json j;
-		json_init(&j, stdout);
-		json_obj(&j);
+		json_doc_begin(&j, stdout);
 		json_key(&j, "expression"); json_str(&j, v->name);
 		json_variable(&j, v);
 		json_obj_end(&j);
 		json_end(&j);
 	} else {
-		printf("%s\n", v->value);
+		printf("%s\n", tx(v->value));
 	}
 	cor_variable_free(v);
 	return finish(cli);

@@ -771,7 +771,9 @@ int print_backtraces(struct cli *cli, FILE *f, int regs)
 				print_frame(cli, f, k, cor_backtrace_frame(bt, k));
 				for (size_t v = 0; v < cor_frame_vars_count(fv, k); v++) {
 					const struct cor_variable *var = cor_frame_vars_get(fv, k, v);
-					fprintf(f, "        %s = %s\n", var->name, var->value);
+					/* names and values come from the core's DWARF and memory */
+					fprintf(f, "        %s = ", tx(var->name));
+					fprintf(f, "%s\n", tx(var->value));
 				}
 				if (cor_frame_vars_truncated(fv, k))
 					fprintf(f, "        (more variables left out: over the output cap of a frame)\n");

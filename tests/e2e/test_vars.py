@@ -310,6 +310,11 @@ def test_print(build, name):
         else:
             check_eq(text, w, "print %s in frame %d" % (expr, frame))
     print("# %s: print matches gdb on %d expressions" % (name, total), flush=True)
+    r = ct.coroner(build, "print", core, "msg", "--frame", 1, "--json", ok_codes=(0, 3))
+    doc = json.loads(r.text)  # coroner() checked it against the schema
+    check_eq(doc["expression"], "msg", "print --json expression")
+    check_eq(doc["type"], "const char *", "print --json type")
+    check(doc["value"].endswith('"hello"'), "print --json value %r" % doc["value"])
     r = ct.coroner(build, "print", core, "nosuch", ok_codes=(1,))
     check('No symbol "nosuch" in current context.' in r.err, r.err)
     r = ct.coroner(build, "print", core, "depth.x", "--frame", 1, ok_codes=(1,))

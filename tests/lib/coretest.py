@@ -351,7 +351,7 @@ _validator = []
 
 def schema_validator(kind=None):
     """A Draft 2020-12 validator of doc/coroner.schema.json (of its document
-    KIND, "report", "read" or "list", if given), or None without
+    KIND, "report", "read", "list" or "print", if given), or None without
     python3-jsonschema (.ci/run installs it; test_schema.py skips saying so)."""
     if not _validator:
         try:
@@ -363,7 +363,7 @@ def schema_validator(kind=None):
                 schema = json.load(f)
             jsonschema.Draft202012Validator.check_schema(schema)
             v = {None: jsonschema.Draft202012Validator(schema)}
-            for k in ("report", "read", "list"):
+            for k in ("report", "read", "list", "print"):
                 one = dict(schema)
                 del one["oneOf"]
                 one["$ref"] = "#/$defs/" + k
@@ -384,6 +384,8 @@ def schema_errors(doc):
         kind = "list"
     elif isinstance(doc, dict) and "bytes" in doc and "core" not in doc:
         kind = "read"
+    elif isinstance(doc, dict) and "expression" in doc:
+        kind = "print"
     errs = list(schema_validator(kind).iter_errors(doc)) or list(v.iter_errors(doc))
     return ["%s: %s" % ("/".join(map(str, e.absolute_path)) or "(document)", e.message[:300])
             for e in sorted(errs, key=lambda e: list(map(str, e.absolute_path)))]
