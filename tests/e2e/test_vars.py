@@ -266,6 +266,8 @@ def test_text(build):
     check_eq(lines[i + 1].strip(), "depth = 11", "the first line under leaf")
     plain = ct.coroner(build, "bt", core, ok_codes=(0, 3))
     check("depth = " not in plain.text, "bt without --full prints variables")
+    rep = ct.coroner(build, "report", core, "--full", ok_codes=(0, 3))
+    check("        depth = 11\n" in rep.text, "report --full has no leaf arguments")
 
 
 def test_print_limit(build):
