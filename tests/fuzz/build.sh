@@ -28,7 +28,7 @@ setup() {
 	SAN="-fsanitize=address,undefined -fno-sanitize-recover=undefined"
 	CFLAGS="-std=gnu11 -g -O1 -fno-omit-frame-pointer -D_GNU_SOURCE $SAN -Wall -Wno-unused-function -Wno-unused-parameter"
 	INC="-Iinclude -Ilib -I$out"
-	all_targets="fuzz_core fuzz_elf fuzz_cfi fuzz_line fuzz_memory fuzz_exe fuzz_debug"
+	all_targets="fuzz_core fuzz_elf fuzz_cfi fuzz_line fuzz_memory fuzz_exe fuzz_debug fuzz_gopclntab"
 	targets=$all_targets
 	mkdir -p "$out/obj" "$out/seeds"
 	# optional libraries, detected again when the probe script changes
@@ -122,6 +122,21 @@ EOF
 	done
 	if [ -f "$tmp/prog-g5" ]; then
 		strip -g -o "$seeds/fuzz_exe/prog-symtab" "$tmp/prog-g5" || true
+	fi
+
+	# fuzz_gopclntab: tests/programs/go_crash.go's .gopclntab (when Go is
+	# installed) behind the 33-byte header (flags 0, pcs in its text)
+	if command -v go >/dev/null 2>&1; then
+		mkdir -p "$tmp/go" && cp tests/programs/go_crash.go "$tmp/go/main.go" &&
+		printf 'module crash\n\ngo 1.19\n' > "$tmp/go/go.mod" &&
+		(cd "$tmp/go" && GOCACHE=$tmp/go/cache GOPROXY=off GOFLAGS=-mod=mod \
+			CGO_ENABLED=0 go build -o prog main.go) &&
+		objcopy -O binary --only-section=.gopclntab "$tmp/go/prog" "$tmp/go/pcln" &&
+		python3 -c 'import struct, sys
+pcs = [0x401000, 0x401234, 0x420000, 0x457c60]
+d = open(sys.argv[1], "rb").read()
+open(sys.argv[2], "wb").write(b"\0" + struct.pack("<4Q", *pcs) + d)' \
+			"$tmp/go/pcln" "$seeds/fuzz_gopclntab/go_crash" || true
 	fi
 
 	# real cores: the tiny programs crashed here, and any the e2e tests cached

@@ -25,6 +25,9 @@
  *   fuzz_debug   the bytes are the separate debug file, found by build-id,
  *                of a fixed /fuzz/prog (fz_prog_image) beside the same core
  *                (seed: prog.c's objcopy --only-keep-debug)
+ *   fuzz_gopclntab flags:u8 pcs:4*u64, then a Go pclntab (flags bit0 big
+ *                endian, bit1 4-byte pointers); each pc's function, file,
+ *                line and frame size
  */
 #ifndef COR_FUZZ_TARGETS_H
 #define COR_FUZZ_TARGETS_H
@@ -42,6 +45,7 @@
 #include "core.h"
 #include "elf.h"
 #include "symbols.h"
+#include "gopclntab.h"
 #include "dwarf/cfi.h"
 #include "dwarf/expr.h"
 #include "dwarf/info.h"
@@ -944,6 +948,41 @@ struct fuzz_target {
 	int (*fn)(const uint8_t *, size_t);
 };
 
+/* ---- fuzz_gopclntab: one Go pclntab, a few pcs ---- */
+
+static int fuzz_gopclntab(const uint8_t *data, size_t size)
+{
+	if (size < 33)
+		return 0;
+	struct gopclntab *t;
+	cor_error *err = gopclntab_open(data + 33, size - 33, 0x500000, data[0] & 1,
+					data[0] & 2 ? 4 : 8, &t);
+	if (err) {
+		fz_touch(cor_error_message(err));
+		cor_error_free(err);
+		return 0;
+	}
+	for (int i = 0; i < 8; i++) {
+		uint64_t pc = fz_le(data + 1 + 8 * (i % 4), 8) + (uint64_t)(i / 4) * 3;
+		struct gofunc f;
+		const char *file;
+		uint32_t line;
+		uint64_t d;
+		if (!gopclntab_func(t, pc, &f))
+			continue;
+		fz_touch(f.name);
+		if (gopclntab_line(t, &f, pc, &file, &line))
+			fz_sink += fz_touch(file) + line;
+		if (gopclntab_sp_delta(t, &f, pc, &d))
+			fz_sink += d;
+	}
+	struct gofunc f;
+	fz_sink += gopclntab_func_named(t, "main.main", &f);
+	fz_touch(gopclntab_version(t));
+	gopclntab_free(t);
+	return 0;
+}
+
 static const struct fuzz_target fuzz_targets[] = {
 	{ "fuzz_core", fuzz_core },
 	{ "fuzz_elf", fuzz_elf },
@@ -952,6 +991,7 @@ static const struct fuzz_target fuzz_targets[] = {
 	{ "fuzz_memory", fuzz_memory },
 	{ "fuzz_exe", fuzz_exe },
 	{ "fuzz_debug", fuzz_debug },
+	{ "fuzz_gopclntab", fuzz_gopclntab },
 };
 
 #endif
