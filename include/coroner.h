@@ -397,6 +397,9 @@ enum cor_frame_how {
 				  * call), found from DWARF call sites where
 				  * the chain is unambiguous; pc is the tail
 				  * call's return address, no registers */
+	COR_FRAME_PCSP,          /* from Go's pclntab: the frame size its
+				  * pcsp table gives at the pc (a Go binary
+				  * without CFI, built -ldflags=-w) */
 };
 
 struct cor_frame {

@@ -125,6 +125,13 @@ static bool part_of(const struct dwarf_scope *s, const char *sym)
 	return len && !strncmp(sym, raw, len) && sym[len] == '.';
 }
 
+/* The Go function holding runtime pc in m, from its pclntab. */
+static bool go_func(struct symbolizer *c, struct module *m, uint64_t pc, struct gofunc *f)
+{
+	struct gopclntab *t = module_gopclntab(c->modules, m);
+	return t && gopclntab_func(t, pc - m->pub.load_bias, f);
+}
+
 /* Symbolizes lookup pc into levels (innermost first); false on no memory. */
 static bool resolve(struct symbolizer *c, struct symcache *sc, uint64_t pc,
 		    struct sym_entry *e)
@@ -157,6 +164,18 @@ static bool resolve(struct symbolizer *c, struct symcache *sc, uint64_t pc,
 			warn_err(c, m, err);
 			file = NULL;
 		}
+	}
+	struct gofunc gf;
+	if (m && !ns && (!have_sym || !file) && go_func(c, m, pc, &gf)) {
+		/* no DWARF (a Go binary built -ldflags=-w, or -s -w): Go's own
+		 * table names the function and its line */
+		if (!have_sym) {
+			sym = (struct symbol){ .name = gf.name, .value = gf.entry,
+					       .size = gf.end - gf.entry };
+			have_sym = gf.name[0] != 0;
+		}
+		if (!file && !gopclntab_line(m->go, &gf, pc - m->pub.load_bias, &file, &line))
+			file = NULL;
 	}
 	if (ns) {
 		e->fn_dwarf = m->pub.load_bias + scopes[ns - 1].low_pc;
@@ -513,6 +532,6 @@ void cor_backtrace_free(cor_backtrace *bt)
 const char *cor_frame_how_name(enum cor_frame_how how)
 {
 	static const char *const names[] = { "context", "cfi", "fp", "signal", "inline", "lr",
-						     "bad-call", "tailcall" };
+						     "bad-call", "tailcall", "pcsp" };
 	return (unsigned)how < COR_ARRAY_SIZE(names) ? names[how] : "unknown";
 }

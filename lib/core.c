@@ -164,8 +164,13 @@ static bool code_func_is(struct cor_core *c, uint64_t pc, const char *name, cons
 	struct module *m = module_at(&c->modules, pc);
 	struct symtab *st = m ? module_symtab(&c->modules, m) : NULL;
 	struct symbol sym;
-	return st && symtab_lookup(st, pc - m->pub.load_bias, &sym) &&
-	       (!strcmp(sym.name, name) || (alt && !strcmp(sym.name, alt)));
+	if (st && symtab_lookup(st, pc - m->pub.load_bias, &sym))
+		return !strcmp(sym.name, name) || (alt && !strcmp(sym.name, alt));
+	/* a stripped Go binary: the runtime's own table */
+	struct gopclntab *t = m ? module_gopclntab(&c->modules, m) : NULL;
+	struct gofunc f;
+	return t && gopclntab_func(t, pc - m->pub.load_bias, &f) &&
+	       (!strcmp(f.name, name) || (alt && !strcmp(f.name, alt)));
 }
 
 static bool code_fakes_call(void *arg, uint64_t pc)
@@ -178,6 +183,17 @@ static bool code_fakes_call(void *arg, uint64_t pc)
 static bool code_handler_entry(void *arg, uint64_t pc)
 {
 	return code_func_is(arg, pc, "runtime.sigtramp", "runtime.sigtramp.abi0");
+}
+
+/* Go's pcsp table of the function holding pc. */
+static bool code_sp_delta(void *arg, uint64_t pc, uint64_t *delta)
+{
+	struct cor_core *c = arg;
+	struct module *m = module_at(&c->modules, pc);
+	struct gopclntab *t = m ? module_gopclntab(&c->modules, m) : NULL;
+	struct gofunc f;
+	uint64_t rel = m ? pc - m->pub.load_bias : 0;
+	return t && gopclntab_func(t, rel, &f) && gopclntab_sp_delta(t, &f, rel, delta);
 }
 
 static cor_error *core_load(struct cor_core *c)
@@ -209,7 +225,7 @@ static cor_error *core_load(struct cor_core *c)
 	struct unwind_code code = {
 		.cfi = code_cfi, .object = code_object, .in_code = code_in_code,
 		.fakes_call = code_fakes_call, .handler_entry = code_handler_entry, .exidx = code_exidx,
-		.func_start = code_func_start, .arg = c,
+		.func_start = code_func_start, .sp_delta = code_sp_delta, .arg = c,
 	};
 	unwinder_init(&c->unwinder, c->proc.arch, &am, &code, &c->limits);
 	symbolizer_init(&c->sym, &c->modules, &c->arena, &c->warn, c->raw_names, c->no_inline,

@@ -909,6 +909,19 @@ struct symtab *module_symtab(const struct modules *ms, struct module *m)
 	return st;
 }
 
+struct gopclntab *module_gopclntab(const struct modules *ms, struct module *m)
+{
+	if (m->go_done)
+		return m->go;
+	m->go_done = true;
+	if (!m->elf)
+		return NULL;
+	cor_error *err = gopclntab_from_elf(m->elf, &m->go);
+	if (err)
+		warnings_error(ms->warn, m->elf->path, err);
+	return m->go;
+}
+
 /* The sections the DWARF reader uses; each is decompressed when first
  * filled in, so sections it does not read are left. */
 static void fill_sections(struct elf_file *ef, struct dwarf_sections *s)
@@ -986,6 +999,7 @@ void modules_free(struct modules *ms)
 		cfi_table_free(m->dbgf);
 		exidx_table_free(m->exidx);
 		symtab_free(m->syms);
+		gopclntab_free(m->go);
 		dwarf_info_free(m->dwarf);
 		elf_close(m->elf);
 		elf_close(m->debug);

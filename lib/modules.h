@@ -10,6 +10,7 @@
 #include "memory.h"
 #include "process.h"
 #include "symbols.h"
+#include "gopclntab.h"
 #include "dwarf/cfi.h"
 #include "dwarf/exidx.h"
 #include "dwarf/info.h"
@@ -23,10 +24,11 @@ struct module {
 	uint8_t *mini_data;
 	size_t mini_size;            /* taken from the budget for mini_data */
 	struct elf_file *alt;        /* dwz supplementary file */
-	bool cfi_done, syms_done, dwarf_done, exidx_done, dwarf_full;
+	bool cfi_done, syms_done, dwarf_done, exidx_done, dwarf_full, go_done;
 	struct cfi_table *eh, *dbgf;
 	struct exidx_table *exidx;    /* .ARM.exidx (32-bit ARM) */
 	struct symtab *syms;
+	struct gopclntab *go;         /* Go's pclntab, if a Go binary */
 	struct dwarf_sections secs, alt_secs;
 	struct dwarf_info *dwarf;
 	struct elf_file *dwarf_elf;  /* the file secs are of (elf or debug) */
@@ -59,6 +61,9 @@ struct cfi_table *module_cfi(const struct modules *ms, struct module *m, bool eh
  * module, read on first use; NULL if it has none. */
 struct exidx_table *module_exidx(const struct modules *ms, struct module *m);
 struct symtab *module_symtab(const struct modules *ms, struct module *m);
+/* Go's pclntab of the module's file (names, lines and frame sizes of a Go
+ * binary, stripped too), read on first use; NULL if it has none. */
+struct gopclntab *module_gopclntab(const struct modules *ms, struct module *m);
 /* n bytes at addr (in the process) from m's file, where a PT_LOAD's file
  * bytes put them; false if they are not all there. */
 bool module_read_file(const struct module *m, uint64_t addr, void *buf, size_t n);

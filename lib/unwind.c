@@ -273,6 +273,37 @@ static cor_error *exidx_step(struct uw *w, uint64_t lookup, bool *found, char **
 	return err;
 }
 
+/* Go's frame sizes (x86: the call pushed the return address): at lookup,
+ * sp is delta below the entry sp, where the return address is; the
+ * caller's sp is just above it and its frame pointer, once the prologue
+ * saved it, just below (a frame of two words or more). */
+static bool sp_delta_step(struct uw *w, uint64_t lookup)
+{
+	const struct arch_info *a = w->a;
+	const struct unwind_code *code = &w->u->code;
+	int sp = a->dwarf_sp, fp = a->dwarf_fp;
+	uint64_t delta, ra, bp, word = w->u->mem.word;
+	if (!code->sp_delta || a->call_ra >= 0 || !w->r.ok[sp] ||
+	    !code->sp_delta(code->arg, lookup, &delta))
+		return false;
+	uint64_t at = (w->r.v[sp] + delta) & w->r.mask;
+	if (!rd(w, at, &ra, NULL))
+		return false;
+	ra = arch_strip_pc(a, ra);
+	if (delta >= 2 * word && fp >= 0 && fp < DWARF_MAX_REGS) {
+		if (rd(w, (at - word) & w->r.mask, &bp, NULL))
+			frame_regs_set(&w->r, fp, bp);
+		else
+			w->r.ok[fp] = false;
+	}
+	w->r.cfa = (at + word) & w->r.mask;
+	frame_regs_set(&w->r, sp, w->r.cfa);
+	w->r.pc = ra;
+	if (a->dwarf_pc >= 0)
+		frame_regs_set(&w->r, a->dwarf_pc, ra);
+	return true;
+}
+
 /* ---- the loop ---- */
 
 /* The registers of the frame about to be stepped from, as known there
@@ -523,6 +554,8 @@ cor_error *unwind_thread(struct unwinder *u, const struct cor_thread *t, struct 
 					ur->cfa = w->r.cfa;
 					ur->cfa_known = true;
 				}
+			} else if (sp_delta_step(w, lookup)) {
+				how = COR_FRAME_PCSP;
 			} else if (!heuristic_step(w, depth, &how)) {
 				if (ur)
 					cb->regs(cb, ur);

@@ -35,6 +35,11 @@ struct unwind_code {
 	/* The entry of the function holding pc, by its symbol, and whether it
 	 * is Thumb code (ARM); false if unknown. May be NULL. */
 	bool (*func_start)(void *arg, uint64_t pc, uint64_t *start, bool *thumb);
+	/* How far sp at (lookup) pc is below sp at its function's entry, from
+	 * a table of frame sizes (Go's pcsp); false if none covers pc. Tried
+	 * where no CFI does, on machines whose calls push the return address
+	 * (x86). May be NULL. */
+	bool (*sp_delta)(void *arg, uint64_t pc, uint64_t *delta);
 	void *arg;
 };
 

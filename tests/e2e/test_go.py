@@ -54,10 +54,10 @@ def setup_core():
                        (resource.RLIM_INFINITY, resource.RLIM_INFINITY))
 
 
-def build_and_crash(target="native"):
-    """(dir, core, Go's stderr): built and run once per test cache. target
-    "native": this machine's Go program, a kernel core; a GOARCH of QEMU:
-    built for it and run under its qemu-user, qemu's core of the guest."""
+def build_go(source=SOURCE, ldflags=None, target="native"):
+    """The program source built (with -ldflags=ldflags) once per test cache:
+    (dir, program). target "native": for this machine; a GOARCH of QEMU:
+    for it."""
     go = shutil.which("go")
     if not go:
         raise Skip("go not installed (Debian: golang-go)")
@@ -67,36 +67,53 @@ def build_and_crash(target="native"):
     qemu = QEMU.get(target)
     if qemu and not shutil.which(qemu):
         raise Skip("%s not installed (Debian: qemu-user)" % qemu)
-    with open(SOURCE, "rb") as f:
+    with open(source, "rb") as f:
         text = f.read()
-    d = os.path.join(ct.cache_dir(), "go-%s-%s" % (target, ct._key(text)))
-    done = os.path.join(d, "DONE")
-    if os.path.exists(done):
-        with open(done) as f:
-            core = f.read().strip()
-        with open(os.path.join(d, "stderr.txt")) as f:
-            return d, core, f.read()
-    pat = ct.core_pattern()
-    if target == "native" and pat.startswith("|"):
-        raise Skip("core_pattern pipes to %r" % pat)
-    shutil.rmtree(d, ignore_errors=True)
+    d = os.path.join(ct.cache_dir(), "go-%s-%s" % (target, ct._key(text, ldflags or "")))
     src = os.path.join(d, "src")
+    prog = os.path.join(src, "prog")
+    if os.path.exists(os.path.join(d, "BUILT")):
+        return d, prog
+    shutil.rmtree(d, ignore_errors=True)
     os.makedirs(src)
-    shutil.copy(SOURCE, os.path.join(src, "main.go"))
+    shutil.copy(source, os.path.join(src, "main.go"))
     with open(os.path.join(src, "go.mod"), "w") as f:
         f.write("module crash\n\ngo 1.19\n")
     env = go_env(d)
     if qemu:
         env["GOARCH"] = target
-    p = subprocess.run([go, "build", "-o", "prog", "main.go"], cwd=src, env=env,
+    cmd = [go, "build", "-o", "prog"] + (["-ldflags=" + ldflags] if ldflags else []) + ["main.go"]
+    p = subprocess.run(cmd, cwd=src, env=env,
                        stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                        universal_newlines=True, timeout=300)
     if p.returncode != 0:
         raise Skip("go build failed: " + p.stdout.strip()[-400:])
-    run = os.path.join(d, "run")
+    open(os.path.join(d, "BUILT"), "w").close()
+    return d, prog
+
+
+def build_and_crash(target="native", source=SOURCE, ldflags=None, args=()):
+    """(dir, core, Go's stderr): the program built by build_go, run once per
+    test cache with args and GOTRACEBACK=crash; the program is dir/src/prog.
+    target "native": a kernel core; a GOARCH of QEMU: run under its
+    qemu-user, qemu's core of the guest."""
+    d, prog = build_go(source, ldflags, target)
+    qemu = QEMU.get(target)
+    run = os.path.join(d, "run" + "".join("-" + a for a in args))
+    done = os.path.join(run, "DONE")
+    if os.path.exists(done):
+        with open(done) as f:
+            core = f.read().strip()
+        with open(os.path.join(run, "stderr.txt")) as f:
+            return d, core, f.read()
+    pat = ct.core_pattern()
+    if target == "native" and pat.startswith("|"):
+        raise Skip("core_pattern pipes to %r" % pat)
+    shutil.rmtree(run, ignore_errors=True)
     os.makedirs(run)
+    env = go_env(d)
     env["GOTRACEBACK"] = "crash"
-    cmd = [os.path.join(src, "prog")]
+    cmd = [prog] + list(args)
     if qemu:
         cmd = [qemu] + cmd
         os.mkdir(os.path.join(run, "core"))  # no host core of qemu itself
@@ -119,7 +136,7 @@ def build_and_crash(target="native"):
         if core is None:
             raise Skip("no core from the kernel (exit %d, core_pattern %r)"
                        % (p.returncode, pat))
-    with open(os.path.join(d, "stderr.txt"), "w") as f:
+    with open(os.path.join(run, "stderr.txt"), "w") as f:
         f.write(err)
     with open(done, "w") as f:
         f.write(core)
@@ -209,6 +226,52 @@ def test_diagnosis(build, target="native"):
     check("Go runtime" in dg["summary"], "summary %r" % dg["summary"])
 
 
+def test_stripped(build):
+    """A build with -ldflags="-s -w" (no symbols, no DWARF): names, file:line
+    and frames from Go's pclntab. Oracles: the unstripped build's frames
+    (each physical frame's pc and function; file:line that of its innermost
+    level, inline ones being DWARF's only) and the stripped program's own
+    traceback from main.crash to main.main."""
+    d, core, _ = build_and_crash()
+    ds, cores, errs = build_and_crash(ldflags="-s -w")
+    prog = os.path.join(ds, "src", "prog")
+    sections = subprocess.run(["readelf", "-SW", prog], stdout=subprocess.PIPE,
+                              universal_newlines=True).stdout
+    check(".symtab" not in sections and ".debug_" not in sections,
+          "the -s -w build still has symbols or DWARF:\n" + sections)
+    want_all, _ = go_traceback(errs)
+    _, want = from_main(want_all)
+    doc, _ = ct.report(build, cores, "--exe", prog)
+    full, _ = ct.report(build, core, "--exe", os.path.join(d, "src", "prog"))
+    got = [t for t in doc["threads"] if t["crashed"]][0]
+    ref = [t for t in full["threads"] if t["crashed"]][0]
+    frames = got["frames"]
+    text = "\n".join("%s %s %s:%s [%s]" % (f["pc"], f["function"], f["file"], f["line"], f["how"])
+                     for f in frames) + "\n(stopped: %s)" % got["stop_reason"]
+    check(any(f["how"] == "pcsp" for f in frames), "no frame from pcsp:\n" + text)
+    first = next((i for i, f in enumerate(frames) if f["function"] == "main.crash"), None)
+    check(first is not None, "no main.crash:\n" + text)
+    check_eq([(f["function"], f["file"], f["line"]) for f in frames[first:first + len(want)]],
+             want, "main.crash to main.main (stripped build vs its Go traceback)")
+    # the unstripped core: one physical frame per pc, its innermost level's
+    # line, names without the linker's ABI suffix (Go's names)
+    def where(f, top):
+        return (f["file"] or "").replace(os.path.join(top, "src"), "SRC"), f["line"]
+    phys, lines = [], []
+    for f in ref["frames"]:
+        if f["how"] == "tailcall":
+            continue
+        if len(lines) == len(phys):
+            lines.append(where(f, d))  # the first level at this pc
+        if not f["inline"]:
+            phys.append((f["pc"], re.sub(r"\.abi0$", "", f["function"] or "??")))
+    check_eq([(f["pc"], f["function"]) for f in frames], phys,
+             "pc and function of each frame (stripped vs unstripped)")
+    check_eq([where(f, ds) for f in frames], lines,
+             "file:line of each frame (stripped vs unstripped's innermost level)")
+    check_eq(got["stop_reason"], ref["stop_reason"], "why the unwind stopped")
+
+
 def main():
     build = ct.build_dir()
     rep = ct.Reporter()
@@ -217,6 +280,7 @@ def main():
     for target in QEMU:
         rep.run("go-%s-qemu-sigpanic" % target, test_sigpanic, build, target)
         rep.run("go-%s-qemu-diagnosis" % target, test_diagnosis, build, target)
+    rep.run("go-stripped", test_stripped, build)
     return rep.done()
 
 
