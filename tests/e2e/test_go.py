@@ -270,6 +270,20 @@ def test_stripped(build):
     check_eq([where(f, ds) for f in frames], lines,
              "file:line of each frame (stripped vs unstripped's innermost level)")
     check_eq(got["stop_reason"], ref["stop_reason"], "why the unwind stopped")
+    # no section headers either (e_shoff, e_shnum 0): the pclntab is found
+    # by its header's magic, with the same frames
+    bare = os.path.join(ds, "prog-noshdr")
+    with open(prog, "rb") as f:
+        b = bytearray(f.read())
+    b[0x28:0x30] = bytes(8)
+    b[0x3c:0x3e] = bytes(2)
+    with open(bare, "wb") as f:
+        f.write(b)
+    doc, _ = ct.report(build, cores, "--exe", bare)
+    nosh = [t for t in doc["threads"] if t["crashed"]][0]["frames"]
+    check_eq([(f["pc"], f["function"], f["file"], f["line"], f["how"]) for f in nosh],
+             [(f["pc"], f["function"], f["file"], f["line"], f["how"]) for f in frames],
+             "frames without section headers (vs with them)")
 
 
 def main():
