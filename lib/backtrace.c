@@ -241,6 +241,21 @@ static const struct sym_entry *lookup(struct symbolizer *c, uint64_t pc)
 	return dst;
 }
 
+bool symbolize_pc(struct symbolizer *s, uint64_t pc, const char **function, const char **file,
+		  uint32_t *line, uint64_t *offset)
+{
+	const struct sym_entry *e = lookup(s, pc);
+	if (!e)
+		return false;
+	const struct sym_level *in = &s->cache.levels[e->first];
+	const struct sym_level *out = &s->cache.levels[e->first + e->n - 1];
+	*function = out->function;
+	*file = in->file;
+	*line = in->line;
+	*offset = out->function ? pc - out->base : 0;
+	return out->function || in->file;
+}
+
 struct bt_cb {
 	struct unwind_cb cb;
 	struct symbolizer *c;
@@ -491,11 +506,17 @@ void symbolizer_init(struct symbolizer *s, const struct modules *ms, struct aren
 cor_error *backtrace_build(struct unwinder *u, struct symbolizer *s, const struct cor_thread *t,
 			   cor_backtrace **out)
 {
+	return backtrace_saved(u, s, t, false, out);
+}
+
+cor_error *backtrace_saved(struct unwinder *u, struct symbolizer *s, const struct cor_thread *t,
+			   bool called, cor_backtrace **out)
+{
 	struct cor_backtrace *bt = cor_calloc(1, sizeof(*bt));
 	if (!bt)
 		return &cor_enomem;
 	struct bt_cb b = { .cb = { .frame = on_frame }, .c = s, .bt = bt };
-	cor_error *err = unwind_thread(u, t, &b.cb);
+	cor_error *err = unwind_saved(u, t, called, &b.cb);
 	bt->stop = b.cb.stop;
 	if (err) {
 		cor_backtrace_free(bt);
@@ -508,6 +529,31 @@ cor_error *backtrace_build(struct unwinder *u, struct symbolizer *s, const struc
 		bt->cap = bt->n;
 	}
 	*out = bt;
+	return NULL;
+}
+
+cor_error *backtrace_slice(const cor_backtrace *bt, uint64_t lo, uint64_t hi, cor_backtrace **out)
+{
+	struct cor_backtrace *nb = cor_calloc(1, sizeof(*nb));
+	if (!nb || (bt->n && !(nb->v = cor_calloc(bt->n, sizeof(*nb->v))))) {
+		free(nb);
+		return &cor_enomem;
+	}
+	/* a tail-call frame (no sp) goes with the frame after it, its caller */
+	for (size_t i = 0, k; i < bt->n; i = k) {
+		for (k = i; k < bt->n && bt->v[k].how == COR_FRAME_TAILCALL; k++)
+			;
+		if (k < bt->n && bt->v[k].sp >= lo && bt->v[k].sp < hi)
+			for (size_t j = i; j <= k; j++)
+				nb->v[nb->n++] = bt->v[j];
+		k++;
+	}
+	nb->cap = bt->n;
+	if (bt->stop && !(nb->stop = cor_strdup(bt->stop))) {
+		cor_backtrace_free(nb);
+		return &cor_enomem;
+	}
+	*out = nb;
 	return NULL;
 }
 

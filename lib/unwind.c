@@ -463,6 +463,12 @@ static void fake_call_pushed(struct uw *w)
 
 cor_error *unwind_thread(struct unwinder *u, const struct cor_thread *t, struct unwind_cb *cb)
 {
+	return unwind_saved(u, t, false, cb);
+}
+
+cor_error *unwind_saved(struct unwinder *u, const struct cor_thread *t, bool called,
+			struct unwind_cb *cb)
+{
 	if (!u->arch)
 		return cor_error_new(COR_ERR_UNSUPPORTED, "cannot unwind: machine not supported");
 	struct uw *w = cor_calloc(1, sizeof(*w));
@@ -483,7 +489,7 @@ cor_error *unwind_thread(struct unwinder *u, const struct cor_thread *t, struct 
 		return &cor_enomem;
 	}
 	enum cor_frame_how how = COR_FRAME_CONTEXT;
-	bool exact = true; /* look up pc itself, not pc - 1 */
+	bool exact = !called; /* look up pc itself, not pc - 1 */
 	char *stop = NULL;
 	for (uint32_t depth = 0;; depth++) {
 		if (depth >= u->limits->max_frames) {

@@ -88,5 +88,10 @@ struct unwind_cb {
 
 /* Frames of the thread whose registers are t's, innermost first. */
 cor_error *unwind_thread(struct unwinder *u, const struct cor_thread *t, struct unwind_cb *cb);
+/* The same from registers saved at a call (a parked goroutine's pc, sp
+ * and frame pointer), when called: the pc is a return address, looked up
+ * at pc - 1. */
+cor_error *unwind_saved(struct unwinder *u, const struct cor_thread *t, bool called,
+			struct unwind_cb *cb);
 
 #endif
