@@ -17,7 +17,7 @@ struct cli {
 	int ndebug_dirs;
 	const char *files[33];
 	int nfiles;
-	bool json, raw, all_regs, have_tid;
+	bool json, raw, all_regs, have_tid, goroutines;
 	bool full;                  /* bt/report --full: arguments and locals */
 	unsigned long frame;        /* print --frame N */
 	struct cor_print_options print;
@@ -55,6 +55,7 @@ int cmd_report(struct cli *cli);
 int cmd_bt(struct cli *cli);
 int cmd_diagnose(struct cli *cli);
 int cmd_print(struct cli *cli);
+int cmd_goroutines(struct cli *cli);
 /* list.c: coroner list [DIR] (no core: its own arguments) */
 int cmd_list(int argc, char **argv);
 /* systemd-coredump's attributes: JSON (null without), an info line */
@@ -91,6 +92,8 @@ void print_maps(struct cli *cli, FILE *f);
 void print_notes(struct cli *cli, FILE *f);
 void print_auxv(struct cli *cli, FILE *f);
 int print_backtraces(struct cli *cli, FILE *f, int regs);
+/* A Go program's goroutines, as Go's traceback prints them */
+int print_goroutines(struct cli *cli, FILE *f);
 void print_warnings(struct cli *cli, FILE *f);
 /* A variable's "type", "value", "location", "optimized_out", "raw" keys. */
 void json_variable(struct json *j, const struct cor_variable *v);

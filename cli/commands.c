@@ -43,6 +43,23 @@ int cmd_bt(struct cli *cli)
 	if (s->have_sender)
 		printf("sent by: pid %d, uid %u\n", s->sender_pid, s->sender_uid);
 	int rc = print_backtraces(cli, stdout, REGS_NONE);
+	if (cli->goroutines) {
+		putchar('\n');
+		int grc = print_goroutines(cli, stdout);
+		if (rc == EXIT_OK)
+			rc = grc;
+	}
+	print_warnings(cli, stderr);
+	return rc == EXIT_OK ? finish(cli) : rc;
+}
+
+int cmd_goroutines(struct cli *cli)
+{
+	if (cli->json) {
+		print_json_report(cli, true);
+		return finish(cli);
+	}
+	int rc = print_goroutines(cli, stdout);
 	print_warnings(cli, stderr);
 	return rc == EXIT_OK ? finish(cli) : rc;
 }

@@ -15,6 +15,8 @@ static const struct command commands[] = {
 	{ "info", cmd_info, 0, 0, false, "", "Who the process was and which signal killed it." },
 	{ "threads", cmd_threads, 0, 0, false, "", "Every thread with its registers (--all-regs: FP and vector too)." },
 	{ "bt", cmd_bt, 0, 0, true, "", "Symbolized backtrace of every thread, crashed thread first." },
+	{ "goroutines", cmd_goroutines, 0, 0, true, "",
+	  "A Go program's goroutines: status, wait reason, thread, stack, creator (as Go's traceback)." },
 	{ "maps", cmd_maps, 0, 0, false, "", "Every mapping: address range, file offset, file, whether its bytes are in the core." },
 	{ "notes", cmd_notes, 0, 0, false, "", "Every ELF note of the core, by owner and type." },
 	{ "auxv", cmd_auxv, 0, 0, false, "", "The auxiliary vector, decoded." },
@@ -35,8 +37,8 @@ static void usage_all(FILE *f)
 		"(coredumpctl dump PID | coroner -).\n\n"
 		"commands:\n");
 	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
-		fprintf(f, "  %-8s %s\n", commands[i].name, commands[i].help);
-	fprintf(f, "  %-8s %s\n", "list", "The cores of DIR (default /var/lib/systemd/coredump), newest first.");
+		fprintf(f, "  %-10s %s\n", commands[i].name, commands[i].help);
+	fprintf(f, "  %-10s %s\n", "list", "The cores of DIR (default /var/lib/systemd/coredump), newest first.");
 	fprintf(f, "\n`coroner COMMAND --help` describes a command's options.\n");
 }
 
@@ -66,6 +68,7 @@ static void usage_cmd(FILE *f, const struct command *c)
 		"                     always or never\n"
 		"  --full-names       whole C++/Rust names on a terminal (else long template\n"
 		"                     arguments are shown as <\xe2\x80\xa6>)\n"
+		"  --goroutines       (bt) a Go program's goroutines too, after the threads\n"
 		"  --max-threads N    threads kept (default 100000)\n"
 		"  --max-notes N      notes parsed (default 1000000)\n"
 		"  --max-memory N     memory budget for decompressed sections and tables\n"
@@ -236,6 +239,8 @@ static int parse_args(struct cli *cli, const struct command *c, int argc, char *
 			cli->json = true;
 		} else if (!strcmp(a, "--raw")) {
 			cli->raw = true;
+		} else if (!strcmp(a, "--goroutines")) {
+			cli->goroutines = true;
 		} else if (!strcmp(a, "--all-regs")) {
 			cli->all_regs = true;
 		} else if (!strcmp(a, "--source")) {

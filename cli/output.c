@@ -147,15 +147,16 @@ static void json_vars(struct json *j, const cor_frame_vars *fv, size_t frame, bo
 	json_arr_end(j);
 }
 
-static void json_frames(const struct cli *cli, struct json *j, const struct cor_report_thread *rt)
+/* bt's frames; with rt (a thread's), --full's variables too */
+static void json_frames(const struct cli *cli, struct json *j, const cor_backtrace *bt,
+			const char *error, const struct cor_report_thread *rt)
 {
-	if (rt->backtrace_error) {
+	if (error) {
 		json_key(j, "frames_error");
-		json_str(j, rt->backtrace_error);
+		json_str(j, error);
 		return;
 	}
-	const cor_backtrace *bt = rt->backtrace;
-	cor_frame_vars *fv = frame_vars(cli, rt);
+	cor_frame_vars *fv = rt ? frame_vars(cli, rt) : NULL;
 	json_key(j, "frames");
 	json_arr(j);
 	for (size_t i = first_frame(cli, bt); i < cor_backtrace_frame_count(bt); i++) {
@@ -223,7 +224,57 @@ static void json_threads(const struct cli *cli, struct json *j, bool with_frames
 			json_obj_end(j);
 		}
 		if (with_frames)
-			json_frames(cli, j, rt);
+			json_frames(cli, j, rt->backtrace, rt->backtrace_error, rt);
+		json_obj_end(j);
+	}
+	json_arr_end(j);
+}
+
+/* "go" (null unless a Go program) and "goroutines" ([] unless one) */
+static void json_go(const struct cli *cli, struct json *j, bool with_frames)
+{
+	const struct cor_go *go = cli->rep->go;
+	json_key(j, "go");
+	if (!go) {
+		json_null(j);
+	} else {
+		json_obj(j);
+		json_key(j, "version"); json_str(j, go->version);
+		json_key(j, "layout"); json_str(j, go->layout);
+		json_key(j, "goroutine_count"); json_int(j, (int64_t)go->goroutine_count);
+		json_key(j, "dead_goroutines"); json_int(j, (int64_t)go->dead_goroutines);
+		json_key(j, "goroutines_error"); json_str(j, go->goroutines_error);
+		json_obj_end(j);
+	}
+	json_key(j, "goroutines");
+	json_arr(j);
+	for (size_t i = 0; go && i < go->goroutine_count; i++) {
+		const struct cor_goroutine *g = &go->goroutines[i];
+		json_obj(j);
+		json_key(j, "id"); json_int(j, g->id);
+		json_key(j, "status"); json_str(j, g->status);
+		json_key(j, "wait_reason"); json_str(j, g->wait_reason);
+		json_key(j, "raw_status"); json_int(j, g->raw_status);
+		json_key(j, "raw_wait_reason"); json_int(j, g->raw_wait_reason);
+		json_key(j, "tid"); if (g->tid) json_int(j, g->tid); else json_null(j);
+		json_key(j, "address"); json_hex(j, g->address);
+		json_key(j, "start_pc"); json_hex(j, g->startpc);
+		json_key(j, "created_by");
+		if (g->gopc) {
+			json_obj(j);
+			json_key(j, "pc"); json_hex(j, g->gopc);
+			json_key(j, "function"); json_str(j, g->created_by);
+			json_key(j, "offset");
+			if (g->created_by) json_int(j, (int64_t)g->created_offset); else json_null(j);
+			json_key(j, "file"); json_str(j, g->created_file);
+			json_key(j, "line");
+			if (g->created_line) json_int(j, g->created_line); else json_null(j);
+			json_obj_end(j);
+		} else {
+			json_null(j);
+		}
+		if (with_frames)
+			json_frames(cli, j, g->backtrace, g->backtrace_error, NULL);
 		json_obj_end(j);
 	}
 	json_arr_end(j);
@@ -404,6 +455,7 @@ void print_json_report(struct cli *cli, bool with_frames)
 	if (rep->crashed && rep->crashed->have_tid) json_int(&j, rep->crashed->tid); else json_null(&j);
 
 	json_threads(cli, &j, with_frames);
+	json_go(cli, &j, with_frames);
 	if (with_frames)
 		json_modules(rep, &j);
 
@@ -583,6 +635,15 @@ void print_info(struct cli *cli, FILE *f)
 		char tid[32];
 		fprintf(f, "crashed:    thread %s (of %zu)\n", tid_text(rep->crashed, tid, sizeof(tid)),
 			cor_core_thread_count(cli->core));
+	}
+	const struct cor_go *go = rep->go;
+	if (go) {
+		fprintf(f, "go:         %s", go->version ? go->version : "version unknown");
+		if (go->goroutines_error)
+			fprintf(f, ", goroutines not listed: %s\n", go->goroutines_error);
+		else
+			fprintf(f, ", %zu goroutines (%zu dead)\n", go->goroutine_count,
+				go->dead_goroutines);
 	}
 }
 
@@ -789,6 +850,62 @@ int print_backtraces(struct cli *cli, FILE *f, int regs)
 	if (cli->have_tid && !rep->thread_count) {
 		fprintf(stderr, "coroner: no thread %ld in %s\n", cli->tid, cli->core_path);
 		return EXIT_ERROR;
+	}
+	return rc;
+}
+
+/* A Go traceback's frame: "FUNC(...)" then "\tFILE:LINE +0xOFF". */
+static void print_go_frame(FILE *f, const struct cor_frame *fr)
+{
+	/* Go's name: without the linker's ABI suffix (runtime.goexit.abi0) */
+	size_t n = fr->function ? strlen(fr->function) : 0;
+	if (n > 5 && !strcmp(fr->function + n - 5, ".abi0"))
+		n -= 5;
+	if (fr->function)
+		fprintf(f, "%.*s(...)\n", (int)n, fr->function);
+	else
+		fprintf(f, "?? 0x%" PRIx64 "\n", fr->pc);
+	fprintf(f, "\t%s:%u", fr->file ? fr->file : "?", fr->line);
+	if (fr->function && !fr->is_inline && fr->offset)
+		fprintf(f, " +0x%" PRIx64, fr->offset);
+	if (fr->how == COR_FRAME_TAILCALL)
+		fputs(" [tail]", f);
+	fputc('\n', f);
+}
+
+int print_goroutines(struct cli *cli, FILE *f)
+{
+	const struct cor_go *go = cli->rep->go;
+	if (!go) {
+		fprintf(f, "no goroutines: not a Go program (no Go pclntab in its modules)\n");
+		return EXIT_OK;
+	}
+	if (go->goroutines_error) {
+		fprintf(f, "goroutines not listed: %s\n", go->goroutines_error);
+		return EXIT_PARTIAL;
+	}
+	int rc = EXIT_OK;
+	for (size_t i = 0; i < go->goroutine_count; i++) {
+		const struct cor_goroutine *g = &go->goroutines[i];
+		fprintf(f, "%sgoroutine %" PRId64 " [%s", i ? "\n" : "", g->id,
+			g->wait_reason && *g->wait_reason ? g->wait_reason : g->status);
+		if (g->tid)
+			fprintf(f, ", thread %d", g->tid);
+		fputs("]:\n", f);
+		if (g->backtrace_error) {
+			fprintf(f, "\t(no backtrace: %s)\n", g->backtrace_error);
+			rc = EXIT_PARTIAL;
+		}
+		for (size_t k = 0; k < cor_backtrace_frame_count(g->backtrace); k++)
+			print_go_frame(f, cor_backtrace_frame(g->backtrace, k));
+		/* as Go: not for the main goroutine */
+		if (g->created_by && g->id != 1) {
+			fprintf(f, "created by %s\n\t%s:%u", g->created_by,
+				g->created_file ? g->created_file : "?", g->created_line);
+			if (g->created_offset)
+				fprintf(f, " +0x%" PRIx64, g->created_offset);
+			fputc('\n', f);
+		}
 	}
 	return rc;
 }

@@ -560,6 +560,49 @@ struct cor_diagnosis {
 /* Whether coroner was built with a disassembler (capstone). */
 bool cor_have_disassembler(void);
 
+/* ---- Go -------------------------------------------------------------------
+ * A Go program's runtime state, read from its memory (part of the report:
+ * cor_report.go, NULL when the program is not Go): its version and every
+ * goroutine of runtime.allgs but the dead ones, as Go's own traceback lists
+ * them. Struct layouts come from the binary's DWARF, else from the known
+ * layouts of Go 1.18 to 1.20 (64-bit). Strings live as long as the core. */
+
+struct cor_goroutine {
+	int64_t id;                 /* goid */
+	/* as Go's traceback prints it: "idle", "runnable", "running",
+	 * "syscall", "waiting", "copystack", "preempted" ("???" past those) */
+	const char *status;
+	uint32_t raw_status;        /* g.atomicstatus, the scan bit (0x1000) too */
+	/* a waiting one's reason as Go prints it ("chan receive", "sleep",
+	 * "semacquire", ...), NULL if none or not known for this version */
+	const char *wait_reason;
+	uint32_t raw_wait_reason;   /* g.waitreason */
+	int32_t tid;                /* the OS thread it runs on (m.procid), 0 if none */
+	uint64_t address;           /* of its runtime.g */
+	uint64_t gopc, startpc;     /* the go statement's pc, the function's entry */
+	/* the function holding gopc and the line of the go statement; NULL,
+	 * NULL, 0 if unknown */
+	const char *created_by, *created_file;
+	uint32_t created_line;
+	uint64_t created_offset;    /* gopc - that function's entry */
+	/* its stack: from its thread's registers when it runs on one (the
+	 * frames on the goroutine's own stack), else from g.sched; NULL
+	 * without backtraces or when it cannot be unwound (backtrace_error) */
+	const cor_backtrace *backtrace;
+	const char *backtrace_error;
+};
+
+struct cor_go {
+	const char *version;        /* runtime.buildVersion ("go1.19.8"), or NULL */
+	/* where the runtime's struct layouts came from: "dwarf", "go1.19" (the
+	 * known layout of that version), NULL if none was found */
+	const char *layout;
+	size_t goroutine_count;
+	const struct cor_goroutine *goroutines; /* allgs order */
+	size_t dead_goroutines;     /* in allgs, not listed */
+	const char *goroutines_error; /* why none could be listed, or NULL */
+};
+
 /* ---- the report ----------------------------------------------------------
  * Everything the coroner CLI prints, built once: the process, the signal,
  * every thread (the crashed one first) with its backtrace, the modules,
@@ -605,6 +648,7 @@ struct cor_report {
 	/* why it died; NULL only with skip_diagnosis */
 	const struct cor_diagnosis *diagnosis;
 	const struct cor_coredump *coredump; /* cor_core_coredump(), or NULL */
+	const struct cor_go *go;        /* a Go program's runtime, else NULL */
 };
 
 /* Builds the report. opts may be NULL (backtraces of every thread). A

@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "report.h"
+#include "go.h"
 
 struct report {
 	struct cor_report pub;          /* first: the public view */
@@ -45,6 +46,7 @@ void cor_report_free(const struct cor_report *pub)
 	free(r->modules);
 	free(r->warnings);
 	diagnose_free(r->pub.diagnosis);
+	go_free((struct cor_go *)r->pub.go);
 	free(r);
 }
 
@@ -92,6 +94,16 @@ cor_error *report_build(const struct report_parts *p, const struct cor_report_op
 	pub->note_count = pr->nnotes;
 	pub->notes = pr->notes;
 	pub->notes_omitted = pr->notes_omitted;
+	/* a Go program's goroutines */
+	struct go_parts gp = { pr, p->mem, p->modules, p->unwinder, p->sym, p->arena,
+			       p->warn, opts.backtraces };
+	struct cor_go *go = NULL;
+	cor_error *gerr = go_build(&gp, &go);
+	if (gerr) {
+		cor_report_free(pub);
+		return gerr;
+	}
+	pub->go = go;
 	/* the diagnosis, on the crashed thread's backtrace if it was made */
 	struct diagnose_parts dp = { pr, p->mem, p->modules, p->unwinder, p->sym, p->arena,
 				     pub->thread_count && pub->crashed && r->threads[0].thread == pub->crashed

@@ -19,7 +19,7 @@ struct report_parts {
 	const struct modules *modules;
 	struct unwinder *unwinder;
 	struct symbolizer *sym;
-	const struct warnings *warn;
+	struct warnings *warn;          /* the goroutines' reading adds to them */
 	struct arena *arena;            /* the diagnosis's strings */
 	const struct cor_coredump *coredump;
 };

@@ -1,0 +1,437 @@
+/* A Go program's runtime (see go.h). Facts used (from the Go runtime's
+ * sources, runtime/runtime2.go and runtime/traceback.go; no code taken):
+ * runtime.allgs is a slice (pointer, length, capacity) of *g; a g holds
+ * its stack bounds, m (the thread's runtime.m, whose procid is the
+ * thread's id), sched (a gobuf: sp, pc, ..., bp), atomicstatus (0 idle,
+ * 1 runnable, 2 running, 3 syscall, 4 waiting, 6 dead, 8 copystack, 9
+ * preempted; 0x1000 the scan bit), goid, waitreason (an index into the
+ * runtime's table of strings), gopc and startpc. The version is the Go
+ * string runtime.buildVersion, or the build information blob ("\xff Go
+ * buildinf:", 16-byte aligned; with flag 2 the version follows at byte
+ * 32 as a varint length and bytes, else a pointer at byte 16 to a Go
+ * string). */
+#include <stdlib.h>
+#include <string.h>
+#include "go.h"
+
+/* allgs entries read at most (a larger count is a warning) */
+#define MAX_GOROUTINES 100000u
+#define G_READ 512
+
+/* Offsets of the fields read, from DWARF or a known layout. */
+struct go_layout {
+	uint32_t g_stack, g_panic, g_m, g_sched, g_status, g_goid, g_waitreason, g_gopc, g_startpc;
+	uint32_t buf_sp, buf_pc, buf_bp;
+	uint32_t m_procid;
+};
+
+/* 64-bit Go 1.18, 1.19 and 1.20 put these fields at the same offsets:
+ * 1.19 checked with gdb's ptype/o on runtime.g, runtime.m and
+ * runtime.gobuf of a go1.19.8 linux/amd64 binary (Debian's golang-1.19);
+ * 1.18 and 1.20 by the field lists of their runtime2.go (go1.18's and
+ * go1.20.6's: the fields before gopc and startpc have the same types and
+ * sizes, m.divmod is followed by padding or a uint32 before procid). */
+static const struct go_layout known64 = {
+	0, 32, 48, 56, 144, 152, 176, 296, 312, 0, 8, 48, 72,
+};
+
+/* runtime.waitReasonStrings: Go 1.18 to 1.20 share the first 21; 1.18 and
+ * 1.19 go on alike, 1.20 added and removed some. */
+#define WAIT_COMMON 21
+static const char *const wait_common[WAIT_COMMON] = {
+	"", "GC assist marking", "IO wait", "chan receive (nil chan)", "chan send (nil chan)",
+	"dumping heap", "garbage collection", "garbage collection scan", "panicwait", "select",
+	"select (no cases)", "GC assist wait", "GC sweep wait", "GC scavenge wait", "chan receive",
+	"chan send", "finalizer wait", "force gc (idle)", "semacquire", "sleep", "sync.Cond.Wait",
+};
+static const char *const wait118[] = {
+	"timer goroutine (idle)", "trace reader (blocked)", "wait for GC cycle", "GC worker (idle)",
+	"preempted", "debug call",
+};
+static const char *const wait120[] = {
+	"sync.Mutex.Lock", "sync.RWMutex.RLock", "sync.RWMutex.Lock", "trace reader (blocked)",
+	"wait for GC cycle", "GC worker (idle)", "GC worker (active)", "preempted", "debug call",
+	"GC mark termination", "stopping the world",
+};
+
+/* runtime.gStatusStrings (5 and 7 are unused: empty) */
+static const char *const statuses[] = {
+	"idle", "runnable", "running", "syscall", "waiting", "", "dead", "", "copystack", "preempted",
+};
+
+struct go_model {
+	struct cor_go pub;
+	struct cor_goroutine *v;
+	char **errors;
+};
+
+struct gctx {
+	const struct go_parts *p;
+	struct module *m;
+	unsigned ps;
+	bool be;
+	int minor;                   /* Go 1.minor, 0 if unknown */
+};
+
+static bool word(const struct gctx *c, uint64_t addr, uint64_t *v)
+{
+	uint8_t b[8];
+	cor_error *err = memory_read(c->p->mem, addr, b, c->ps, NULL);
+	if (err) {
+		cor_error_free(err);
+		return false;
+	}
+	*v = cor_load(b, c->ps, c->be);
+	return true;
+}
+
+static uint64_t at(const struct gctx *c, const uint8_t *blk, uint32_t off, unsigned n)
+{
+	return cor_load(blk + off, n, c->be);
+}
+
+/* A Go string (pointer, length) at addr, at most max bytes, in the arena. */
+static const char *go_string(const struct gctx *c, uint64_t addr, size_t max)
+{
+	uint64_t ptr, len;
+	if (!word(c, addr, &ptr) || !word(c, addr + c->ps, &len) || !len || len > max)
+		return NULL;
+	char *s = arena_alloc(c->p->arena, (size_t)len + 1);
+	cor_error *err = s ? memory_read(c->p->mem, ptr, s, (size_t)len, NULL) : NULL;
+	if (!s || err) {
+		cor_error_free(err);
+		return NULL;
+	}
+	s[len] = 0;
+	return memchr(s, 0, (size_t)len) ? NULL : s;
+}
+
+static bool sym(const struct gctx *c, const char *name, uint64_t *addr)
+{
+	struct symtab *st = module_symtab(c->p->modules, c->m);
+	if (!st || !symtab_find_name(st, name, addr))
+		return false;
+	*addr += c->m->pub.load_bias;
+	return true;
+}
+
+/* The version from the build information blob of the module's file. */
+static const char *buildinfo_version(const struct gctx *c)
+{
+	static const char magic[] = "\xff Go buildinf:";
+	struct elf_file *ef = c->m->elf;
+	for (uint32_t i = 0; ef && i < ef->phnum; i++) {
+		const struct elf_phdr *ph = &ef->phdrs[i];
+		struct reader r;
+		if (ph->type != PT_LOAD || !(ph->flags & 2) || !elf_range(ef, ph->offset, ph->filesz, &r))
+			continue;
+		size_t n = reader_left(&r);
+		for (size_t off = 0; n - off >= 48; off += 16) {
+			const uint8_t *b = r.pos + off;
+			if (memcmp(b, magic, 14))
+				continue;
+			if (b[15] & 2) {
+				/* varint length, then the bytes */
+				uint64_t len = 0;
+				size_t k = 32;
+				for (unsigned sh = 0; k < n - off && sh < 64; sh += 7) {
+					uint8_t x = b[k++];
+					len |= (uint64_t)(x & 0x7f) << sh;
+					if (!(x & 0x80))
+						break;
+				}
+				if (!len || len > 64 || len > n - off - k)
+					return NULL;
+				char *s = arena_alloc(c->p->arena, (size_t)len + 1);
+				if (!s)
+					return NULL;
+				memcpy(s, b + k, (size_t)len);
+				s[len] = 0;
+				return s;
+			}
+			if (b[14] != c->ps)
+				return NULL;
+			struct gctx cc = *c;
+			cc.be = b[15] & 1;
+			return go_string(&cc, cor_load(b + 16, c->ps, cc.be) , 64);
+		}
+	}
+	return NULL;
+}
+
+static int minor_of(const char *v)
+{
+	if (!v || strncmp(v, "go1.", 4))
+		return 0;
+	int n = 0;
+	for (const char *p = v + 4; *p >= '0' && *p <= '9' && n < 1000; p++)
+		n = n * 10 + (*p - '0');
+	return n;
+}
+
+static bool pick_layout(struct gctx *c, struct go_layout *l, struct cor_go *g)
+{
+	if (c->ps == 8 && c->minor >= 18 && c->minor <= 20) {
+		*l = known64;
+		g->layout = c->minor == 18 ? "go1.18" : c->minor == 19 ? "go1.19" : "go1.20";
+		return true;
+	}
+	return false;
+}
+
+static const char *wait_name(const struct gctx *c, uint32_t w)
+{
+	const char *const *tail = c->minor == 20 ? wait120 : wait118;
+	size_t ntail = c->minor == 20 ? COR_ARRAY_SIZE(wait120) : COR_ARRAY_SIZE(wait118);
+	if (c->minor < 18 || c->minor > 20 || !w)
+		return NULL;
+	return w < WAIT_COMMON ? wait_common[w] : w - WAIT_COMMON < ntail ? tail[w - WAIT_COMMON] : NULL;
+}
+
+/* The registers a parked goroutine resumes with: pc, sp and the frame
+ * pointer saved in g.sched. */
+static cor_error *parked_backtrace(const struct gctx *c, uint64_t pc, uint64_t sp, uint64_t bp,
+				   cor_backtrace **out)
+{
+	const struct arch_info *a = c->p->proc->arch;
+	struct cor_register regs[3];
+	size_t n = 0;
+	for (size_t i = 0; i < a->ngregs && n < 3; i++) {
+		int d = a->gregs[i].dwarf;
+		if (d >= 0 && (d == a->dwarf_sp || d == a->dwarf_fp || d == a->dwarf_pc))
+			regs[n++] = (struct cor_register){
+				.name = a->gregs[i].name, .set = COR_REGS_GENERAL, .size = c->ps,
+				.value = d == a->dwarf_sp ? sp : d == a->dwarf_fp ? bp : pc,
+			};
+	}
+	struct cor_thread t = { .pc = pc, .sp = sp, .register_count = n, .registers = regs };
+	return backtrace_saved(c->p->unwinder, c->p->sym, &t, true, out);
+}
+
+static const struct cor_thread *thread_of(const struct process *pr, int64_t tid)
+{
+	for (size_t i = 0; tid > 0 && i < pr->nthreads; i++)
+		if (pr->threads[i].have_tid && pr->threads[i].tid == tid)
+			return &pr->threads[i];
+	return NULL;
+}
+
+static void stack_of(const struct gctx *c, struct cor_goroutine *g, const uint8_t *blk,
+		     const struct go_layout *l, const struct cor_thread *t, char **errp)
+{
+	cor_backtrace *bt = NULL;
+	cor_error *err = NULL;
+	uint64_t lo = at(c, blk, l->g_stack, c->ps), hi = at(c, blk, l->g_stack + c->ps, c->ps);
+	if (t) {
+		cor_backtrace *all = NULL;
+		err = backtrace_build(c->p->unwinder, c->p->sym, t, &all);
+		if (!err) {
+			err = backtrace_slice(all, lo, hi, &bt);
+			cor_backtrace_free(all);
+			if (!err && !cor_backtrace_frame_count(bt)) {
+				cor_backtrace_free(bt);
+				bt = NULL;
+			}
+		}
+	}
+	uint64_t pc = at(c, blk, l->g_sched + l->buf_pc, c->ps);
+	if (!bt && !err) {
+		if (pc)
+			err = parked_backtrace(c, pc, at(c, blk, l->g_sched + l->buf_sp, c->ps),
+					       at(c, blk, l->g_sched + l->buf_bp, c->ps), &bt);
+		else
+			err = cor_error_new(COR_ERR_NOT_FOUND, "goroutine %" PRId64 " has no saved pc%s",
+					    g->id, t ? " and no frames on its stack" : "");
+	}
+	if (err) {
+		*errp = cor_strdup(cor_error_message(err));
+		g->backtrace_error = *errp ? *errp : "out of memory";
+		cor_error_free(err);
+		return;
+	}
+	g->backtrace = bt;
+}
+
+void go_free(struct cor_go *pub)
+{
+	struct go_model *g = (struct go_model *)pub;
+	if (!g)
+		return;
+	for (size_t i = 0; i < g->pub.goroutine_count; i++) {
+		cor_backtrace_free((cor_backtrace *)g->v[i].backtrace);
+		free(g->errors[i]);
+	}
+	free(g->v);
+	free(g->errors);
+	free(g);
+}
+
+/* Is there a g at ga with this goid and a stack (lo < hi, at most 1 GiB)? */
+static bool is_g(const struct gctx *c, const struct go_layout *l, uint64_t ga, int64_t goid)
+{
+	uint64_t lo, hi, id;
+	uint8_t b[4];
+	cor_error *err;
+	if (!ga || !word(c, ga + l->g_stack, &lo) || !word(c, ga + l->g_stack + c->ps, &hi) ||
+	    !word(c, ga + l->g_goid, &id) || lo >= hi || hi - lo > (1ull << 30))
+		return false;
+	if ((err = memory_read(c->p->mem, ga + l->g_status, b, 4, NULL))) {
+		cor_error_free(err);
+		return false;
+	}
+	return (goid < 0 ? id > 1 : id == (uint64_t)goid) && (cor_load(b, 4, c->be) & ~0x1000u) <= 9;
+}
+
+/* Without a symbol table: runtime.allgs among the module's writable data
+ * (its PT_LOADs with PF_W: .data, .bss), a slice of at most 2^26
+ * pointers whose first g is the main goroutine (goid 1) and whose second,
+ * if any, has a larger goid; each with a plausible stack and status. */
+static bool find_allgs(const struct gctx *c, const struct go_layout *l, uint64_t *out)
+{
+	struct elf_file *ef = c->m->elf;
+	uint8_t page[4096 + 24];
+	for (uint32_t i = 0; ef && i < ef->phnum; i++) {
+		const struct elf_phdr *ph = &ef->phdrs[i];
+		if (ph->type != PT_LOAD || !(ph->flags & 2))
+			continue;
+		uint64_t start = (ph->vaddr + c->m->pub.load_bias) & ~4095ull;
+		uint64_t end = ph->vaddr + c->m->pub.load_bias + (ph->memsz < (64ull << 20) ? ph->memsz : (64ull << 20));
+		for (uint64_t a = start; a < end; a += 4096) {
+			size_t n = sizeof(page), done = 0;
+			cor_error *err = memory_read(c->p->mem, a, page, n, &done);
+			cor_error_free(err);
+			for (size_t off = 0; off + 3 * c->ps <= done && off < 4096; off += c->ps) {
+				uint64_t ptr = cor_load(page + off, c->ps, c->be);
+				uint64_t len = cor_load(page + off + c->ps, c->ps, c->be);
+				uint64_t cap = cor_load(page + off + 2 * c->ps, c->ps, c->be);
+				uint64_t g0, g1;
+				if (!ptr || (ptr & (c->ps - 1)) || !len || len > cap || cap > (1ull << 26) ||
+				    !word(c, ptr, &g0) || !is_g(c, l, g0, 1))
+					continue;
+				if (len > 1 && (!word(c, ptr + c->ps, &g1) || !is_g(c, l, g1, -1)))
+					continue;
+				*out = a + off;
+				return true;
+			}
+		}
+	}
+	return false;
+}
+
+static void read_goroutines(struct gctx *c, struct go_model *gm, const struct go_layout *l)
+{
+	const struct go_parts *p = c->p;
+	uint64_t allgs, ptr, len, cap;
+	struct cor_go *pub = &gm->pub;
+	if (!sym(c, "runtime.allgs", &allgs) && !find_allgs(c, l, &allgs)) {
+		pub->goroutines_error = "runtime.allgs not found (no symbol, and no slice of goroutines in the program's data)";
+		return;
+	}
+	if (!word(c, allgs, &ptr) || !word(c, allgs + c->ps, &len) ||
+	    !word(c, allgs + 2 * c->ps, &cap)) {
+		pub->goroutines_error = "runtime.allgs is not in the core";
+		return;
+	}
+	if (len > cap || len > MAX_GOROUTINES) {
+		warnings_add(p->warn, COR_ERR_LIMIT, c->m->pub.name,
+			     "runtime.allgs at 0x%" PRIx64 " says %" PRIu64 " goroutines (capacity %" PRIu64 "): at most %u are read",
+			     allgs, len, cap, MAX_GOROUTINES);
+		len = len > MAX_GOROUTINES ? MAX_GOROUTINES : len;
+		if (len > cap)
+			len = cap;
+	}
+	gm->v = cor_calloc(len ? len : 1, sizeof(*gm->v));
+	gm->errors = cor_calloc(len ? len : 1, sizeof(*gm->errors));
+	if (!gm->v || !gm->errors)
+		return;
+	uint8_t blk[G_READ];
+	size_t unread = 0;
+	for (uint64_t i = 0; i < len; i++) {
+		uint64_t ga;
+		size_t done = 0;
+		if (!word(c, ptr + i * c->ps, &ga)) {
+			unread = (size_t)(len - i);
+			break;
+		}
+		memset(blk, 0, sizeof(blk));
+		cor_error *err = ga ? memory_read(p->mem, ga, blk, l->g_startpc + c->ps, &done) : NULL;
+		if (!ga || err) {
+			cor_error_free(err);
+			unread++;
+			continue;
+		}
+		uint32_t st = (uint32_t)at(c, blk, l->g_status, 4);
+		uint32_t base = st & ~0x1000u;
+		if (base == 6) {
+			pub->dead_goroutines++;
+			continue;
+		}
+		struct cor_goroutine *g = &gm->v[pub->goroutine_count];
+		char **errp = &gm->errors[pub->goroutine_count];
+		pub->goroutine_count++;
+		g->address = ga;
+		g->id = (int64_t)at(c, blk, l->g_goid, 8);
+		g->raw_status = st;
+		g->status = base < COR_ARRAY_SIZE(statuses) ? statuses[base] : "???";
+		g->raw_wait_reason = (uint32_t)at(c, blk, l->g_waitreason, 1);
+		if (base == 4)
+			g->wait_reason = wait_name(c, g->raw_wait_reason);
+		g->gopc = at(c, blk, l->g_gopc, c->ps);
+		g->startpc = at(c, blk, l->g_startpc, c->ps);
+		uint64_t m = at(c, blk, l->g_m, c->ps), procid;
+		const struct cor_thread *t = NULL;
+		if (m && word(c, m + l->m_procid, &procid) && (t = thread_of(p->proc, (int64_t)procid)))
+			g->tid = t->tid;
+		if (g->gopc) {
+			const char *fn, *file;
+			uint32_t line;
+			uint64_t off;
+			if (symbolize_pc(p->sym, g->gopc - 1, &fn, &file, &line, &off)) {
+				g->created_by = fn;
+				g->created_file = file;
+				g->created_line = line;
+				g->created_offset = fn ? off + 1 : 0;
+			}
+		}
+		if (p->backtraces && p->proc->arch)
+			stack_of(c, g, blk, l, base == 2 || base == 3 ? t : NULL, errp);
+	}
+	if (unread)
+		warnings_add(p->warn, COR_ERR_NO_MEMORY, c->m->pub.name,
+			     "%zu entries of runtime.allgs (at 0x%" PRIx64 ") could not be read from the core",
+			     unread, ptr);
+	pub->goroutines = gm->v;
+}
+
+cor_error *go_build(const struct go_parts *p, struct cor_go **out)
+{
+	*out = NULL;
+	struct gctx c = { .p = p };
+	for (size_t i = 0; i < p->modules->n && !c.m; i++) {
+		struct module *m = &p->modules->v[i];
+		if (module_gopclntab(p->modules, m))
+			c.m = m;
+	}
+	if (!c.m)
+		return NULL;
+	struct go_model *gm = cor_calloc(1, sizeof(*gm));
+	if (!gm)
+		return &cor_enomem;
+	c.ps = c.m->elf ? c.m->elf->addr_size : 8;
+	c.be = p->proc->info.big_endian;
+	uint64_t bv;
+	if (sym(&c, "runtime.buildVersion", &bv))
+		gm->pub.version = go_string(&c, bv, 64);
+	if (!gm->pub.version)
+		gm->pub.version = buildinfo_version(&c);
+	c.minor = minor_of(gm->pub.version);
+	struct go_layout l;
+	if (!pick_layout(&c, &l, &gm->pub))
+		gm->pub.goroutines_error = gm->pub.version
+			? "no DWARF for the runtime's structs and no known layout for this Go version"
+			: "no DWARF for the runtime's structs and no Go version found";
+	else
+		read_goroutines(&c, gm, &l);
+	*out = &gm->pub;
+	return NULL;
+}

@@ -1,0 +1,170 @@
+#!/usr/bin/env python3
+"""Go goroutines: tests/programs/go_goroutines.go parks goroutines on a
+channel receive, a send, a mutex, a sleep, a select, a pipe read through the
+poller and a blocking read(2), then dereferences nil; run with
+GOTRACEBACK=crash, the runtime prints every goroutine to stderr and dumps
+core. Oracle: that stderr. `coroner goroutines --json` lists the same
+goroutines (ids), each with Go's state ("chan receive", "semacquire", ...),
+Go's frames (function, file:line) and Go's "created by" (function,
+file:line); the running one is on the crashed thread, from main.crash on;
+the one in a system call is on a thread and ends in Go's frames (Go starts
+it where it entered the call, coroner at the thread's registers). The text
+output is Go's format. The same program built -ldflags="-s -w" (no symbols,
+no DWARF: allgs found in its data, names from its pclntab) gives the same
+goroutines, states and creators, and Go's frames with its inlined ones
+folded into their callers (the pclntab's inline trees are not read).
+
+Usage: python3 tests/e2e/test_go_goroutines.py BUILD_DIR
+"""
+import os
+import re
+import sys
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.join(HERE, "..", "lib"))
+sys.path.insert(0, HERE)
+import coretest as ct  # noqa: E402
+from coretest import check, check_eq  # noqa: E402
+import test_go  # noqa: E402
+
+SOURCE = os.path.join(ct.PROGRAMS, "go_goroutines.go")
+
+
+def go_goroutines(err):
+    """{id: {"state", "frames": [(function, file, line, inline)], "created_by":
+    (function, file, line) or None}} from GOTRACEBACK=crash's stderr; an
+    inlined frame is printed with "(...)"."""
+    lines = err.splitlines()
+    out, i = {}, 0
+    while i < len(lines):
+        m = re.match(r"goroutine (\d+) \[([^\]]*)\]:$", lines[i])
+        i += 1
+        if not m:
+            continue
+        g = {"state": m.group(2).split(",")[0], "frames": [], "created_by": None}
+        out[int(m.group(1))] = g
+        while i + 1 < len(lines) and lines[i].strip():
+            loc = re.match(r"\t(\S+):(\d+)", lines[i + 1])
+            if lines[i].startswith("created by ") and loc:
+                g["created_by"] = (lines[i][len("created by "):].split(" in goroutine")[0],
+                                   loc.group(1), int(loc.group(2)))
+                i += 2
+                continue
+            fm = re.match(r"(\S+)\(([^()]*)\)$", lines[i])
+            if not fm or not loc:
+                break
+            g["frames"].append((fm.group(1), loc.group(1), int(loc.group(2)),
+                                fm.group(2) == "..."))
+            i += 2
+    check(out, "no goroutines in Go's traceback: %r" % err[:400])
+    return out
+
+
+def name(f):
+    return re.sub(r"\.abi0$", "", f["function"] or "??")
+
+
+def ours(build, core, prog):
+    doc, _ = ct.report(build, core, "--exe", prog)
+    r = ct.coroner(build, "goroutines", core, "--json", "--exe", prog, ok_codes=(0, 3))
+    gdoc = ct.json.loads(r.text)
+    check_eq(len(gdoc["goroutines"]), len(doc["goroutines"]),
+             "goroutines of `goroutines --json` vs `report --json`")
+    check(doc["go"] and doc["go"]["version"], "no Go version: %r" % doc["go"])
+    return doc, {g["id"]: g for g in gdoc["goroutines"]}
+
+
+def folded(frames):
+    """Go's frames with each inlined one folded into the physical frame
+    after it: (that frame's function, the innermost file:line)."""
+    out, inner = [], None
+    for fn, file, line, inline in frames:
+        if inline:
+            inner = inner or (file, line)
+            continue
+        out.append((fn,) + (inner or (file, line)))
+        inner = None
+    return out
+
+
+def compare(doc, got, want, crashed_tid, fold):
+    check_eq(sorted(got), sorted(want), "goroutine ids (coroner vs Go)")
+    tids = {t["tid"] for t in doc["threads"]}
+    for gid, w in sorted(want.items()):
+        g = got[gid]
+        frames = [(name(f), f["file"], f["line"]) for f in g.get("frames", [])]
+        text = "goroutine %d:\n  " % gid + "\n  ".join("%s %s:%s" % f for f in frames)
+        check_eq(g["wait_reason"] or g["status"], w["state"], "state of goroutine %d" % gid)
+        wf = folded(w["frames"]) if fold else [f[:3] for f in w["frames"]]
+        if w["state"] == "running":
+            check_eq(g["tid"], crashed_tid, "thread of the running goroutine %d" % gid)
+            first = next(i for i, f in enumerate(wf) if f[0].startswith("main."))
+            k = next((i for i, f in enumerate(frames) if f[0] == wf[first][0]), None)
+            check(k is not None, "no %s in %s" % (wf[first][0], text))
+            check_eq(frames[k:], wf[first:], "frames of goroutine %d from %s" % (gid, wf[first][0]))
+        elif w["state"] == "syscall":
+            check(g["tid"] in tids, "goroutine %d in a system call is on no thread: %r"
+                  % (gid, g["tid"]))
+            check_eq(frames[len(frames) - len(wf) + 1:], wf[1:],
+                     "frames of goroutine %d after Go's first" % gid)
+        else:
+            check_eq(g["tid"], None, "thread of parked goroutine %d" % gid)
+            check_eq(frames, wf, "frames of goroutine %d (coroner vs Go)" % gid)
+        c = g["created_by"]
+        if w["created_by"]:
+            check_eq((c["function"], c["file"], c["line"]), w["created_by"],
+                     "created by, goroutine %d" % gid)
+
+
+def test_goroutines(build):
+    d, core, err = test_go.build_and_crash(source=SOURCE, args=("nil",))
+    want = go_goroutines(err)
+    states = {w["state"] for w in want.values()}
+    for s in ("chan receive", "chan send", "semacquire", "sleep", "select", "IO wait", "syscall",
+              "running"):
+        check(s in states, "Go's traceback has no %r goroutine: %r" % (s, sorted(states)))
+    doc, got = ours(build, core, os.path.join(d, "src", "prog"))
+    compare(doc, got, want, doc["crashed_tid"], False)
+    check_eq(doc["go"]["layout"], "go1.19", "layout source")
+
+
+def test_text(build):
+    """`coroner goroutines`: Go's header lines, frames and created-by lines."""
+    d, core, err = test_go.build_and_crash(source=SOURCE, args=("nil",))
+    want = go_goroutines(err)
+    r = ct.coroner(build, "goroutines", core, "--exe", os.path.join(d, "src", "prog"),
+                   ok_codes=(0, 3))
+    got = go_goroutines(r.text)
+    check_eq(sorted(got), sorted(want), "goroutine ids of the text output")
+    for gid, w in want.items():
+        check_eq(got[gid]["state"], w["state"], "text state of goroutine %d" % gid)
+        if w["state"] not in ("running", "syscall"):
+            check_eq([f[:3] for f in got[gid]["frames"]], [f[:3] for f in w["frames"]],
+                     "text frames of goroutine %d" % gid)
+        check_eq(got[gid]["created_by"], w["created_by"], "text created by, goroutine %d" % gid)
+    r = ct.coroner(build, "bt", core, "--goroutines", "--exe", os.path.join(d, "src", "prog"),
+                   ok_codes=(0, 3))
+    check_eq(sorted(go_goroutines(r.text)), sorted(want), "goroutines of bt --goroutines")
+    r = ct.coroner(build, "info", core, "--exe", os.path.join(d, "src", "prog"), ok_codes=(0, 3))
+    check("%d goroutines" % len(want) in r.text, "info does not count %d goroutines:\n%s"
+          % (len(want), r.text))
+
+
+def test_stripped(build):
+    d, core, err = test_go.build_and_crash(source=SOURCE, ldflags="-s -w", args=("nil",))
+    want = go_goroutines(err)
+    doc, got = ours(build, core, os.path.join(d, "src", "prog"))
+    compare(doc, got, want, doc["crashed_tid"], True)
+
+
+def main():
+    build = ct.build_dir()
+    rep = ct.Reporter()
+    rep.run("go-goroutines", test_goroutines, build)
+    rep.run("go-goroutines-text", test_text, build)
+    rep.run("go-goroutines-stripped", test_stripped, build)
+    return rep.done()
+
+
+if __name__ == "__main__":
+    sys.exit(main())

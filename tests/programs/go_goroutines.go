@@ -1,0 +1,102 @@
+// Goroutines parked on a channel receive, a send, a mutex, a sleep, a
+// select, a pipe read through the poller and a blocking read(2), then a
+// crash chosen by the first argument: "nil" (a nil dereference), "index"
+// (an index out of range), "errorf" (panic(fmt.Errorf(...))), "text"
+// (panic("...")). Run with GOTRACEBACK=crash, the runtime prints every
+// goroutine to stderr and dumps core (test_go_goroutines.py).
+package main
+
+import (
+	"fmt"
+	"os"
+	"sync"
+	"syscall"
+	"time"
+)
+
+var mu sync.Mutex
+var started sync.WaitGroup
+
+//go:noinline
+func recvForever(c chan int) {
+	started.Done()
+	<-c
+}
+
+//go:noinline
+func sendForever(c chan int) {
+	started.Done()
+	c <- 1
+}
+
+//go:noinline
+func lockForever() {
+	started.Done()
+	mu.Lock()
+}
+
+//go:noinline
+func sleepForever() {
+	started.Done()
+	time.Sleep(time.Hour)
+}
+
+//go:noinline
+func selectForever(a, b chan int) {
+	started.Done()
+	select {
+	case <-a:
+	case <-b:
+	}
+}
+
+//go:noinline
+func pollRead(r *os.File) {
+	started.Done()
+	var b [1]byte
+	r.Read(b[:])
+}
+
+//go:noinline
+func rawRead(fd int) {
+	started.Done()
+	var b [1]byte
+	syscall.Read(fd, b[:])
+}
+
+//go:noinline
+func crash(how string, s []int) {
+	switch how {
+	case "nil":
+		var p *int
+		println(*p)
+	case "index":
+		println(s[len(how)+2])
+	case "errorf":
+		panic(fmt.Errorf("bad thing %d", 42))
+	case "text":
+		panic("something went wrong")
+	}
+}
+
+func main() {
+	mu.Lock()
+	started.Add(7)
+	go recvForever(make(chan int))
+	go sendForever(make(chan int))
+	go lockForever()
+	go sleepForever()
+	go selectForever(make(chan int), make(chan int))
+	r, _, _ := os.Pipe()
+	go pollRead(r)
+	var fds [2]int
+	syscall.Pipe(fds[:])
+	go rawRead(fds[0])
+	started.Wait()
+	time.Sleep(200 * time.Millisecond)
+	how := "nil"
+	if len(os.Args) > 1 {
+		how = os.Args[1]
+	}
+	crash(how, []int{1, 2, 3})
+}
