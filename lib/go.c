@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "go.h"
+#include "dwarf/type.h"
 
 /* allgs entries read at most (a larger count is a warning) */
 #define MAX_GOROUTINES 100000u
@@ -20,6 +21,7 @@
 
 /* Offsets of the fields read, from DWARF or a known layout. */
 struct go_layout {
+	uint32_t g_stack_hi;         /* g.stack.hi (g_stack: .lo) */
 	uint32_t g_stack, g_panic, g_m, g_sched, g_status, g_goid, g_waitreason, g_gopc, g_startpc;
 	uint32_t buf_sp, buf_pc, buf_bp;
 	uint32_t m_procid;
@@ -32,7 +34,7 @@ struct go_layout {
  * go1.20.6's: the fields before gopc and startpc have the same types and
  * sizes, m.divmod is followed by padding or a uint32 before procid). */
 static const struct go_layout known64 = {
-	0, 32, 48, 56, 144, 152, 176, 296, 312, 0, 8, 48, 72,
+	8, 0, 32, 48, 56, 144, 152, 176, 296, 312, 0, 8, 48, 72,
 };
 
 /* runtime.waitReasonStrings: Go 1.18 to 1.20 share the first 21; 1.18 and
@@ -169,8 +171,56 @@ static int minor_of(const char *v)
 	return n;
 }
 
+/* off += the offset of member name of t; *type its type. */
+static bool member(struct dwarf_info *di, const struct dwarf_type *t, const char *name,
+		   uint32_t base, uint32_t *off, const struct dwarf_type **type)
+{
+	uint64_t o;
+	const struct dwarf_member *m = t ? dwarf_type_member(di, t, name, &o) : NULL;
+	if (!m || o > G_READ - 8 - base)
+		return false;
+	*off = base + (uint32_t)o;
+	if (type)
+		*type = dwarf_member_type(di, m);
+	return true;
+}
+
+/* The layout from the binary's DWARF: runtime.g, runtime.m (through g.m's
+ * pointer type), runtime.gobuf (g.sched's type), runtime.stack. */
+static bool dwarf_layout(struct gctx *c, struct go_layout *l)
+{
+	struct dwarf_info *di = module_dwarf_full(c->p->modules, c->m);
+	const struct dwarf_type *g = di ? dwarf_type_find(di, "runtime.g") : NULL, *st, *buf, *mp;
+	if (!g || !member(di, g, "stack", 0, &l->g_stack, &st) ||
+	    !member(di, g, "sched", 0, &l->g_sched, &buf) || !member(di, g, "m", 0, &l->g_m, &mp))
+		return false;
+	uint32_t lo = 0, hi = 0;
+	st = dwarf_type_strip(di, st);
+	buf = dwarf_type_strip(di, buf);
+	mp = dwarf_type_strip(di, mp);
+	const struct dwarf_type *m = mp->kind == DWT_POINTER ? dwarf_type_target(di, mp) : NULL;
+	if (!member(di, st, "lo", 0, &lo, NULL) || !member(di, st, "hi", 0, &hi, NULL) ||
+	    !member(di, buf, "sp", 0, &l->buf_sp, NULL) || !member(di, buf, "pc", 0, &l->buf_pc, NULL) ||
+	    !member(di, buf, "bp", 0, &l->buf_bp, NULL) || !member(di, m, "procid", 0, &l->m_procid, NULL) ||
+	    !member(di, g, "_panic", 0, &l->g_panic, NULL) ||
+	    !member(di, g, "atomicstatus", 0, &l->g_status, NULL) ||
+	    !member(di, g, "goid", 0, &l->g_goid, NULL) ||
+	    !member(di, g, "waitreason", 0, &l->g_waitreason, NULL) ||
+	    !member(di, g, "gopc", 0, &l->g_gopc, NULL) || !member(di, g, "startpc", 0, &l->g_startpc, NULL) ||
+	    l->g_sched > G_READ - 8 - (l->buf_bp > l->buf_sp ? l->buf_bp : l->buf_sp) ||
+	    l->g_stack > G_READ - 8 - hi)
+		return false;
+	l->g_stack_hi = l->g_stack + hi;
+	l->g_stack += lo;
+	return true;
+}
+
 static bool pick_layout(struct gctx *c, struct go_layout *l, struct cor_go *g)
 {
+	if (dwarf_layout(c, l)) {
+		g->layout = "dwarf";
+		return true;
+	}
 	if (c->ps == 8 && c->minor >= 18 && c->minor <= 20) {
 		*l = known64;
 		g->layout = c->minor == 18 ? "go1.18" : c->minor == 19 ? "go1.19" : "go1.20";
@@ -221,7 +271,7 @@ static void stack_of(const struct gctx *c, struct cor_goroutine *g, const uint8_
 {
 	cor_backtrace *bt = NULL;
 	cor_error *err = NULL;
-	uint64_t lo = at(c, blk, l->g_stack, c->ps), hi = at(c, blk, l->g_stack + c->ps, c->ps);
+	uint64_t lo = at(c, blk, l->g_stack, c->ps), hi = at(c, blk, l->g_stack_hi, c->ps);
 	if (t) {
 		cor_backtrace *all = NULL;
 		err = backtrace_build(c->p->unwinder, c->p->sym, t, &all);
@@ -272,7 +322,7 @@ static bool is_g(const struct gctx *c, const struct go_layout *l, uint64_t ga, i
 	uint64_t lo, hi, id;
 	uint8_t b[4];
 	cor_error *err;
-	if (!ga || !word(c, ga + l->g_stack, &lo) || !word(c, ga + l->g_stack + c->ps, &hi) ||
+	if (!ga || !word(c, ga + l->g_stack, &lo) || !word(c, ga + l->g_stack_hi, &hi) ||
 	    !word(c, ga + l->g_goid, &id) || lo >= hi || hi - lo > (1ull << 30))
 		return false;
 	if ((err = memory_read(c->p->mem, ga + l->g_status, b, 4, NULL))) {
@@ -345,7 +395,13 @@ static void read_goroutines(struct gctx *c, struct go_model *gm, const struct go
 	if (!gm->v || !gm->errors)
 		return;
 	uint8_t blk[G_READ];
-	size_t unread = 0;
+	size_t unread = 0, need = 0;
+	const uint32_t ends[] = { l->g_stack_hi, l->g_stack, l->g_panic, l->g_m, l->g_sched + l->buf_sp,
+				  l->g_sched + l->buf_pc, l->g_sched + l->buf_bp, l->g_status,
+				  l->g_goid, l->g_waitreason, l->g_gopc, l->g_startpc };
+	for (size_t k = 0; k < COR_ARRAY_SIZE(ends); k++)
+		if (ends[k] + 8 > need)
+			need = ends[k] + 8;
 	for (uint64_t i = 0; i < len; i++) {
 		uint64_t ga;
 		size_t done = 0;
@@ -354,9 +410,9 @@ static void read_goroutines(struct gctx *c, struct go_model *gm, const struct go
 			break;
 		}
 		memset(blk, 0, sizeof(blk));
-		cor_error *err = ga ? memory_read(p->mem, ga, blk, l->g_startpc + c->ps, &done) : NULL;
-		if (!ga || err) {
-			cor_error_free(err);
+		cor_error *err = ga ? memory_read(p->mem, ga, blk, sizeof(blk), &done) : NULL;
+		cor_error_free(err);
+		if (!ga || done < need) {
 			unread++;
 			continue;
 		}
