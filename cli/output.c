@@ -244,6 +244,10 @@ static void json_go(const struct cli *cli, struct json *j, bool with_frames)
 		json_key(j, "goroutine_count"); json_int(j, (int64_t)go->goroutine_count);
 		json_key(j, "dead_goroutines"); json_int(j, (int64_t)go->dead_goroutines);
 		json_key(j, "goroutines_error"); json_str(j, go->goroutines_error);
+		json_key(j, "panic"); json_str(j, go->panic);
+		json_key(j, "panic_goroutine");
+		if (go->panic_goroutine) json_int(j, go->panic_goroutine); else json_null(j);
+		json_key(j, "fatal_error"); json_str(j, go->fatal_error);
 		json_obj_end(j);
 	}
 	json_key(j, "goroutines");
@@ -644,6 +648,11 @@ void print_info(struct cli *cli, FILE *f)
 		else
 			fprintf(f, ", %zu goroutines (%zu dead)\n", go->goroutine_count,
 				go->dead_goroutines);
+		if (go->panic)
+			fprintf(f, "go panic:   goroutine %" PRId64 ": panic: %s\n", go->panic_goroutine,
+				go->panic);
+		if (go->fatal_error)
+			fprintf(f, "go fatal:   fatal error: %s\n", go->fatal_error);
 	}
 }
 

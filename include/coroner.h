@@ -535,7 +535,10 @@ struct cor_diagnosis {
 	size_t before_count;        /* the instructions just before it (up to 2) */
 	const struct cor_insn *before;
 	/* the program's last words */
-	const char *message;        /* glibc's __abort_msg->msg, exactly, or NULL */
+	/* glibc's __abort_msg->msg, exactly; else a Go program's first line
+	 * ("panic: runtime error: ...", "fatal error: concurrent map
+	 * writes"); or NULL */
+	const char *message;
 	const char *exception_type; /* uncaught C++ exception, demangled, or NULL */
 	const char *exception_what; /* its what() for std exceptions keeping a message */
 	/* stack overflow */
@@ -601,6 +604,16 @@ struct cor_go {
 	const struct cor_goroutine *goroutines; /* allgs order */
 	size_t dead_goroutines;     /* in allgs, not listed */
 	const char *goroutines_error; /* why none could be listed, or NULL */
+	/* The value of the panic being raised (the newest of the panicking
+	 * goroutine's g._panic chain) as Go prints it after "panic: ": a
+	 * runtime error's message ("runtime error: index out of range [5]
+	 * with length 3"), a string, an error's message, an integer, else
+	 * "(TYPE) 0xADDR"; NULL if no goroutine is panicking. */
+	const char *panic;
+	int64_t panic_goroutine;    /* its goroutine, 0 if none */
+	/* a fatal error's message (runtime.throw, runtime.fatal: "concurrent
+	 * map writes"), as Go prints it after "fatal error: ", or NULL */
+	const char *fatal_error;
 };
 
 /* ---- the report ----------------------------------------------------------

@@ -959,6 +959,18 @@ static void signature(struct ctx *c)
 
 /* ---- the decision ---- */
 
+/* A Go program's last words: the line its runtime prints first. */
+static void go_message(struct ctx *c)
+{
+	const struct cor_go *go = c->p->go;
+	if (c->d->pub.message || !go)
+		return;
+	if (go->panic)
+		c->d->pub.message = keep(c, cor_asprintf("panic: %s", go->panic));
+	else if (go->fatal_error)
+		c->d->pub.message = keep(c, cor_asprintf("fatal error: %s", go->fatal_error));
+}
+
 static void classify(struct ctx *c)
 {
 	struct diag *d = c->d;
@@ -986,6 +998,7 @@ static void classify(struct ctx *c)
 		instruction(c, NULL);
 	} else if (s->number == SIG_ABRT || sent) {
 		abort_message(c);
+		go_message(c);
 		cxx_exception(c);
 		instruction(c, NULL);
 		const char *m = pd->message;

@@ -23,6 +23,8 @@ struct diagnose_parts {
 	/* the crashed thread's backtrace if the caller has one, else NULL
 	 * (then the diagnosis unwinds it itself) */
 	const cor_backtrace *crashed_bt;
+	/* a Go program's runtime (go.c), or NULL: its panic is the message */
+	const struct cor_go *go;
 };
 
 cor_error *diagnose_build(const struct diagnose_parts *p, const struct cor_diagnosis **out);

@@ -10,6 +10,7 @@
  * buildinf:", 16-byte aligned; with flag 2 the version follows at byte
  * 32 as a varint length and bytes, else a pointer at byte 16 to a Go
  * string). */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include "go.h"
@@ -255,7 +256,13 @@ static cor_error *parked_backtrace(const struct gctx *c, uint64_t pc, uint64_t s
 			};
 	}
 	struct cor_thread t = { .pc = pc, .sp = sp, .register_count = n, .registers = regs };
-	return backtrace_saved(c->p->unwinder, c->p->sym, &t, true, out);
+	/* a return address, looked up at pc - 1, unless it is a function's
+	 * entry (systemstack_switch: Go's traceback's rule too) */
+	struct gopclntab *pt = module_gopclntab(c->p->modules, c->m);
+	struct gofunc f;
+	uint64_t rel = pc - c->m->pub.load_bias;
+	bool entry = pt && gopclntab_func(pt, rel, &f) && f.entry == rel;
+	return backtrace_saved(c->p->unwinder, c->p->sym, &t, !entry, out);
 }
 
 static const struct cor_thread *thread_of(const struct process *pr, int64_t tid)
@@ -368,6 +375,240 @@ static bool find_allgs(const struct gctx *c, const struct go_layout *l, uint64_t
 	return false;
 }
 
+/* ---- the panic ----
+ * Facts (runtime/runtime2.go, type.go, typekind.go, error.go, panic.go):
+ * _panic is {argp, arg (an interface{}: type, data), link, ...}; a _type
+ * has its kind (low 5 bits: 1 bool, 2-6 int..int64, 7-12 uint..uintptr,
+ * 22 pointer, 24 string, 25 struct) at byte 23 and its name's offset from
+ * moduledata.types (int32) at byte 40 (64-bit), tflag 2 meaning the name
+ * has an extra leading '*'; a name is a flags byte, a varint length and
+ * the bytes. Before printing, the runtime turns an error or Stringer
+ * panic value into its message string (preprintpanics), so a core dumped
+ * by the crash holds a string. boundsError is {x int64, y int, signed
+ * bool, code uint8}; the message formats are error.go's. */
+
+#define PANIC_ARG 8
+#define PANIC_LINK 24
+#define MAX_MESSAGE 4096
+
+static const char *keep(const struct gctx *c, char *s)
+{
+	const char *k = s ? arena_strdup(c->p->arena, s) : NULL;
+	free(s);
+	return k;
+}
+
+/* The name of the type at typ, "" if unknown. */
+static const char *type_name(const struct gctx *c, uint64_t types, const uint8_t *hdr)
+{
+	uint8_t b[11];
+	size_t done = 0;
+	if (!types)
+		return "";
+	int32_t off = (int32_t)cor_load(hdr + 40, 4, c->be);
+	uint64_t n = types + (uint64_t)(int64_t)off;
+	cor_error *err = memory_read(c->p->mem, n, b, sizeof(b), &done);
+	cor_error_free(err);
+	uint64_t len = 0;
+	size_t k = 1;
+	for (unsigned sh = 0; k < done && sh < 28; sh += 7) {
+		uint8_t x = b[k++];
+		len |= (uint64_t)(x & 0x7f) << sh;
+		if (!(x & 0x80))
+			break;
+	}
+	if (!len || len > 256)
+		return "";
+	char *s = arena_alloc(c->p->arena, (size_t)len + 1);
+	if (!s || (err = memory_read(c->p->mem, n + k, s, (size_t)len, NULL))) {
+		cor_error_free(err);
+		return "";
+	}
+	s[len] = 0;
+	return (hdr[20] & 2) && s[0] == '*' ? s + 1 : s;
+}
+
+static bool builtin(const char *name, const char *want)
+{
+	return !*name || !strcmp(name, want);
+}
+
+static const char *bounds_message(const struct gctx *c, uint64_t data)
+{
+	static const char *const fmts[] = {
+		"index out of range [%x] with length %y", "slice bounds out of range [:%x] with length %y",
+		"slice bounds out of range [:%x] with capacity %y", "slice bounds out of range [%x:%y]",
+		"slice bounds out of range [::%x] with length %y",
+		"slice bounds out of range [::%x] with capacity %y", "slice bounds out of range [:%x:%y]",
+		"slice bounds out of range [%x:%y:]",
+		"cannot convert slice with length %y to pointer to array with length %x",
+	};
+	static const char *const neg[] = {
+		"index out of range [%x]", "slice bounds out of range [:%x]",
+		"slice bounds out of range [:%x]", "slice bounds out of range [%x:]",
+		"slice bounds out of range [::%x]", "slice bounds out of range [::%x]",
+		"slice bounds out of range [:%x:]", "slice bounds out of range [%x::]",
+	};
+	uint8_t b[24];
+	cor_error *err = memory_read(c->p->mem, data, b, sizeof(b), NULL);
+	if (err) {
+		cor_error_free(err);
+		return NULL;
+	}
+	int64_t x = (int64_t)cor_load(b, 8, c->be), y = (int64_t)cor_load(b + 8, 8, c->be);
+	bool sgn = b[16];
+	uint8_t code = b[17];
+	if (code >= COR_ARRAY_SIZE(fmts))
+		return NULL;
+	const char *f = sgn && x < 0 && code < COR_ARRAY_SIZE(neg) ? neg[code] : fmts[code];
+	char out[160];
+	size_t n = (size_t)snprintf(out, sizeof(out), "runtime error: ");
+	for (; *f && n < sizeof(out) - 24; f++) {
+		if (*f != '%') {
+			out[n++] = *f;
+			continue;
+		}
+		f++;
+		if (*f == 'x')
+			n += (size_t)(sgn ? snprintf(out + n, 24, "%" PRId64, x)
+				      : snprintf(out + n, 24, "%" PRIu64, (uint64_t)x));
+		else
+			n += (size_t)snprintf(out + n, 24, "%" PRId64, y);
+	}
+	out[n] = 0;
+	return arena_strdup(c->p->arena, out);
+}
+
+/* The panic value (type typ, data) as printany prints it. */
+static const char *panic_value(const struct gctx *c, uint64_t types, uint64_t typ, uint64_t data)
+{
+	uint8_t h[48];
+	if (!typ)
+		return "nil";
+	cor_error *err = memory_read(c->p->mem, typ, h, sizeof(h), NULL);
+	if (err) {
+		cor_error_free(err);
+		return NULL;
+	}
+	unsigned kind = h[23] & 31;
+	const char *name = type_name(c, types, h);
+	const char *s;
+	if (kind == 24 && (s = go_string(c, data, MAX_MESSAGE))) {
+		if (!strcmp(name, "runtime.errorString"))
+			return keep(c, cor_asprintf("runtime error: %s", s));
+		if (builtin(name, "string") || !strcmp(name, "runtime.plainError"))
+			return s;
+		return keep(c, cor_asprintf("%s(\"%s\")", name, s));
+	}
+	if (kind == 25 && !strcmp(name, "runtime.boundsError"))
+		return bounds_message(c, data);
+	if (kind == 22 && (!strcmp(name, "*errors.errorString") || !strcmp(name, "*fmt.wrapError")))
+		return go_string(c, data, MAX_MESSAGE);
+	static const char *const ints[] = { "int", "int8", "int16", "int32", "int64", "uint", "uint8",
+					    "uint16", "uint32", "uint64", "uintptr" };
+	static const uint8_t sizes[] = { 8, 1, 2, 4, 8, 8, 1, 2, 4, 8, 8 };
+	if (kind == 1 || (kind >= 2 && kind <= 12)) {
+		uint8_t v[8];
+		unsigned n = kind == 1 ? 1 : sizes[kind - 2];
+		if ((err = memory_read(c->p->mem, data, v, n, NULL))) {
+			cor_error_free(err);
+			return NULL;
+		}
+		uint64_t u = cor_load(v, n, c->be);
+		char num[32];
+		if (kind == 1)
+			snprintf(num, sizeof(num), "%s", u ? "true" : "false");
+		else if (kind <= 6)
+			snprintf(num, sizeof(num), "%" PRId64,
+				 n == 8 ? (int64_t)u : n == 4 ? (int32_t)u : n == 2 ? (int16_t)u : (int8_t)u);
+		else
+			snprintf(num, sizeof(num), "%" PRIu64, u);
+		if (builtin(name, kind == 1 ? "bool" : ints[kind - 2]))
+			return arena_strdup(c->p->arena, num);
+		return keep(c, cor_asprintf("%s(%s)", name, num));
+	}
+	return keep(c, cor_asprintf("(%s) 0x%" PRIx64, *name ? name : "?", data));
+}
+
+/* moduledata.types: the symbol runtime.types, else the moduledata (the
+ * symbol runtime.firstmoduledata, else the word in the data pointing at
+ * the pclntab, its first field), its types field by DWARF or at 280 (Go
+ * 1.19, 64-bit: moduledata's fields before it in symtab.go). */
+static uint64_t types_base(const struct gctx *c)
+{
+	uint64_t t, md = 0, off = 280;
+	if (sym(c, "runtime.types", &t))
+		return t;
+	struct dwarf_info *di = module_dwarf_full(c->p->modules, c->m);
+	const struct dwarf_type *mt = di ? dwarf_type_find(di, "runtime.moduledata") : NULL;
+	if (mt && !dwarf_type_member(di, mt, "types", &off))
+		return 0;
+	if (!mt && (c->ps != 8 || c->minor != 19))
+		return 0;
+	if (!sym(c, "runtime.firstmoduledata", &md)) {
+		struct gopclntab *pt = module_gopclntab(c->p->modules, c->m);
+		uint64_t want = gopclntab_addr(pt) + c->m->pub.load_bias;
+		struct elf_file *ef = c->m->elf;
+		uint8_t page[4096];
+		for (uint32_t i = 0; ef && !md && i < ef->phnum; i++) {
+			const struct elf_phdr *ph = &ef->phdrs[i];
+			if (ph->type != PT_LOAD || !(ph->flags & 2))
+				continue;
+			uint64_t a0 = ph->vaddr + c->m->pub.load_bias;
+			for (uint64_t a = a0 & ~4095ull; !md && a < a0 + ph->filesz; a += 4096) {
+				size_t done = 0;
+				cor_error *err = memory_read(c->p->mem, a, page, sizeof(page), &done);
+				cor_error_free(err);
+				for (size_t k = 0; k + c->ps <= done; k += c->ps)
+					if (cor_load(page + k, c->ps, c->be) == want) {
+						md = a + k;
+						break;
+					}
+			}
+		}
+	}
+	uint64_t e;
+	if (!md || !word(c, md + off, &t) || !word(c, md + off + c->ps, &e) || t >= e)
+		return 0;
+	return t;
+}
+
+/* The fatal error's string: runtime.throw and runtime.fatal print it from
+ * a closure on their frame ({code of runtime.throw.func1 / fatal.func1,
+ * the string}); found there, between the frame's sp and its caller's. */
+static const char *fatal_message(const struct gctx *c, const cor_backtrace *bt)
+{
+	struct gopclntab *pt = module_gopclntab(c->p->modules, c->m);
+	for (size_t i = 0; pt && i < cor_backtrace_frame_count(bt); i++) {
+		const struct cor_frame *f = cor_backtrace_frame(bt, i);
+		const char *closure = !f->function ? NULL : !strcmp(f->function, "runtime.throw")
+			? "runtime.throw.func1" : !strcmp(f->function, "runtime.fatal")
+			? "runtime.fatal.func1" : NULL;
+		struct gofunc gf;
+		const struct cor_frame *up = cor_backtrace_frame(bt, i + 1);
+		uint64_t end = up ? up->sp : 0;
+		if (!closure || !gopclntab_func_named(pt, closure, &gf) || end <= f->sp ||
+		    end - f->sp > 4096)
+			continue;
+		uint64_t code = gf.entry + c->m->pub.load_bias, v;
+		for (uint64_t a = f->sp; a + 3 * c->ps <= end; a += c->ps)
+			if (word(c, a, &v) && v == code)
+				return go_string(c, a + c->ps, MAX_MESSAGE);
+	}
+	return NULL;
+}
+
+static void read_panic(struct gctx *c, struct go_model *gm, const struct cor_goroutine *g,
+		       uint64_t pan)
+{
+	uint64_t typ, data, link;
+	if (!word(c, pan + PANIC_ARG, &typ) || !word(c, pan + PANIC_ARG + c->ps, &data) ||
+	    !word(c, pan + PANIC_LINK, &link))
+		return;
+	gm->pub.panic = panic_value(c, types_base(c), typ, data);
+	gm->pub.panic_goroutine = gm->pub.panic ? g->id : 0;
+}
+
 static void read_goroutines(struct gctx *c, struct go_model *gm, const struct go_layout *l)
 {
 	const struct go_parts *p = c->p;
@@ -396,6 +637,10 @@ static void read_goroutines(struct gctx *c, struct go_model *gm, const struct go
 		return;
 	uint8_t blk[G_READ];
 	size_t unread = 0, need = 0;
+	const struct cor_goroutine *panic_g = NULL, *crashed_g = NULL;
+	const struct cor_thread *crashed_t = NULL;
+	uint8_t crashed_blk[G_READ];
+	uint64_t panic_at = 0;
 	const uint32_t ends[] = { l->g_stack_hi, l->g_stack, l->g_panic, l->g_m, l->g_sched + l->buf_sp,
 				  l->g_sched + l->buf_pc, l->g_sched + l->buf_bp, l->g_status,
 				  l->g_goid, l->g_waitreason, l->g_gopc, l->g_startpc };
@@ -451,6 +696,30 @@ static void read_goroutines(struct gctx *c, struct go_model *gm, const struct go
 		}
 		if (p->backtraces && p->proc->arch)
 			stack_of(c, g, blk, l, base == 2 || base == 3 ? t : NULL, errp);
+		/* the panicking goroutine: the crashed thread's, else the first */
+		uint64_t pan = at(c, blk, l->g_panic, c->ps);
+		if (pan && (!panic_g || (t && t->crashed))) {
+			panic_g = g;
+			panic_at = pan;
+		}
+		if (t && t->crashed) {
+			crashed_g = g;
+			crashed_t = t;
+			memcpy(crashed_blk, blk, sizeof(blk));
+		}
+	}
+	if (panic_g)
+		read_panic(c, gm, panic_g, panic_at);
+	if (!gm->pub.panic && crashed_g && p->proc->arch) {
+		/* its stack, unwound for this when the report has no backtraces */
+		struct cor_goroutine tmp = *crashed_g;
+		char *why = NULL;
+		if (!tmp.backtrace && !tmp.backtrace_error)
+			stack_of(c, &tmp, crashed_blk, l, crashed_t, &why);
+		gm->pub.fatal_error = fatal_message(c, tmp.backtrace);
+		if (tmp.backtrace != crashed_g->backtrace)
+			cor_backtrace_free((cor_backtrace *)tmp.backtrace);
+		free(why);
 	}
 	if (unread)
 		warnings_add(p->warn, COR_ERR_NO_MEMORY, c->m->pub.name,

@@ -107,7 +107,7 @@ cor_error *report_build(const struct report_parts *p, const struct cor_report_op
 	/* the diagnosis, on the crashed thread's backtrace if it was made */
 	struct diagnose_parts dp = { pr, p->mem, p->modules, p->unwinder, p->sym, p->arena,
 				     pub->thread_count && pub->crashed && r->threads[0].thread == pub->crashed
-				     ? r->threads[0].backtrace : NULL };
+				     ? r->threads[0].backtrace : NULL, go };
 	cor_error *err = opts.skip_diagnosis ? NULL : diagnose_build(&dp, &pub->diagnosis);
 	if (err) {
 		cor_report_free(pub);

@@ -160,12 +160,74 @@ def test_stripped(build):
     check_eq(doc["go"]["layout"], "go1.19", "layout source (no DWARF: Go 1.19's known one)")
 
 
+def go_line(err, prefix):
+    """The text after prefix on the first line of Go's stderr starting with it."""
+    for l in err.splitlines():
+        if l.startswith(prefix):
+            return l[len(prefix):].replace(" [recovered]", "")
+    raise ct.Fail("no %r line in Go's stderr: %r" % (prefix, err[:400]))
+
+
+def running(err):
+    m = re.search(r"^goroutine (\d+) \[running\]:$", err, re.M)
+    check(m, "no running goroutine in Go's traceback")
+    return int(m.group(1))
+
+
+def test_panic(build):
+    """The panic value as Go prints it after "panic: " (Go's stderr), the
+    panicking goroutine, and the diagnosis's message; a nil dereference, an
+    index out of range, panic(fmt.Errorf(...)), panic("...")."""
+    for how in ("nil", "index", "errorf", "text"):
+        d, core, err = test_go.build_and_crash(source=SOURCE, args=(how,))
+        doc, _ = ct.report(build, core, "--exe", os.path.join(d, "src", "prog"))
+        want = go_line(err, "panic: ")
+        check_eq(doc["go"]["panic"], want, "panic value of %r (coroner vs Go)" % how)
+        check_eq(doc["go"]["panic_goroutine"], running(err), "panicking goroutine (%s)" % how)
+        check_eq(doc["diagnosis"]["message"], "panic: " + want, "diagnosis message (%s)" % how)
+
+
+def test_panic_held(build):
+    """The value as raised (a runtime.boundsError, *errors.errorString,
+    *fmt.wrapError, int, runtime.errorString): the program recovers it once
+    and prints it ("value: ", fmt.Sprint), raises it again and sends itself
+    SIGABRT from a deferred function, before the runtime turns the value into
+    its message. Stripped too: the type names through the moduledata."""
+    cases = [("", h) for h in ("index", "errorf", "wrapped", "number", "nil")]
+    cases += [("-s -w", h) for h in ("index", "wrapped")]
+    for ldflags, how in cases:
+        d, core, err = test_go.build_and_crash(source=SOURCE, ldflags=ldflags or None, args=(how, "held"))
+        doc, _ = ct.report(build, core, "--exe", os.path.join(d, "src", "prog"))
+        check_eq(doc["go"]["panic"], go_line(err, "value: "),
+                 "panic value held by %r %s (coroner vs the program)" % (how, ldflags))
+
+
+def test_fatal(build):
+    """A fatal error (concurrent map writes, runtime.fatal): its string from
+    the closure on runtime.fatal's frame = Go's "fatal error: " line; the
+    stripped build too."""
+    for ldflags in (None, "-s -w"):
+        d, core, err = test_go.build_and_crash(source=SOURCE, ldflags=ldflags, args=("map",))
+        doc, _ = ct.report(build, core, "--exe", os.path.join(d, "src", "prog"))
+        want = go_line(err, "fatal error: ")
+        check_eq(doc["go"]["fatal_error"], want, "fatal error (%s)" % ldflags)
+        check_eq(doc["go"]["panic"], None, "no panic (%s)" % ldflags)
+        check_eq(doc["diagnosis"]["message"], "fatal error: " + want,
+                 "diagnosis message (%s)" % ldflags)
+        r = ct.coroner(build, "info", core, "--exe", os.path.join(d, "src", "prog"),
+                       ok_codes=(0, 3))
+        check("fatal error: " + want in r.text, "info:\n" + r.text)
+
+
 def main():
     build = ct.build_dir()
     rep = ct.Reporter()
     rep.run("go-goroutines", test_goroutines, build)
     rep.run("go-goroutines-text", test_text, build)
     rep.run("go-goroutines-stripped", test_stripped, build)
+    rep.run("go-panic", test_panic, build)
+    rep.run("go-panic-held", test_panic_held, build)
+    rep.run("go-fatal", test_fatal, build)
     return rep.done()
 
 

@@ -2,8 +2,13 @@
 // select, a pipe read through the poller and a blocking read(2), then a
 // crash chosen by the first argument: "nil" (a nil dereference), "index"
 // (an index out of range), "errorf" (panic(fmt.Errorf(...))), "text"
-// (panic("...")). Run with GOTRACEBACK=crash, the runtime prints every
-// goroutine to stderr and dumps core (test_go_goroutines.py).
+// (panic("...")), "map" (concurrent map writes, a fatal error). Run with GOTRACEBACK=crash, the runtime prints every
+// goroutine to stderr and dumps core (test_go_goroutines.py). With "held"
+// as the second argument, the panic is first raised and recovered, its
+// value printed to stderr as "value: ..." (fmt.Sprint: what the runtime
+// prints after "panic: "), then raised again with a deferred function that
+// sends the process SIGABRT: the core holds the panic value as raised, not
+// yet turned into its message.
 package main
 
 import (
@@ -65,8 +70,37 @@ func rawRead(fd int) {
 }
 
 //go:noinline
+func held(how string, s []int) {
+	func() {
+		defer func() { fmt.Fprintf(os.Stderr, "value: %v\n", recover()) }()
+		crash(how, s)
+	}()
+	defer func() {
+		syscall.Kill(syscall.Getpid(), syscall.SIGABRT)
+		time.Sleep(time.Minute)
+	}()
+	crash(how, s)
+}
+
+//go:noinline
 func crash(how string, s []int) {
 	switch how {
+	case "wrapped":
+		panic(fmt.Errorf("wrapped: %w", os.ErrNotExist))
+	case "number":
+		panic(1234567)
+	case "map":
+		m := map[int]int{}
+		for i := 0; i < 4; i++ {
+			go func() {
+				for j := 0; ; j++ {
+					m[j%64] = j
+				}
+			}()
+		}
+		for j := 0; ; j++ {
+			m[j%64] = j
+		}
 	case "nil":
 		var p *int
 		println(*p)
@@ -97,6 +131,9 @@ func main() {
 	how := "nil"
 	if len(os.Args) > 1 {
 		how = os.Args[1]
+	}
+	if len(os.Args) > 2 && os.Args[2] == "held" {
+		held(how, []int{1, 2, 3})
 	}
 	crash(how, []int{1, 2, 3})
 }
