@@ -11,14 +11,16 @@ Environment (all optional):
                       except the big heap core, which is always deleted)
   COR_BENCH_RUNS      measured runs per command after one warm-up run (5)
   COR_BENCH_SLOW      a peer whose first run takes longer (s) is run once (5)
-  COR_BENCH_ONLY      comma list of workloads: small,threads,heap,bigbin,libc,diagnose,zcore
+  COR_BENCH_ONLY      comma list of workloads: small,threads,heap,bigbin,libc,diagnose,zcore,
+                      goroutines
   COR_BENCH_THREADS   threads in the "threads" workload (2000)
+  COR_BENCH_GOROUTINES goroutines in the "goroutines" workload (10000)
   COR_BENCH_HEAP_MIB  heap of the "heap" workload (4096)
   COR_BENCH_ZHEAP_MIB heap of the compressed core of the "zcore" workload (512)
   COR_BENCH_BIGBIN    "UNITS,FUNCS,CHAIN" of the "bigbin" workload (300,100,220)
-  COR_BENCH_SKIP      comma list of peers to leave out (eu-stack,gdb,drgn)
+  COR_BENCH_SKIP      comma list of peers to leave out (eu-stack,gdb,drgn,dlv)
   COR_BENCH_RESULTS   markdown output (bench/results.md; "-" for none)
-  COR_BENCH_TIMEOUT_{CORONER,EUSTACK,GDB,DRGN}  per-run timeouts (60,300,120,120)
+  COR_BENCH_TIMEOUT_{CORONER,EUSTACK,GDB,DRGN,DLV}  per-run timeouts (60,300,120,120,120)
 """
 import datetime
 import hashlib
@@ -48,14 +50,16 @@ def env_int(name, default):
 RUNS = env_int("COR_BENCH_RUNS", 5)
 SLOW = float(os.environ.get("COR_BENCH_SLOW") or 5)
 NTHREADS = env_int("COR_BENCH_THREADS", 2000)
+NGOROUTINES = env_int("COR_BENCH_GOROUTINES", 10000)
 HEAP_MIB = env_int("COR_BENCH_HEAP_MIB", 4096)
 ZHEAP_MIB = env_int("COR_BENCH_ZHEAP_MIB", 512)
 BIGBIN = tuple(int(x) for x in (os.environ.get("COR_BENCH_BIGBIN") or "300,100,220").split(","))
 TIMEOUT = {"coroner": env_int("COR_BENCH_TIMEOUT_CORONER", 60),
            "eu-stack": env_int("COR_BENCH_TIMEOUT_EUSTACK", 300),
            "gdb": env_int("COR_BENCH_TIMEOUT_GDB", 120),
-           "drgn": env_int("COR_BENCH_TIMEOUT_DRGN", 120)}
-ALL_WORKLOADS = ["small", "threads", "heap", "bigbin", "libc", "diagnose", "zcore"]
+           "drgn": env_int("COR_BENCH_TIMEOUT_DRGN", 120),
+           "dlv": env_int("COR_BENCH_TIMEOUT_DLV", 120)}
+ALL_WORKLOADS = ["small", "threads", "heap", "bigbin", "libc", "diagnose", "zcore", "goroutines"]
 ONLY = [w for w in (os.environ.get("COR_BENCH_ONLY") or ",".join(ALL_WORKLOADS)).split(",") if w]
 CC = os.environ.get("CC") or "cc"
 T0 = time.monotonic()
@@ -448,9 +452,39 @@ def w_zcore():
     return cases
 
 
+def w_goroutines():
+    """coroner goroutines against dlv core's goroutines -t (every goroutine
+    with its stack) on a Go program with NGOROUTINES parked goroutines."""
+    go = shutil.which("go")
+    if not go:
+        raise RuntimeError("go not installed (golang-go)")
+    d = os.path.join(WORK, "goroutines")
+    os.makedirs(d, exist_ok=True)
+    exe = os.path.join(d, "goroutines")
+    env = dict(os.environ, GOCACHE=os.path.join(d, "gocache"), GOPATH=os.path.join(d, "gopath"),
+               GOFLAGS="-mod=mod", GOPROXY="off", CGO_ENABLED="0", GO111MODULE="off")
+    subprocess.run([go, "build", "-o", exe, os.path.join(PROGS, "goroutines.go")], check=True,
+                   env=env)
+    os.environ["GOTRACEBACK"] = "crash"
+    try:
+        core = make_core([exe, str(NGOROUTINES)], os.path.join(d, "run"), signal.SIGABRT)
+    finally:
+        del os.environ["GOTRACEBACK"]
+    init = os.path.join(d, "dlv.init")
+    with open(init, "w") as f:
+        f.write("goroutines -t\nexit\n")
+    rows = [Row("coroner goroutines", "coroner", [CORONER, "goroutines", core],
+                (rb"goroutine \d+ \[chan receive\]",)),
+            Row("dlv core, goroutines -t", "dlv",
+                ["dlv", "core", exe, core, "--init", init, "--allow-non-terminal-interactive=true"],
+                (rb"\[\d+ goroutines\]",), vs="coroner goroutines")]
+    return [dict(name="goroutines", core=core, exe=exe, rows=rows,
+                 title=f"goroutines: a Go program with {NGOROUTINES} goroutines parked on a channel")]
+
+
 WORKLOADS = {"small": w_small, "threads": w_threads, "heap": w_heap,
              "bigbin": w_bigbin, "libc": w_libc, "diagnose": w_diagnose,
-             "zcore": w_zcore}
+             "zcore": w_zcore, "goroutines": w_goroutines}
 
 
 # ---------------------------------------------------------------- output
@@ -571,14 +605,15 @@ def growth_table(cases):
 
 
 def versions():
-    def first(cmd):
+    def first(cmd, line=0):
         try:
             p = subprocess.run(cmd, capture_output=True, timeout=30)
-            return (p.stdout or p.stderr).decode(errors="replace").splitlines()[0].strip()
+            return (p.stdout or p.stderr).decode(errors="replace").splitlines()[line].strip()
         except (OSError, IndexError, subprocess.TimeoutExpired):
             return "not installed"
     return [("coroner", first([CORONER, "--version"])), ("eu-stack", first(["eu-stack", "--version"])),
             ("gdb", first(["gdb", "--version"])), ("drgn", first(["drgn", "--version"])),
+            ("dlv", first(["dlv", "version"], 1)),
             ("cc", first([CC, "--version"]))]
 
 

@@ -20,6 +20,8 @@ Usage: python3 tests/e2e/test_go_goroutines.py BUILD_DIR
 """
 import os
 import re
+import shutil
+import subprocess
 import sys
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -130,6 +132,30 @@ def test_goroutines(build):
     check_eq(doc["go"]["layout"], "dwarf", "layout source (the binary has DWARF)")
 
 
+def test_dlv(build):
+    """Delve (`dlv core`, `goroutines`) as a second oracle: the same goroutine
+    ids, and each one's thread."""
+    if not shutil.which("dlv"):
+        raise ct.Skip("dlv not installed (Debian: delve)")
+    d, core, err = test_go.build_and_crash(SOURCE, args=("nil",))
+    prog = os.path.join(d, "src", "prog")
+    init = os.path.join(d, "dlv.init")
+    with open(init, "w") as f:
+        f.write("goroutines\nexit\n")
+    p = subprocess.run(["dlv", "core", prog, core, "--init", init,
+                        "--allow-non-terminal-interactive=true"], stdin=subprocess.DEVNULL,
+                       stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                       universal_newlines=True, timeout=120)
+    want = {int(m.group(1)): m.group(2) for m in
+            re.finditer(r"^[ *] Goroutine (\d+) - .*?(?:\(thread (\d+)\))?(?: \[.*\])?$",
+                        p.stdout, re.M)}
+    check(want, "no goroutines from dlv: %r" % p.stdout[-400:])
+    doc, got = ours(build, core, prog)
+    check_eq(sorted(got), sorted(want), "goroutine ids (coroner vs dlv)")
+    for gid, tid in want.items():
+        check_eq(got[gid]["tid"], int(tid) if tid else None, "thread of goroutine %d (vs dlv)" % gid)
+
+
 def test_text(build):
     """`coroner goroutines`: Go's header lines, frames and created-by lines."""
     d, core, err = test_go.build_and_crash(source=SOURCE, args=("nil",))
@@ -224,6 +250,7 @@ def main():
     rep = ct.Reporter()
     rep.run("go-goroutines", test_goroutines, build)
     rep.run("go-goroutines-text", test_text, build)
+    rep.run("go-goroutines-dlv", test_dlv, build)
     rep.run("go-goroutines-stripped", test_stripped, build)
     rep.run("go-panic", test_panic, build)
     rep.run("go-panic-held", test_panic_held, build)
