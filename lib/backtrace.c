@@ -13,6 +13,8 @@
 #define MAX_TAIL_CHAIN 8
 #define TAIL_BUDGET 64
 #define MAX_TAIL_SITES 64
+/* Go calls inlined at one pc, from the pclntab */
+#define MAX_GO_INLINE 32
 
 struct cor_backtrace {
 	struct cor_frame *v;
@@ -166,16 +168,22 @@ static bool resolve(struct symbolizer *c, struct symcache *sc, uint64_t pc,
 		}
 	}
 	struct gofunc gf;
+	struct goinline gi[MAX_GO_INLINE];
+	size_t ngi = 0;
 	if (m && !ns && (!have_sym || !file) && go_func(c, m, pc, &gf)) {
 		/* no DWARF (a Go binary built -ldflags=-w, or -s -w): Go's own
-		 * table names the function and its line */
+		 * table names the function, its line and the calls inlined */
+		uint64_t rel = pc - m->pub.load_bias, outer = rel;
 		if (!have_sym) {
 			sym = (struct symbol){ .name = gf.name, .value = gf.entry,
 					       .size = gf.end - gf.entry };
 			have_sym = gf.name[0] != 0;
 		}
-		if (!file && !gopclntab_line(m->go, &gf, pc - m->pub.load_bias, &file, &line))
-			file = NULL;
+		if (!file) {
+			ngi = gopclntab_inline(m->go, &gf, rel, gi, MAX_GO_INLINE, &outer);
+			if (!gopclntab_line(m->go, &gf, outer, &file, &line))
+				file = NULL;
+		}
 	}
 	if (ns) {
 		e->fn_dwarf = m->pub.load_bias + scopes[ns - 1].low_pc;
@@ -185,6 +193,28 @@ static bool resolve(struct symbolizer *c, struct symcache *sc, uint64_t pc,
 	if (have_sym) {
 		e->fn_sym = m->pub.load_bias + sym.value;
 		e->fn_names[2] = sym.name;
+	}
+	for (size_t k = 0; !c->no_inline && k < ngi; k++) {
+		/* Go's inlined calls, innermost first, then the function */
+		struct sym_level *l = add_level(sc);
+		if (!l)
+			return false;
+		l->is_inline = true;
+		l->function = keep(c, gi[k].name);
+		l->file = keep(c, gi[k].file);
+		l->line = gi[k].line;
+		l->base = m->pub.load_bias + gf.entry;
+	}
+	if (ngi && !c->no_inline) {
+		struct sym_level *l = add_level(sc);
+		if (!l)
+			return false;
+		l->function = have_sym ? name_of(c, sym.name) : NULL;
+		l->base = m->pub.load_bias + (have_sym ? sym.value : gf.entry);
+		l->file = keep(c, file);
+		l->line = line;
+		e->n = (uint32_t)ngi + 1;
+		return true;
 	}
 	if (c->no_inline && ns > 1) {
 		/* the function alone, at the call site of its outermost inline */

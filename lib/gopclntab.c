@@ -33,6 +33,10 @@ struct gopclntab {
 	uint64_t names, cutab, filetab, pctab, functab, recbase;
 	unsigned fsz;            /* bytes of a function table field */
 	uint32_t nfiletab;       /* Go 1.2's file table entries */
+	/* the inline trees (gopclntab_from_elf, Go 1.19's layout): the file
+	 * they are in and moduledata.gofunc, the base of funcdata offsets */
+	const struct elf_file *ef;
+	uint64_t gofunc;
 };
 
 static bool get(const struct gopclntab *t, uint64_t off, unsigned n, uint64_t *v)
@@ -214,22 +218,21 @@ static bool varint(const struct gopclntab *t, uint64_t *off, uint32_t *v)
 	return false;
 }
 
-/* The value of pc-value table k (4: pcsp, 5: pcfile, 6: pcln) of f at pc.
- * Each pair read takes at least two bytes: the walk ends with the table's
- * bytes. */
-static bool pcvalue(const struct gopclntab *t, const struct gofunc *f, unsigned k, uint64_t pc,
-		    int32_t *out)
+/* The value at pc of f's pc-value table at offset toff (from the start
+ * of the pc-value tables; the header's from Go 1.2's). Each pair read
+ * takes at least two bytes: the walk ends with the table's bytes. */
+static bool pcwalk(const struct gopclntab *t, const struct gofunc *f, uint32_t toff, uint64_t pc,
+		   int32_t *out)
 {
-	uint32_t toff, uv, pcd;
-	if (pc < f->entry || pc >= f->end || !field(t, f->off, k, &toff) || !toff)
-		return false;
+	uint32_t uv, pcd;
 	uint64_t off = (t->ver == GO12 ? 0 : t->pctab) + toff;
 	uint64_t at = f->entry;
 	int32_t val = -1;
 	for (bool first = true;; first = false) {
 		if (!varint(t, &off, &uv) || (!uv && !first) || !varint(t, &off, &pcd))
 			return false;
-		val += (int32_t)(uv & 1 ? ~(uv >> 1) : uv >> 1);
+		/* wrapping, as the runtime's int32 does: hostile deltas overflow */
+		val = (int32_t)((uint32_t)val + (uv & 1 ? ~(uv >> 1) : uv >> 1));
 		at += (uint64_t)pcd * t->quantum;
 		if (pc < at) {
 			*out = val;
@@ -238,6 +241,16 @@ static bool pcvalue(const struct gopclntab *t, const struct gofunc *f, unsigned 
 		if (at >= f->end)
 			return false;
 	}
+}
+
+/* The value of pc-value table k (4: pcsp, 5: pcfile, 6: pcln) of f at pc. */
+static bool pcvalue(const struct gopclntab *t, const struct gofunc *f, unsigned k, uint64_t pc,
+		    int32_t *out)
+{
+	uint32_t toff;
+	if (pc < f->entry || pc >= f->end || !field(t, f->off, k, &toff) || !toff)
+		return false;
+	return pcwalk(t, f, toff, pc, out);
 }
 
 bool gopclntab_line(const struct gopclntab *t, const struct gofunc *f, uint64_t pc,
@@ -273,6 +286,96 @@ bool gopclntab_sp_delta(const struct gopclntab *t, const struct gofunc *f, uint6
 	return true;
 }
 
+/* ---- inline trees (Go 1.19's layout) ----
+ * A function record is 40 bytes: the fields above, then funcID, flag, a
+ * pad byte and nfuncdata; its npcdata 32-bit pc-value table offsets follow
+ * (table 2: the index into the inline tree at a pc, -1 outside inlined
+ * code), then nfuncdata 32-bit offsets from moduledata.gofunc (3: the
+ * inline tree). A tree entry is 20 bytes: parent int16, funcID, a byte,
+ * file, line, the name's offset in the function names and parentPc, the
+ * offset from the entry of an instruction at the call site. */
+
+#define REC_SIZE 40
+#define INL_SIZE 20
+
+/* n bytes at link-time address a of the file, if its PT_LOADs hold them. */
+static const uint8_t *file_at(const struct elf_file *ef, uint64_t a, size_t n)
+{
+	for (uint32_t i = 0; ef && i < ef->phnum; i++) {
+		const struct elf_phdr *p = &ef->phdrs[i];
+		struct reader r;
+		if (p->type == PT_LOAD && a >= p->vaddr && a - p->vaddr < p->filesz &&
+		    p->filesz - (a - p->vaddr) >= n && elf_range(ef, p->offset + (a - p->vaddr), n, &r))
+			return r.pos;
+	}
+	return NULL;
+}
+
+/* pcdata table k of f at pc (-1 where f has none). */
+static bool pcdata(const struct gopclntab *t, const struct gofunc *f, unsigned k, uint64_t pc,
+		   int32_t *out)
+{
+	uint32_t np, toff;
+	if (!field(t, f->off, 7, &np) || k >= np || !u32(t, f->off + REC_SIZE + 4ull * k, &toff))
+		return false;
+	*out = -1;
+	return !toff || pcwalk(t, f, toff, pc, out);
+}
+
+size_t gopclntab_inline(const struct gopclntab *t, const struct gofunc *f, uint64_t pc,
+			struct goinline *out, size_t max, uint64_t *outer)
+{
+	uint32_t np, tree;
+	size_t n = 0;
+	*outer = pc;
+	if (!t->gofunc || t->ver != GO118 || pc < f->entry || pc >= f->end ||
+	    !field(t, f->off, 7, &np) || np > 64 || f->off + REC_SIZE > t->n ||
+	    t->d[f->off + REC_SIZE - 1] <= 3 ||
+	    !u32(t, f->off + REC_SIZE + 4ull * np + 4 * 3, &tree) || tree == UINT32_MAX)
+		return 0;
+	for (int32_t ix; n < max && pcdata(t, f, 2, pc, &ix) && ix >= 0 && ix < (1 << 20); n++) {
+		const uint8_t *e = file_at(t->ef, t->gofunc + tree + (uint64_t)ix * INL_SIZE, INL_SIZE);
+		if (!e)
+			break;
+		uint32_t name = (uint32_t)cor_load(e + 12, 4, t->be);
+		uint32_t parent_pc = (uint32_t)cor_load(e + 16, 4, t->be);
+		out[n].name = str_at(t, t->names + name);
+		if (!out[n].name || !gopclntab_line(t, f, pc, &out[n].file, &out[n].line))
+			break;
+		if (parent_pc >= f->end - f->entry)
+			break;
+		pc = f->entry + parent_pc;
+	}
+	*outer = pc;
+	return n;
+}
+
+/* moduledata, in the file's data: the word holding the pclntab's address
+ * (its first field), whose rodata (byte 296 of Go 1.19's 64-bit layout)
+ * and gofunc (304) lie in a read-only segment, in that order. */
+static void find_gofunc(const struct elf_file *ef, struct gopclntab *t)
+{
+	if (t->ver != GO118 || t->ps != 8)
+		return;
+	for (uint32_t i = 0; i < ef->phnum; i++) {
+		const struct elf_phdr *p = &ef->phdrs[i];
+		struct reader r;
+		if (p->type != PT_LOAD || !(p->flags & 2) || !elf_range(ef, p->offset, p->filesz, &r))
+			continue;
+		size_t n = reader_left(&r);
+		for (size_t off = 0; n >= 320 && off <= n - 320; off += 8) {
+			if (cor_load(r.pos + off, 8, t->be) != t->addr)
+				continue;
+			uint64_t ro = cor_load(r.pos + off + 296, 8, t->be);
+			uint64_t gf = cor_load(r.pos + off + 304, 8, t->be);
+			if (ro && gf >= ro && file_at(ef, ro, 1) && file_at(ef, gf, 1)) {
+				t->gofunc = gf;
+				return;
+			}
+		}
+	}
+}
+
 /* ---- finding it ---- */
 
 static bool in_exec_load(const struct elf_file *ef, uint64_t a)
@@ -304,6 +407,10 @@ cor_error *gopclntab_from_elf(struct elf_file *ef, struct gopclntab **out)
 		cor_error *err = elf_section_data(ef, sh, &d, &n);
 		if (!err)
 			err = gopclntab_open(d, n, sh->addr, ef->be, ef->addr_size, out);
+		if (!err) {
+			(*out)->ef = ef;
+			find_gofunc(ef, *out);
+		}
 		return err;
 	}
 	if (ef->shnum)
@@ -329,6 +436,8 @@ cor_error *gopclntab_from_elf(struct elf_file *ef, struct gopclntab **out)
 				continue;
 			}
 			if (plausible(ef, t)) {
+				t->ef = ef;
+				find_gofunc(ef, t);
 				*out = t;
 				return NULL;
 			}

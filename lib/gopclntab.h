@@ -1,8 +1,9 @@
 /* Go's pclntab: the table the Go runtime keeps in every Go binary (also one
  * built with -ldflags="-s -w", which has no symbols and no DWARF) to name
  * its functions and to unwind its stacks: the function table, names, files
- * and the pc-value tables (file, line and stack-pointer delta per pc). The
- * layouts of Go 1.2, 1.16, 1.18 and 1.20 (by their magic). Every offset is
+ * and the pc-value tables (file, line and stack-pointer delta per pc), and
+ * (Go 1.19) the inline trees. The layouts of Go 1.2, 1.16, 1.18 and
+ * 1.20 (by their magic). Every offset is
  * checked against the table's bytes; every table walk is bounded by them. */
 #ifndef COR_GOPCLNTAB_H
 #define COR_GOPCLNTAB_H
@@ -46,5 +47,17 @@ bool gopclntab_line(const struct gopclntab *t, const struct gofunc *f, uint64_t 
  * address is at sp + delta); false if the table does not say. */
 bool gopclntab_sp_delta(const struct gopclntab *t, const struct gofunc *f, uint64_t pc,
 			uint64_t *delta);
+
+struct goinline {
+	const char *name;        /* the inlined function */
+	const char *file;        /* where pc (or its inner call) is in it */
+	uint32_t line;
+};
+/* The calls inlined at pc in f, innermost first (at most max), from the
+ * inline tree of a table gopclntab_from_elf found with Go 1.19's
+ * moduledata; *outer the pc in f's own code where the outermost call is
+ * (its file:line is f's line). 0 (and *outer pc) if none or unknown. */
+size_t gopclntab_inline(const struct gopclntab *t, const struct gofunc *f, uint64_t pc,
+			struct goinline *out, size_t max, uint64_t *outer);
 
 #endif

@@ -227,11 +227,10 @@ def test_diagnosis(build, target="native"):
 
 
 def test_stripped(build):
-    """A build with -ldflags="-s -w" (no symbols, no DWARF): names, file:line
-    and frames from Go's pclntab. Oracles: the unstripped build's frames
-    (each physical frame's pc and function; file:line that of its innermost
-    level, inline ones being DWARF's only) and the stripped program's own
-    traceback from main.crash to main.main."""
+    """A build with -ldflags="-s -w" (no symbols, no DWARF): names, file:line,
+    inlined calls and frames from Go's pclntab. Oracles: the unstripped
+    build's frames (pc, function, file:line, inline or not) and the stripped
+    program's own traceback from main.crash to main.main."""
     d, core, _ = build_and_crash()
     ds, cores, errs = build_and_crash(ldflags="-s -w")
     prog = os.path.join(ds, "src", "prog")
@@ -253,22 +252,17 @@ def test_stripped(build):
     check(first is not None, "no main.crash:\n" + text)
     check_eq([(f["function"], f["file"], f["line"]) for f in frames[first:first + len(want)]],
              want, "main.crash to main.main (stripped build vs its Go traceback)")
-    # the unstripped core: one physical frame per pc, its innermost level's
-    # line, names without the linker's ABI suffix (Go's names)
+    # the unstripped core's frames, inline ones too (DWARF's there, the
+    # pclntab's inline trees here), names without the linker's ABI suffix
+    # (Go's names)
     def where(f, top):
         return (f["file"] or "").replace(os.path.join(top, "src"), "SRC"), f["line"]
-    phys, lines = [], []
-    for f in ref["frames"]:
-        if f["how"] == "tailcall":
-            continue
-        if len(lines) == len(phys):
-            lines.append(where(f, d))  # the first level at this pc
-        if not f["inline"]:
-            phys.append((f["pc"], re.sub(r"\.abi0$", "", f["function"] or "??")))
-    check_eq([(f["pc"], f["function"]) for f in frames], phys,
-             "pc and function of each frame (stripped vs unstripped)")
-    check_eq([where(f, ds) for f in frames], lines,
-             "file:line of each frame (stripped vs unstripped's innermost level)")
+
+    def shape(fs, top):
+        return [(f["pc"], re.sub(r"\.abi0$", "", f["function"] or "??")) + where(f, top)
+                + (f["inline"],) for f in fs if f["how"] != "tailcall"]
+    check_eq(shape(frames, ds), shape(ref["frames"], d),
+             "pc, function, file:line and inline of each frame (stripped vs unstripped)")
     check_eq(got["stop_reason"], ref["stop_reason"], "why the unwind stopped")
     # no section headers either (e_shoff, e_shnum 0): the pclntab is found
     # by its header's magic, with the same frames

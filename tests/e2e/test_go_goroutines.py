@@ -10,9 +10,8 @@ file:line); the running one is on the crashed thread, from main.crash on;
 the one in a system call is on a thread and ends in Go's frames (Go starts
 it where it entered the call, coroner at the thread's registers). The text
 output is Go's format. The same program built -ldflags="-s -w" (no symbols,
-no DWARF: allgs found in its data, names from its pclntab) gives the same
-goroutines, states and creators, and Go's frames with its inlined ones
-folded into their callers (the pclntab's inline trees are not read). The
+no DWARF: allgs found in its data, names, lines and inlined calls from its
+pclntab) gives the same goroutines, states, creators and frames. The
 struct layouts come from the binary's DWARF, and without it from Go 1.19's
 known layout: both builds passing checks the one against the other.
 
@@ -78,20 +77,7 @@ def ours(build, core, prog):
     return doc, {g["id"]: g for g in gdoc["goroutines"]}
 
 
-def folded(frames):
-    """Go's frames with each inlined one folded into the physical frame
-    after it: (that frame's function, the innermost file:line)."""
-    out, inner = [], None
-    for fn, file, line, inline in frames:
-        if inline:
-            inner = inner or (file, line)
-            continue
-        out.append((fn,) + (inner or (file, line)))
-        inner = None
-    return out
-
-
-def compare(doc, got, want, crashed_tid, fold):
+def compare(doc, got, want, crashed_tid):
     check_eq(sorted(got), sorted(want), "goroutine ids (coroner vs Go)")
     tids = {t["tid"] for t in doc["threads"]}
     for gid, w in sorted(want.items()):
@@ -99,7 +85,7 @@ def compare(doc, got, want, crashed_tid, fold):
         frames = [(name(f), f["file"], f["line"]) for f in g.get("frames", [])]
         text = "goroutine %d:\n  " % gid + "\n  ".join("%s %s:%s" % f for f in frames)
         check_eq(g["wait_reason"] or g["status"], w["state"], "state of goroutine %d" % gid)
-        wf = folded(w["frames"]) if fold else [f[:3] for f in w["frames"]]
+        wf = [f[:3] for f in w["frames"]]
         if w["state"] == "running":
             check_eq(g["tid"], crashed_tid, "thread of the running goroutine %d" % gid)
             first = next(i for i, f in enumerate(wf) if f[0].startswith("main."))
@@ -128,7 +114,7 @@ def test_goroutines(build):
               "running"):
         check(s in states, "Go's traceback has no %r goroutine: %r" % (s, sorted(states)))
     doc, got = ours(build, core, os.path.join(d, "src", "prog"))
-    compare(doc, got, want, doc["crashed_tid"], False)
+    compare(doc, got, want, doc["crashed_tid"])
     check_eq(doc["go"]["layout"], "dwarf", "layout source (the binary has DWARF)")
 
 
@@ -137,7 +123,7 @@ def test_dlv(build):
     ids, and each one's thread."""
     if not shutil.which("dlv"):
         raise ct.Skip("dlv not installed (Debian: delve)")
-    d, core, err = test_go.build_and_crash(SOURCE, args=("nil",))
+    d, core, err = test_go.build_and_crash(source=SOURCE, args=("nil",))
     prog = os.path.join(d, "src", "prog")
     init = os.path.join(d, "dlv.init")
     with open(init, "w") as f:
@@ -182,7 +168,7 @@ def test_stripped(build):
     d, core, err = test_go.build_and_crash(source=SOURCE, ldflags="-s -w", args=("nil",))
     want = go_goroutines(err)
     doc, got = ours(build, core, os.path.join(d, "src", "prog"))
-    compare(doc, got, want, doc["crashed_tid"], True)
+    compare(doc, got, want, doc["crashed_tid"])
     check_eq(doc["go"]["layout"], "go1.19", "layout source (no DWARF: Go 1.19's known one)")
 
 

@@ -173,6 +173,13 @@ static void hostile(const uint8_t *b, size_t n, unsigned ps)
 			c[i] = vals[v];
 			poke(c, n, ps);
 		}
+	/* a value delta of -2^31 from -1 (the fuzzer's find: a signed
+	 * overflow, where the runtime's int32 wraps) */
+	if (ps == 8) {
+		memcpy(c, b, n);
+		memcpy(c + 105, (const uint8_t[]){ 0xff, 0xff, 0xff, 0xff, 0x0f }, 5);
+		poke(c, n, ps);
+	}
 	/* a table whose counts claim far more than its bytes */
 	memcpy(c, b, n);
 	put(c, 8, ~0ull, ps);
