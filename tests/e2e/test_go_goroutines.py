@@ -18,8 +18,10 @@ known layout: both builds passing checks the one against the other.
 Usage: python3 tests/e2e/test_go_goroutines.py BUILD_DIR
 """
 import os
+import random
 import re
 import shutil
+import struct
 import subprocess
 import sys
 
@@ -231,6 +233,56 @@ def test_fatal(build):
         check("fatal error: " + want in r.text, "info:\n" + r.text)
 
 
+def test_hostile(build):
+    """A Go core whose runtime state is hostile: runtime.allgs claiming 2^40
+    goroutines; every g it points to overwritten with random bytes; the
+    executable's pclntab scrambled. No crash, hang or unbounded allocation
+    (coroner's own checks: sanitizer reports, timeouts), exit 0 or 3, and
+    the over-long allgs said in a warning."""
+    d, core, _ = test_go.build_and_crash(SOURCE, args=("nil",))
+    prog = os.path.join(d, "src", "prog")
+    allgs = ct.nm_symbols(prog)["runtime.allgs"]
+    loads, _ = ct.readelf_loads(core)
+
+    def off(addr):
+        return next(o + addr - v for o, v, fs, _ in loads if v <= addr < v + fs)
+    with open(core, "rb") as f:
+        data = f.read()
+    ptr, n = struct.unpack_from("<QQ", data, off(allgs))
+    work = ct.scratch_dir("go-hostile-")
+    rnd = random.Random(12)
+    big = bytearray(data)
+    struct.pack_into("<QQ", big, off(allgs) + 8, 1 << 40, 1 << 40)
+    noise = bytearray(data)
+    for i in range(n):
+        g = off(struct.unpack_from("<Q", data, off(ptr) + 8 * i)[0])
+        noise[g:g + 400] = bytes(rnd.getrandbits(8) for _ in range(400))
+    cases = {"allgs-huge": bytes(big), "g-noise": bytes(noise)}
+    for name, b in cases.items():
+        path = os.path.join(work, name + ".core")
+        with open(path, "wb") as f:
+            f.write(b)
+        doc, _ = ct.report(build, path, "--exe", prog)
+        ct.coroner(build, "goroutines", path, "--exe", prog, ok_codes=(0, 3))
+        if name == "allgs-huge":
+            check(any("runtime.allgs" in w for w in ct.warning_texts(doc)),
+                  "no warning about allgs: %r" % ct.warning_texts(doc))
+    # the executable's .gopclntab scrambled (its size and place kept)
+    sec = re.search(r"\.gopclntab\s+PROGBITS\s+[0-9a-f]+\s+([0-9a-f]+)\s+([0-9a-f]+)",
+                    ct.sh("readelf", "-SW", prog))
+    check(sec, "no .gopclntab in readelf -S of %s" % prog)
+    o, size = int(sec.group(1), 16), int(sec.group(2), 16)
+    with open(prog, "rb") as f:
+        exe = bytearray(f.read())
+    for k in range(0, size, 7):
+        exe[o + 8 + k % (size - 8)] = rnd.getrandbits(8)
+    bad = os.path.join(work, "prog")
+    with open(bad, "wb") as f:
+        f.write(exe)
+    ct.report(build, core, "--exe", bad)
+    ct.coroner(build, "goroutines", core, "--exe", bad, ok_codes=(0, 3))
+
+
 def main():
     build = ct.build_dir()
     rep = ct.Reporter()
@@ -241,6 +293,7 @@ def main():
     rep.run("go-panic", test_panic, build)
     rep.run("go-panic-held", test_panic_held, build)
     rep.run("go-fatal", test_fatal, build)
+    rep.run("go-hostile", test_hostile, build)
     return rep.done()
 
 
