@@ -83,7 +83,7 @@ def build_go(source=SOURCE, ldflags=None, target="native"):
     if qemu:
         env["GOARCH"] = target
     cmd = [go, "build", "-o", "prog"] + (["-ldflags=" + ldflags] if ldflags else []) + ["main.go"]
-    p = subprocess.run(cmd, cwd=src, env=go_env(d),
+    p = subprocess.run(cmd, cwd=src, env=env,
                        stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                        universal_newlines=True, timeout=300)
     if p.returncode != 0:

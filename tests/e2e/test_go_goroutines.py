@@ -239,7 +239,7 @@ def test_hostile(build):
     executable's pclntab scrambled. No crash, hang or unbounded allocation
     (coroner's own checks: sanitizer reports, timeouts), exit 0 or 3, and
     the over-long allgs said in a warning."""
-    d, core, _ = test_go.build_and_crash(SOURCE, args=("nil",))
+    d, core, _ = test_go.build_and_crash(source=SOURCE, args=("nil",))
     prog = os.path.join(d, "src", "prog")
     allgs = ct.nm_symbols(prog)["runtime.allgs"]
     loads, _ = ct.readelf_loads(core)
