@@ -15,6 +15,10 @@
 #define MAX_TYPES (1u << 20)
 #define MAX_PARTS (1u << 22)
 #define MAX_HOPS 64
+/* types a member lookup or a type's name may visit */
+#define MEMBER_VISITS 4096
+#define NAME_VISITS 256
+#define NAME_BYTES 4096
 /* DW_AT_data_member_location's DW_OP_plus_uconst (7.7.1) */
 #define DW_OP_plus_uconst 0x23
 #define DW_OP_constu 0x10
@@ -618,12 +622,16 @@ const struct dwarf_type *dwarf_type_strip(struct dwarf_info *di, const struct dw
 }
 
 static const struct dwarf_member *member_in(struct dwarf_info *di, const struct dwarf_type *t,
-					    const char *name, uint64_t *offset, unsigned depth)
+					    const char *name, uint64_t *offset, unsigned depth,
+					    unsigned *left)
 {
 	t = dwarf_type_strip(di, t);
+	/* bounded in depth and, against anonymous members fanning out, in
+	 * types visited */
 	if ((t->kind != DWT_STRUCT && t->kind != DWT_UNION && t->kind != DWT_CLASS) ||
-	    depth > 8)
+	    depth > 8 || !*left)
 		return NULL;
+	(*left)--;
 	for (size_t i = 0; i < t->nmembers; i++) {
 		const struct dwarf_member *m = &t->members[i];
 		if (m->name && !strcmp(m->name, name)) {
@@ -637,7 +645,7 @@ static const struct dwarf_member *member_in(struct dwarf_info *di, const struct 
 		uint64_t sub;
 		if ((m->name && !m->inheritance) || !m->offset_known)
 			continue;
-		if ((in = member_in(di, dwarf_member_type(di, m), name, &sub, depth + 1))) {
+		if ((in = member_in(di, dwarf_member_type(di, m), name, &sub, depth + 1, left))) {
 			*offset = m->offset + sub;
 			return in;
 		}
@@ -649,7 +657,8 @@ const struct dwarf_member *dwarf_type_member(struct dwarf_info *di, const struct
 					     const char *name, uint64_t *offset)
 {
 	uint64_t off = 0;
-	const struct dwarf_member *m = member_in(di, t, name, &off, 0);
+	unsigned left = MEMBER_VISITS;
+	const struct dwarf_member *m = member_in(di, t, name, &off, 0, &left);
 	if (m && offset)
 		*offset = off;
 	return m;
@@ -667,6 +676,8 @@ bool dwarf_type_size(struct dwarf_info *di, const struct dwarf_type *t, uint64_t
 		}
 		if (t->kind == DWT_ARRAY) {
 			if (t->has_size) {
+				if (t->size && mul > UINT64_MAX / t->size)
+					return false;
 				*size = mul * t->size;
 				return true;
 			}
@@ -728,19 +739,22 @@ static const char *tag_word(const struct dwarf_type *t)
 }
 
 static void params_name(struct dwarf_info *di, const struct dwarf_type *t,
-			struct strbuf *sb, unsigned depth);
+			struct strbuf *sb, unsigned depth, unsigned *left);
 
 /* Writes t around declarator decl (what is already to its right, e.g.
  * "*" or "[4]"), C's inside-out order: "int (*)[4]". */
 static void declare(struct dwarf_info *di, const struct dwarf_type *t, const char *decl,
-		    struct strbuf *sb, unsigned depth)
+		    struct strbuf *sb, unsigned depth, unsigned *left)
 {
 	struct strbuf in = {0};
 	const struct dwarf_type *target;
-	if (depth > 16) {
+	/* bounded in depth, in types visited (parameters fan out) and in
+	 * length */
+	if (depth > 16 || !*left || sb->len + strlen(decl) > NAME_BYTES) {
 		sb_puts(sb, "...");
 		return;
 	}
+	(*left)--;
 	switch (t->kind) {
 	case DWT_POINTER: case DWT_REFERENCE: case DWT_RVALUE_REFERENCE:
 	case DWT_PTR_TO_MEMBER: {
@@ -773,7 +787,7 @@ static void declare(struct dwarf_info *di, const struct dwarf_type *t, const cha
 		/* "const int": before the type */
 		sb_puts(sb, q);
 		sb_puts(sb, " ");
-		declare(di, target, decl, sb, depth + 1);
+		declare(di, target, decl, sb, depth + 1, left);
 		return;
 	}
 	case DWT_ARRAY:
@@ -791,7 +805,7 @@ static void declare(struct dwarf_info *di, const struct dwarf_type *t, const cha
 	case DWT_FUNCTION:
 		target = dwarf_type_target(di, t);
 		sb_puts(&in, decl);
-		params_name(di, t, &in, depth);
+		params_name(di, t, &in, depth, left);
 		break;
 	default: {
 		/* a named type: the declarator after a space */
@@ -811,18 +825,22 @@ static void declare(struct dwarf_info *di, const struct dwarf_type *t, const cha
 	}
 	}
 	char *s = sb_take(&in);
-	declare(di, target, s ? s : "", sb, depth + 1);
+	declare(di, target, s ? s : "", sb, depth + 1, left);
 	free(s);
 }
 
 static void params_name(struct dwarf_info *di, const struct dwarf_type *t,
-			struct strbuf *sb, unsigned depth)
+			struct strbuf *sb, unsigned depth, unsigned *left)
 {
 	sb_puts(sb, "(");
 	for (size_t i = 0; i < t->nparams; i++) {
 		if (i)
 			sb_puts(sb, ", ");
-		declare(di, dwarf_member_type(di, &t->params[i]), "", sb, depth + 1);
+		if (!*left || sb->len > NAME_BYTES) {
+			sb_puts(sb, "...");
+			break;
+		}
+		declare(di, dwarf_member_type(di, &t->params[i]), "", sb, depth + 1, left);
 	}
 	if (t->variadic)
 		sb_puts(sb, t->nparams ? ", ..." : "...");
@@ -833,7 +851,8 @@ static void params_name(struct dwarf_info *di, const struct dwarf_type *t,
 
 void dwarf_type_name(struct dwarf_info *di, const struct dwarf_type *t, struct strbuf *sb)
 {
-	declare(di, t, "", sb, 0);
+	unsigned left = NAME_VISITS;
+	declare(di, t, "", sb, 0, &left);
 }
 
 /* ---- by name ------------------------------------------------------------ */
