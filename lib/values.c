@@ -137,6 +137,38 @@ static bool addr_index(void *arg, uint64_t idx, uint64_t *out)
 	return dfile_index(cu->f, &cu->f->s->addr, cu->fc.addr_base, idx, cu->addr_size, out);
 }
 
+/* DW_OP_*_type's operand: the base type at offset off of the unit. */
+static bool base_type(void *arg, uint64_t off, uint64_t *size, uint8_t *enc)
+{
+	const struct cu *cu = ((struct ectx *)arg)->cu;
+	struct die d;
+	cor_error *err = off < cu->end - cu->off ? die_at(cu, cu->off + off, &d) :
+		cor_error_new(COR_ERR_FORMAT, "type offset 0x%" PRIx64 " outside the unit", off);
+	if (err) {
+		cor_error_free(err);
+		return false;
+	}
+	if (d.tag != DW_TAG_base_type || !HAS(&d, S_byte_size) || !HAS(&d, S_encoding))
+		return false;
+	*size = d.a[S_byte_size].u;
+	*enc = (uint8_t)d.a[S_encoding].u;
+	return true;
+}
+
+static const struct cor_register *vector_reg(const struct ctx *c, uint64_t regno);
+
+/* A vector register's low n bytes: known in the innermost frame only. */
+static bool reg_bytes(void *arg, unsigned regno, uint8_t *buf, size_t n)
+{
+	struct ectx *e = arg;
+	const struct cor_register *vr;
+	if (!e->c->nphys || e->regs != &e->c->phys[0].regs || !(vr = vector_reg(e->c, regno)) ||
+	    !vr->bytes || n > vr->size)
+		return false;
+	memcpy(buf, vr->bytes, n);
+	return true;
+}
+
 static void ctx_init(struct expr_ctx *x, struct ectx *e)
 {
 	const struct memory *mem = e->c->p->mem;
@@ -151,6 +183,8 @@ static void ctx_init(struct expr_ctx *x, struct ectx *e)
 	x->have_cfa = e->regs->cfa_known;
 	x->cfa = e->regs->cfa;
 	x->addr_index = addr_index;
+	x->base_type = base_type;
+	x->read_reg_bytes = reg_bytes;
 	x->offset_size = e->cu->offset_size;
 }
 
@@ -167,7 +201,8 @@ static cor_error *frame_base(void *arg, uint64_t *out)
 	return dwarf_expr_eval(&x, fv->fb, fv->fb_len, false, 0, out, &isv);
 }
 
-/* The register a DW_OP_entry_value operand names (DW_OP_regN, regx). */
+/* The register a DW_OP_entry_value operand names (DW_OP_regN, regx,
+ * regval_type). */
 static bool entry_reg(const uint8_t *p, size_t n, uint64_t *regno)
 {
 	struct reader r;
@@ -175,7 +210,10 @@ static bool entry_reg(const uint8_t *p, size_t n, uint64_t *regno)
 		*regno = p[0] - 0x50;
 		return true;
 	}
+	uint64_t type;
 	reader_init(&r, p + 1, n ? n - 1 : 0, false, 8);
+	if (n > 1 && (p[0] == 0xa5 || p[0] == 0xf5))   /* DW_OP_regval_type, GNU's */
+		return reader_uleb(&r, regno) && reader_uleb(&r, &type) && reader_at_end(&r);
 	return n > 1 && p[0] == 0x90 && reader_uleb(&r, regno) && reader_at_end(&r);
 }
 
@@ -222,10 +260,10 @@ static cor_error *no_entry(const char *why)
 
 /* DW_OP_entry_value of a register: the DW_AT_call_value of the call
  * site that called the function (e->callee): in the caller frame above
- * (e->above, a frame of the backtrace), evaluated with its registers; in a
- * tail-call frame (no registers of its own), with the entry values of
- * that function in turn, one frame further up (gdb's chains of tail
- * calls). */
+ * (e->above, a frame of the backtrace), evaluated with its registers and
+ * the entry values of that function in turn, one frame further up (in a
+ * tail-call frame, which has no registers of its own, those only: gdb's
+ * chains of tail calls), MAX_TAIL_HOPS frames at most. */
 static cor_error *entry_value(void *arg, const uint8_t *expr, size_t len, uint64_t *out)
 {
 	struct ectx *e = arg;
@@ -272,8 +310,8 @@ static cor_error *entry_value(void *arg, const uint8_t *expr, size_t len, uint64
 	bool isv;
 	ctx_init(&x, &ce);
 	x.addr_bias = cm->pub.load_bias;
-	if (tail)
-		x.entry_value = entry_value;
+	/* the call value may use the caller's own entry values (gdb does) */
+	x.entry_value = entry_value;
 	if ((err = dwarf_expr_eval(&x, ve, vlen, false, 0, out, &isv)))
 		return err;
 	c->used_entry = true;

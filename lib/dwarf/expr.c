@@ -1,5 +1,9 @@
-/* DWARF expression evaluator (DWARF 5 section 2.5): the stack machine
- * without a type system, bounded in steps and stack slots. */
+/* DWARF expression evaluator (DWARF 5 section 2.5): the stack machine,
+ * bounded in steps and stack slots. Each slot has a type: the generic one
+ * (address-sized) or a base type of at most 8 bytes that a typed operation
+ * named (DW_OP_const_type, regval_type, deref_type, convert, reinterpret
+ * and their GNU forms); arithmetic on typed values follows their type
+ * (floats as C floats and doubles, integers wrapped at their size). */
 #include <inttypes.h>
 #include <stddef.h>
 #include <stdlib.h>
@@ -26,6 +30,15 @@ enum {
 	OP_constx, OP_entry_value, OP_const_type, OP_regval_type,
 	OP_deref_type, OP_xderef_type, OP_convert, OP_reinterpret,
 	OP_GNU_push_tls_address = 0xe0, OP_GNU_entry_value = 0xf3,
+	OP_GNU_const_type = 0xf4, OP_GNU_regval_type, OP_GNU_deref_type,
+	OP_GNU_convert, OP_GNU_reinterpret = 0xf9,
+};
+
+enum { ATE_boolean = 0x02, ATE_float = 0x04, ATE_signed = 0x05, ATE_signed_char = 0x06 };
+
+/* A slot's type: size 0 is the generic type. */
+struct slot_type {
+	uint8_t size, enc;
 };
 
 enum result_kind { RES_ADDR, RES_VALUE, RES_FIXED, RES_REG, RES_IMPLICIT, RES_POINTER };
@@ -50,6 +63,7 @@ struct eval {
 	int64_t ptr_off;
 	size_t n;
 	uint64_t st[STACK_MAX];
+	struct slot_type ty[STACK_MAX];
 };
 
 static cor_error *fail(struct eval *e, enum cor_error_code code, const char *what)
@@ -75,8 +89,25 @@ static cor_error *push(struct eval *e, uint64_t v)
 {
 	if (e->n >= STACK_MAX)
 		return fail(e, COR_ERR_LIMIT, "stack overflow (256 slots)");
+	e->ty[e->n] = (struct slot_type){ 0, 0 };
 	e->st[e->n++] = v & e->mask;
 	return NULL;
+}
+
+static uint64_t size_mask(unsigned size)
+{
+	return size >= 8 ? ~(uint64_t)0 : ((uint64_t)1 << (size * 8)) - 1;
+}
+
+/* v pushed with type t (the generic type if t.size is 0). */
+static cor_error *push_typed(struct eval *e, uint64_t v, struct slot_type t)
+{
+	cor_error *err = push(e, v);
+	if (!err && t.size) {
+		e->ty[e->n - 1] = t;
+		e->st[e->n - 1] = v & size_mask(t.size);
+	}
+	return err;
 }
 
 static cor_error *need(struct eval *e, size_t k)
@@ -109,6 +140,7 @@ static cor_error *deref(struct eval *e, unsigned size)
 	if (err)
 		return err;
 	e->st[e->n - 1] = cor_load(buf, size, c->be) & e->mask;
+	e->ty[e->n - 1] = (struct slot_type){ 0, 0 };
 	return NULL;
 }
 
@@ -147,22 +179,160 @@ static uint64_t shift_right_arith(int64_t a, uint64_t n)
 	return (uint64_t)a >> n;
 }
 
+static bool is_float(struct slot_type t)
+{
+	return t.size && t.enc == ATE_float;
+}
+
+static bool is_signed(struct slot_type t)
+{
+	return t.enc == ATE_signed || t.enc == ATE_signed_char;
+}
+
+/* A float or double slot's value; false for other sizes (long double). */
+static bool get_float(uint64_t bits, struct slot_type t, double *d)
+{
+	if (t.size == 4) {
+		uint32_t b = (uint32_t)bits;
+		float f;
+		memcpy(&f, &b, 4);
+		*d = f;
+	} else if (t.size == 8) {
+		memcpy(d, &bits, 8);
+	} else {
+		return false;
+	}
+	return true;
+}
+
+static uint64_t put_float(double d, struct slot_type t)
+{
+	uint64_t bits = 0;
+	if (t.size == 4) {
+		float f = (float)d;
+		uint32_t b;
+		memcpy(&b, &f, 4);
+		bits = b;
+	} else {
+		memcpy(&bits, &d, 8);
+	}
+	return bits;
+}
+
+/* An integral slot's value, sign-extended from its size if it is signed. */
+static int64_t get_signed(const struct eval *e, uint64_t v, struct slot_type t)
+{
+	if (!t.size)
+		return sext(e, v);
+	if (t.size < 8 && (v >> (t.size * 8 - 1)) & 1)
+		v |= ~size_mask(t.size);
+	return (int64_t)v;
+}
+
+/* The operations whose bits do not depend on the sign: false for others. */
+static bool modular(uint8_t op, uint64_t a, uint64_t b, uint64_t *v)
+{
+	switch (op) {
+	case OP_and: *v = a & b; return true;
+	case OP_or: *v = a | b; return true;
+	case OP_xor: *v = a ^ b; return true;
+	case OP_plus: *v = a + b; return true;
+	case OP_minus: *v = a - b; return true;
+	case OP_mul: *v = a * b; return true;
+	case OP_shl: *v = b >= 64 ? 0 : a << b; return true;
+	case OP_shr: *v = b >= 64 ? 0 : a >> b; return true;
+	default: return false;
+	}
+}
+
+/* A comparison's result (generic 1 or 0) from the order of its operands
+ * (-1, 0, 1). */
+static cor_error *push_compare(struct eval *e, uint8_t op, int order)
+{
+	switch (op) {
+	case OP_eq: return push(e, order == 0);
+	case OP_ge: return push(e, order >= 0);
+	case OP_gt: return push(e, order > 0);
+	case OP_le: return push(e, order <= 0);
+	case OP_lt: return push(e, order < 0);
+	default: return push(e, order != 0);
+	}
+}
+
+/* A binary operation on two values of one base type (DWARF 5, 2.5.1.4). */
+static cor_error *binop_typed(struct eval *e, uint8_t op, uint64_t a, uint64_t b,
+			      struct slot_type t)
+{
+	bool cmp = op >= OP_eq && op <= OP_ne;
+	uint64_t v;
+	if (is_float(t)) {
+		double x, y, r;
+		if (!get_float(a, t, &x) || !get_float(b, t, &y))
+			return fail(e, COR_ERR_UNSUPPORTED, "floating-point type of this size");
+		if (cmp && (x != x || y != y))
+			return push(e, op == OP_ne);   /* a NaN: unordered */
+		if (cmp)
+			return push_compare(e, op, (x > y) - (x < y));
+		switch (op) {
+		case OP_plus: r = x + y; break;
+		case OP_minus: r = x - y; break;
+		case OP_mul: r = x * y; break;
+		case OP_div: r = x / y; break;
+		default:
+			return fail(e, COR_ERR_FORMAT, "integer operation on a floating-point value");
+		}
+		return push_typed(e, put_float(r, t), t);
+	}
+	if (cmp && is_signed(t)) {
+		int64_t x = get_signed(e, a, t), y = get_signed(e, b, t);
+		return push_compare(e, op, (x > y) - (x < y));
+	}
+	if (cmp)
+		return push_compare(e, op, (a > b) - (a < b));
+	switch (op) {
+	case OP_div:
+	case OP_mod:
+		if (b == 0)
+			return fail(e, COR_ERR_FORMAT, "division by zero");
+		if (is_signed(t)) {
+			int64_t x = get_signed(e, a, t), y = get_signed(e, b, t);
+			if (y == -1)
+				v = op == OP_div ? -(uint64_t)x : 0;
+			else
+				v = (uint64_t)(op == OP_div ? x / y : x % y);
+		} else {
+			v = op == OP_div ? a / b : a % b;
+		}
+		break;
+	case OP_shra:
+		v = shift_right_arith(get_signed(e, a, t), b);
+		break;
+	default:
+		modular(op, a, b, &v);
+	}
+	return push_typed(e, v, t);
+}
+
 /* Pops b (top) and a, pushes a op b. */
 static cor_error *binop(struct eval *e, uint8_t op)
 {
 	cor_error *err = need(e, 2);
 	if (err)
 		return err;
+	struct slot_type tb = e->ty[e->n - 1], ta = e->ty[e->n - 2];
 	uint64_t b = e->st[--e->n], a = e->st[--e->n], v;
+	if (ta.size || tb.size) {
+		/* a shift's count may be of any integral type */
+		bool shift = op == OP_shl || op == OP_shr || op == OP_shra;
+		if (!shift && (ta.size != tb.size || ta.enc != tb.enc))
+			return fail(e, COR_ERR_FORMAT, "operands of different types");
+		if (shift && is_float(tb))
+			return fail(e, COR_ERR_FORMAT, "shift by a floating-point value");
+		return binop_typed(e, op, a, b, ta);
+	}
+	if (modular(op, a, b, &v))
+		return push(e, v);
 	switch (op) {
-	case OP_and: v = a & b; break;
-	case OP_or: v = a | b; break;
-	case OP_xor: v = a ^ b; break;
-	case OP_plus: v = a + b; break;
-	case OP_minus: v = a - b; break;
-	case OP_mul: v = a * b; break;
-	case OP_shl: v = b >= 64 ? 0 : a << b; break;
-	case OP_shr: v = b >= 64 ? 0 : a >> b; break;
 	case OP_shra: v = shift_right_arith(sext(e, a), b); break;
 	case OP_div:
 		if (sext(e, b) == 0)
@@ -190,6 +360,24 @@ static cor_error *unop(struct eval *e, uint8_t op)
 	if (err)
 		return err;
 	uint64_t *t = &e->st[e->n - 1];
+	struct slot_type ty = e->ty[e->n - 1];
+	if (ty.size) {
+		double d;
+		if (is_float(ty)) {
+			if (op == OP_not || !get_float(*t, ty, &d))
+				return fail(e, COR_ERR_FORMAT, "operation on a floating-point value");
+			*t = put_float(op == OP_neg || d < 0 ? -d : d, ty);
+			return NULL;
+		}
+		if (op == OP_abs && get_signed(e, *t, ty) < 0)
+			*t = -*t;
+		else if (op == OP_neg)
+			*t = -*t;
+		else if (op == OP_not)
+			*t = ~*t;
+		*t &= size_mask(ty.size);
+		return NULL;
+	}
 	if (op == OP_abs && sext(e, *t) < 0)
 		*t = -*t;
 	else if (op == OP_neg)
@@ -200,35 +388,53 @@ static cor_error *unop(struct eval *e, uint8_t op)
 	return NULL;
 }
 
+/* Pushes a copy of slot i (its type too). */
+static cor_error *copy_slot(struct eval *e, size_t i)
+{
+	struct slot_type t = e->ty[i];
+	cor_error *err = push(e, e->st[i]);
+	if (!err)
+		e->ty[e->n - 1] = t;
+	return err;
+}
+
+static void swap_slots(struct eval *e, size_t i, size_t j)
+{
+	uint64_t v = e->st[i];
+	struct slot_type t = e->ty[i];
+	e->st[i] = e->st[j], e->ty[i] = e->ty[j];
+	e->st[j] = v, e->ty[j] = t;
+}
+
 static cor_error *stack_op(struct eval *e, uint8_t op)
 {
-	uint64_t *s = e->st, t;
 	size_t n = e->n;
 	cor_error *err;
 	uint8_t idx;
 	switch (op) {
 	case OP_dup:
-		return (err = need(e, 1)) ? err : push(e, s[n - 1]);
+		return (err = need(e, 1)) ? err : copy_slot(e, n - 1);
 	case OP_drop:
 		if ((err = need(e, 1)))
 			return err;
 		e->n--;
 		return NULL;
 	case OP_over:
-		return (err = need(e, 2)) ? err : push(e, s[n - 2]);
+		return (err = need(e, 2)) ? err : copy_slot(e, n - 2);
 	case OP_pick:
 		if (!reader_u8(&e->r, &idx))
 			return truncated(e);
-		return (err = need(e, (size_t)idx + 1)) ? err : push(e, s[n - 1 - idx]);
+		return (err = need(e, (size_t)idx + 1)) ? err : copy_slot(e, n - 1 - idx);
 	case OP_swap:
 		if ((err = need(e, 2)))
 			return err;
-		t = s[n - 1], s[n - 1] = s[n - 2], s[n - 2] = t;
+		swap_slots(e, n - 1, n - 2);
 		return NULL;
-	default: /* rot */
+	default: /* rot: the top goes below the next two */
 		if ((err = need(e, 3)))
 			return err;
-		t = s[n - 1], s[n - 1] = s[n - 2], s[n - 2] = s[n - 3], s[n - 3] = t;
+		swap_slots(e, n - 1, n - 2);
+		swap_slots(e, n - 2, n - 3);
 		return NULL;
 	}
 }
@@ -338,6 +544,10 @@ static cor_error *fbreg(struct eval *e)
 	return push(e, fb + (uint64_t)off);
 }
 
+static cor_error *type_operand(struct eval *e, bool generic_ok, struct slot_type *t);
+static cor_error *eval_init(struct eval *e, const struct expr_ctx *ctx,
+			    const uint8_t *expr, size_t len);
+
 static cor_error *entry_value(struct eval *e)
 {
 	uint64_t len, v;
@@ -350,6 +560,16 @@ static cor_error *entry_value(struct eval *e)
 		return fail(e, COR_ERR_UNSUPPORTED, "entry value unknown here");
 	if ((err = e->ctx->entry_value(e->ctx->arg, p, (size_t)len, &v)))
 		return err;
+	if (len && (p[0] == OP_regval_type || p[0] == OP_GNU_regval_type)) {
+		/* a typed register's entry value has its type */
+		struct eval sub;
+		struct slot_type t;
+		uint64_t regno;
+		eval_init(&sub, e->ctx, p + 1, (size_t)len - 1);
+		if (!reader_uleb(&sub.r, &regno) || (err = type_operand(&sub, false, &t)))
+			return err ? err : truncated(e);
+		return push_typed(e, v, t);
+	}
 	return push(e, v);
 }
 
@@ -367,6 +587,125 @@ static cor_error *implicit_pointer(struct eval *e)
 	e->ptr_off = off;
 	e->pending = true;
 	return NULL;
+}
+
+/* The typed operations (DWARF 5, 2.5.1; GNU forms 0xf4-0xf9). */
+
+/* The type a ULEB128 unit offset names; 0 is the generic type where
+ * generic_ok. */
+static cor_error *type_operand(struct eval *e, bool generic_ok, struct slot_type *t)
+{
+	uint64_t off, size;
+	uint8_t enc;
+	if (!reader_uleb(&e->r, &off))
+		return truncated(e);
+	*t = (struct slot_type){ 0, 0 };
+	if (!off && generic_ok)
+		return NULL;
+	if (!e->ctx->base_type)
+		return fail(e, COR_ERR_UNSUPPORTED, "typed operation without debug info");
+	if (!e->ctx->base_type(e->ctx->arg, off, &size, &enc))
+		return fail(e, COR_ERR_FORMAT, "type operand is no base type");
+	if (!size || size > 8)
+		return fail(e, COR_ERR_UNSUPPORTED, "base type over 8 bytes");
+	*t = (struct slot_type){ (uint8_t)size, enc };
+	return NULL;
+}
+
+static unsigned type_bytes(const struct eval *e, struct slot_type t)
+{
+	return t.size ? t.size : e->ctx->addr_size;
+}
+
+static cor_error *const_type(struct eval *e)
+{
+	struct slot_type t;
+	uint8_t n;
+	const uint8_t *p;
+	cor_error *err = type_operand(e, false, &t);
+	if (err)
+		return err;
+	if (!reader_u8(&e->r, &n) || !reader_bytes(&e->r, n, &p))
+		return truncated(e);
+	if (n != t.size)
+		return fail(e, COR_ERR_FORMAT, "constant's size is not its type's");
+	return push_typed(e, cor_load(p, n, e->ctx->be), t);
+}
+
+static cor_error *regval_type(struct eval *e)
+{
+	const struct expr_ctx *c = e->ctx;
+	struct slot_type t;
+	uint64_t regno, v;
+	uint8_t buf[8];
+	cor_error *err;
+	if (!reader_uleb(&e->r, &regno))
+		return truncated(e);
+	if ((err = type_operand(e, false, &t)))
+		return err;
+	if (c->read_reg && regno <= UINT32_MAX && c->read_reg(c->arg, (unsigned)regno, &v))
+		return push_typed(e, v, t);
+	if (!c->read_reg_bytes || regno > UINT32_MAX ||
+	    !c->read_reg_bytes(c->arg, (unsigned)regno, buf, t.size))
+		return read_reg(e, regno, &v);   /* the error naming it */
+	return push_typed(e, cor_load(buf, t.size, false), t);
+}
+
+static cor_error *deref_type(struct eval *e)
+{
+	const struct expr_ctx *c = e->ctx;
+	struct slot_type t;
+	uint8_t size, buf[8];
+	cor_error *err;
+	if (!reader_u8(&e->r, &size))
+		return truncated(e);
+	if ((err = type_operand(e, false, &t)) || (err = need(e, 1)))
+		return err;
+	if (size != t.size)
+		return fail(e, COR_ERR_FORMAT, "dereference size is not its type's");
+	if (!c->read_mem)
+		return fail(e, COR_ERR_UNSUPPORTED, "no target memory");
+	if ((err = c->read_mem(c->arg, e->st[e->n - 1], buf, size)))
+		return err;
+	e->n--;
+	return push_typed(e, cor_load(buf, size, c->be), t);
+}
+
+/* DW_OP_convert: the top's value as type t; DW_OP_reinterpret: its bits. */
+static cor_error *convert(struct eval *e, bool reinterpret)
+{
+	struct slot_type to, from;
+	cor_error *err = type_operand(e, true, &to);
+	if (err || (err = need(e, 1)))
+		return err;
+	from = e->ty[e->n - 1];
+	uint64_t v = e->st[e->n - 1];
+	double d;
+	if (reinterpret) {
+		if (type_bytes(e, from) != type_bytes(e, to))
+			return fail(e, COR_ERR_FORMAT, "reinterpretation to another size");
+	} else if (is_float(from) && is_float(to)) {
+		if (!get_float(v, from, &d) || (to.size != 4 && to.size != 8))
+			return fail(e, COR_ERR_UNSUPPORTED, "floating-point type of this size");
+		v = put_float(d, to);
+	} else if (is_float(from)) {
+		if (!get_float(v, from, &d))
+			return fail(e, COR_ERR_UNSUPPORTED, "floating-point type of this size");
+		/* out of the target's range: undefined in C, refused here */
+		if (!(d > -9223372036854775808.0 && d < 18446744073709551616.0))
+			return fail(e, COR_ERR_FORMAT, "floating-point value out of range");
+		v = is_signed(to) || d < 0 ? (uint64_t)(int64_t)d : (uint64_t)d;
+	} else if (is_float(to)) {
+		if (to.size != 4 && to.size != 8)
+			return fail(e, COR_ERR_UNSUPPORTED, "floating-point type of this size");
+		d = is_signed(from) ? (double)get_signed(e, v, from) : (double)v;
+		v = put_float(d, to);
+	} else if (is_signed(from) || (!from.size && is_signed(to))) {
+		/* integers: extended by the sign of the type converted from */
+		v = (uint64_t)get_signed(e, v, from);
+	}
+	e->n--;
+	return to.size ? push_typed(e, v, to) : push(e, v);
 }
 
 /* p from the state of the evaluation: what the piece's operations left. */
@@ -490,9 +829,17 @@ static cor_error *step(struct eval *e, uint8_t op)
 		return push(e, op == OP_addrx ? u + e->ctx->addr_bias : u);
 	case OP_implicit_pointer:
 		return implicit_pointer(e);
-	case OP_push_object_address: case OP_call2: case OP_call4:
-	case OP_call_ref: case OP_const_type: case OP_regval_type: case OP_deref_type:
-	case OP_convert: case OP_reinterpret:
+	case OP_const_type: case OP_GNU_const_type:
+		return const_type(e);
+	case OP_regval_type: case OP_GNU_regval_type:
+		return regval_type(e);
+	case OP_deref_type: case OP_GNU_deref_type:
+		return deref_type(e);
+	case OP_convert: case OP_GNU_convert:
+		return convert(e, false);
+	case OP_reinterpret: case OP_GNU_reinterpret:
+		return convert(e, true);
+	case OP_push_object_address: case OP_call2: case OP_call4: case OP_call_ref:
 		return fail(e, COR_ERR_UNSUPPORTED, "operation needs debug info context");
 	default:
 		return fail(e, COR_ERR_FORMAT, "unknown operation");
@@ -545,7 +892,7 @@ cor_error *dwarf_expr_eval(const struct expr_ctx *ctx, const uint8_t *expr,
 	if (err)
 		return err;
 	if (push_initial)
-		e->st[e->n++] = initial & e->mask;
+		e->ty[e->n] = (struct slot_type){ 0, 0 }, e->st[e->n++] = initial & e->mask;
 	err = run(e);
 	if (!err && e->kind != RES_FIXED && e->n == 0)
 		err = cor_error_new(COR_ERR_FORMAT, "DWARF expression: empty stack at the end");

@@ -25,6 +25,12 @@ struct expr_ctx {
 	cor_error *(*frame_base)(void *arg, uint64_t *out);
 	cor_error *(*entry_value)(void *arg, const uint8_t *expr, size_t len, uint64_t *out);
 	bool (*addr_index)(void *arg, uint64_t idx, uint64_t *out);
+	/* For the typed operations: the base type DIE at unit offset off (its
+	 * byte size and DW_ATE_* encoding), false if it is none; the low n
+	 * bytes of a register read_reg does not know (a vector register),
+	 * false if unknown. NULL: those operations are errors. */
+	bool (*base_type)(void *arg, uint64_t off, uint64_t *size, uint8_t *enc);
+	bool (*read_reg_bytes)(void *arg, unsigned regno, uint8_t *buf, size_t n);
 	uint64_t addr_bias;        /* added to DW_OP_addr and DW_OP_addrx */
 	uint8_t offset_size;       /* of the unit: DW_OP_implicit_pointer's reference */
 };

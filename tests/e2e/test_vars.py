@@ -39,6 +39,9 @@ CASES = {
     "O0": ("vars.c", "gcc", ["-g", "-O0"], FUNCS),
     "O2": ("vars.c", "gcc", ["-g", "-O2"], FUNCS),
     "O2-dwarf4": ("vars.c", "gcc", ["-gdwarf-4", "-O2"], FUNCS),
+    # typed DWARF operations: floats in xmm registers and their entry values
+    # through the callers' call sites (DW_OP_regval_type, const_type)
+    "typed-O2": ("vars_typed.c", "gcc", ["-g", "-O2"], ["tleaf", "tmid"]),
     # C++ inline frames: each with its own parameters (implicit pointers)
     "inline-cpp": ("bt_inline.cpp", "g++", ["-g", "-O2"],
                    ["Box<int>::poke", "Walker<0>::step", "Walker<1>::step", "Walker<2>::step",

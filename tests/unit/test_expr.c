@@ -427,6 +427,93 @@ static void test_locations(void)
 	CHECK_EQ(CODE(0x50, 0x93, 4), COR_ERR_UNSUPPORTED);
 }
 
+/* Typed operations: base types by unit offset. The expected values are
+ * IEEE 754 encodings and C conversions, not the evaluator's output. */
+static bool base_cb(void *arg, uint64_t off, uint64_t *size, uint8_t *enc)
+{
+	switch (off) {
+	case 0x10: *size = 8, *enc = 0x04; return true;   /* double */
+	case 0x20: *size = 4, *enc = 0x04; return true;   /* float */
+	case 0x30: *size = 4, *enc = 0x05; return true;   /* int */
+	case 0x40: *size = 1, *enc = 0x08; return true;   /* unsigned char */
+	case 0x50: *size = 8, *enc = 0x05; return true;   /* long */
+	case 0x70: *size = 16, *enc = 0x04; return true;  /* long double */
+	default: return false;                            /* no base type */
+	}
+}
+
+static bool vreg_cb(void *arg, unsigned regno, uint8_t *buf, size_t n)
+{
+	static const uint8_t d25[8] = { 0, 0, 0, 0, 0, 0, 0x04, 0x40 };   /* 2.5 */
+	if (regno != 50 || n > 8)
+		return false;
+	memcpy(buf, d25, n);
+	return true;
+}
+
+#define D25 0xa4, 0x10, 8, 0, 0, 0, 0, 0, 0, 0x04, 0x40    /* double 2.5 */
+#define D30 0xa4, 0x10, 8, 0, 0, 0, 0, 0, 0, 0x08, 0x40    /* double 3.0 */
+#define F075 0xa4, 0x20, 4, 0, 0, 0x40, 0x3f               /* float 0.75 */
+#define F05 0xa4, 0x20, 4, 0, 0, 0, 0x3f                   /* float 0.5 */
+
+static void test_typed(void)
+{
+	reset(8, false);
+	CHECK_EQ(CODE(D25), COR_ERR_UNSUPPORTED);            /* no type reader */
+	ctx.base_type = base_cb;
+	ctx.read_reg_bytes = vreg_cb;
+	CHECK_EQ(EVAL(D25, D30, 0x1e), 0x401e000000000000ull);      /* 2.5 * 3.0 = 7.5 */
+	CHECK_EQ(EVAL(D30, D25, 0x1c), 0x3fe0000000000000ull);      /* 3.0 - 2.5 = 0.5 */
+	CHECK_EQ(EVAL(F075, F05, 0x1e), 0x3ec00000);                /* 0.375f */
+	CHECK_EQ(EVAL(F075, 0x1f), 0xbf400000);                     /* neg */
+	CHECK_EQ(EVAL(D25, D30, 0x2d), 1);                          /* lt */
+	/* GNU forms: const_type 0xf4, convert 0xf7, reinterpret 0xf9 */
+	CHECK_EQ(EVAL(0xf4, 0x20, 4, 0, 0, 0x40, 0x3f, 0xf9, 0x30), 0x3f400000);
+	CHECK_EQ(EVAL(0x09, 0xfd, 0xf7, 0x30), 0xfffffffd);         /* (int)-3 */
+	/* integers: -3 as int, then long: sign-extended */
+	CHECK_EQ(EVAL(0x09, 0xfd, 0xa8, 0x30, 0xa8, 0x50), 0xfffffffffffffffdull);
+	/* narrowed to unsigned char, back to the generic type */
+	CHECK_EQ(EVAL(0x0c, 0x78, 0x56, 0x34, 0x12, 0xa8, 0x40, 0xa8, 0), 0x78);
+	CHECK_EQ(EVAL(0x09, 0xfd, 0xa8, 0x30, 0xa8, 0x10), 0xc008000000000000ull); /* -3.0 */
+	CHECK_EQ(EVAL(D25, D30, 0x1e, 0xa8, 0x30), 7);              /* (int)7.5 */
+	CHECK_EQ(EVAL(F075, 0xa8, 0x10), 0x3fe8000000000000ull);    /* (double)0.75f */
+	CHECK_EQ(EVAL(D25, 0xa8, 0x20), 0x40200000);                /* 2.5f */
+	/* unsigned char 0xff < 1 is false; int -1 < 1 is true */
+	CHECK_EQ(EVAL(0xa4, 0x40, 1, 0xff, 0xa4, 0x40, 1, 1, 0x2d), 0);
+	CHECK_EQ(EVAL(0xa4, 0x30, 4, 0xff, 0xff, 0xff, 0xff, 0xa4, 0x30, 4, 1, 0, 0, 0, 0x2d), 1);
+	/* an int wraps at its size */
+	CHECK_EQ(EVAL(0xa4, 0x30, 4, 0xff, 0xff, 0xff, 0x7f, 0xa4, 0x30, 4, 1, 0, 0, 0, 0x22),
+		 0x80000000);
+	/* types move with the values: swap, drop, rot, pick */
+	CHECK_EQ(EVAL(D25, 0x31, 0x16, D30, 0x1e), 0x401e000000000000ull);
+	CHECK_EQ(EVAL(D25, 0x31, 0x32, 0x17, 0x13, D30, 0x1e), 0x401e000000000000ull);
+	CHECK_EQ(EVAL(D25, 0x31, 0x15, 1, D30, 0x1e), 0x401e000000000000ull);
+	/* regval_type: a general register (3: 0x307), a vector one (50) */
+	CHECK_EQ(EVAL(0xa5, 3, 0x30), 0x307);
+	CHECK_EQ(EVAL(0xf5, 50, 0x10, D30, 0x1e), 0x401e000000000000ull);
+	CHECK_EQ(CODE(0xa5, 51, 0x10), COR_ERR_NOT_FOUND);         /* unknown register */
+	/* deref_type: 4 bytes as int, 0xf6 too */
+	for (size_t i = 0; i < 8; i++)
+		mem[i] = (uint8_t)(0xf1 + i);
+	CHECK_EQ(EVAL(0x0a, 0x00, 0x10, 0xa6, 4, 0x30, 0xa8, 0x50), 0xfffffffff4f3f2f1ull);
+	CHECK_EQ(EVAL(0x0a, 0x00, 0x10, 0xf6, 1, 0x40), 0xf1);
+	CHECK_EQ(CODE(0x0a, 0x00, 0x10, 0xa6, 2, 0x30), COR_ERR_FORMAT);  /* size != type's */
+	CHECK_EQ(CODE(0x0a, 0x00, 0x20, 0xa6, 4, 0x30), COR_ERR_NO_MEMORY);
+	/* refused: no base type, over 8 bytes, sizes and types that disagree */
+	CHECK_EQ(CODE(0xa4, 0x60, 1, 0), COR_ERR_FORMAT);
+	CHECK_EQ(CODE(0xa4, 0x70, 1, 0), COR_ERR_UNSUPPORTED);
+	CHECK_EQ(CODE(0xa4, 0x10, 4, 0, 0, 0, 0), COR_ERR_FORMAT);
+	CHECK_EQ(CODE(0xa4, 0x10, 8, 0, 0), COR_ERR_FORMAT);       /* truncated */
+	CHECK_EQ(CODE(D25, F075, 0x22), COR_ERR_FORMAT);           /* double + float */
+	CHECK_EQ(CODE(D25, 0x31, 0x22), COR_ERR_FORMAT);           /* double + generic */
+	CHECK_EQ(CODE(D25, D30, 0x1a), COR_ERR_FORMAT);            /* and of doubles */
+	CHECK_EQ(CODE(F075, 0xa9, 0x10), COR_ERR_FORMAT);          /* 4 bytes as 8 */
+	CHECK_EQ(CODE(0xa4, 0x10, 8, 0, 0, 0, 0, 0, 0, 0xf0, 0x7f, 0xa8, 0x30),
+		 COR_ERR_FORMAT);                                  /* (int)inf */
+	CHECK_EQ(CODE(0xa8, 0x30), COR_ERR_FORMAT);                /* empty stack */
+	CHECK_EQ(CODE(0xa4, 0x30, 4, 0, 0, 0, 0, 0xa4, 0x30, 4, 0, 0, 0, 0, 0x1b), COR_ERR_FORMAT);
+}
+
 int main(void)
 {
 	test_locations();
@@ -439,6 +526,7 @@ int main(void)
 	test_cfa_initial();
 	test_addr32();
 	test_unsupported();
+	test_typed();
 	test_robust();
 	test_message();
 	return T_DONE();
