@@ -142,6 +142,10 @@ static void json_vars(struct json *j, const cor_frame_vars *fv, size_t frame, bo
 		json_obj(j);
 		json_key(j, "name"); json_str(j, v->name);
 		json_variable(j, v);
+		if (v->entry_value) {
+			json_key(j, "entry_value");
+			json_str(j, v->entry_value);
+		}
 		json_obj_end(j);
 	}
 	json_arr_end(j);
@@ -842,8 +846,15 @@ int print_backtraces(struct cli *cli, FILE *f, int regs)
 				for (size_t v = 0; v < cor_frame_vars_count(fv, k); v++) {
 					const struct cor_variable *var = cor_frame_vars_get(fv, k, v);
 					/* names and values come from the core's DWARF and memory */
+					const char *ev = var->entry_value;
+					bool same = ev && !strcmp(ev, var->value);
 					fprintf(f, "        %s = ", tx(var->name));
+					/* gdb's x=x@entry=5, or x=6 and x@entry=5 */
+					if (same)
+						fprintf(f, "%s@entry = ", tx(var->name));
 					fprintf(f, "%s\n", tx(var->value));
+					if (ev && !same)
+						fprintf(f, "        %s@entry = %s\n", tx(var->name), tx(ev));
 				}
 				if (cor_frame_vars_truncated(fv, k))
 					fprintf(f, "        (more variables left out: over the output cap of a frame)\n");

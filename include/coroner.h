@@ -464,6 +464,10 @@ struct cor_variable {
 	bool have_raw;              /* an integer, char, bool, enum or pointer: */
 	uint64_t raw;               /* its bits, zero- or sign-extended to 64 */
 	bool raw_signed;            /* raw is an int64_t */
+	/* an argument's value at the function's entry, printed (gdb's x@entry):
+	 * from the caller's call site, where the argument was in a register at
+	 * the entry; NULL if unknown (and in inline frames) */
+	const char *entry_value;
 };
 
 typedef struct cor_frame_vars cor_frame_vars;

@@ -12,6 +12,7 @@
 #include "dwarf/expr.h"
 #include "dwarf/type.h"
 #include "dwarf/vars.h"
+#include "dwarf/loc.h"
 
 #define REPEAT_THRESHOLD 10    /* gdb's repeat_count_threshold */
 #define MAX_OBJECT (1u << 20)  /* bytes of one variable read at most */
@@ -92,6 +93,9 @@ struct ctx {
 	const struct cor_thread *t;
 	const struct dwarf_var *var;
 	bool used_entry;
+	/* the frame's function's entry (link-time), not in an inline frame */
+	bool have_entry;
+	uint64_t entry_rel;
 	struct strbuf sb;
 	struct arena *arena;
 };
@@ -258,6 +262,27 @@ static cor_error *no_entry(const char *why)
 	return cor_error_new(COR_ERR_NOT_FOUND, "entry value: %s", why);
 }
 
+/* DW_OP_fbreg in a call value: the caller's own frame base at its pc. */
+static cor_error *caller_frame_base(void *arg, uint64_t *out)
+{
+	struct ectx *e = arg;
+	struct dwarf_info *di = module_dwarf_full(e->c->p->modules, e->callee);
+	struct dwarf_frame_vars fv;
+	struct expr_ctx x;
+	bool isv;
+	if (!di)
+		return no_entry("no DWARF for the caller");
+	cor_error *err = dwarf_frame_vars(di, e->callee_rel, SIZE_MAX, &fv);
+	if (err)
+		return err;
+	free(fv.v);
+	if (!fv.has_fb)
+		return cor_error_new(COR_ERR_NOT_FOUND, "no frame base at the caller's pc");
+	ctx_init(&x, e);
+	x.addr_bias = e->callee->pub.load_bias;
+	return dwarf_expr_eval(&x, fv.fb, fv.fb_len, false, 0, out, &isv);
+}
+
 /* DW_OP_entry_value of a register: the DW_AT_call_value of the call
  * site that called the function (e->callee): in the caller frame above
  * (e->above, a frame of the backtrace), evaluated with its registers and
@@ -310,8 +335,10 @@ static cor_error *entry_value(void *arg, const uint8_t *expr, size_t len, uint64
 	bool isv;
 	ctx_init(&x, &ce);
 	x.addr_bias = cm->pub.load_bias;
-	/* the call value may use the caller's own entry values (gdb does) */
+	/* the call value may use the caller's own entry values (gdb does) and
+	 * frame base */
 	x.entry_value = entry_value;
+	x.frame_base = caller_frame_base;
 	if ((err = dwarf_expr_eval(&x, ve, vlen, false, 0, out, &isv)))
 		return err;
 	c->used_entry = true;
@@ -1136,6 +1163,48 @@ static void val_describe(struct ctx *c, const struct val *v, struct cor_variable
 	out->value = take(c, &val);
 }
 
+/* gdb's x@entry (read_variable_at_entry): where the argument's location
+ * at the function's entry is a register, the value DW_OP_entry_value of it
+ * gives. */
+static void entry_of(struct ctx *c, const struct unwind_regs *regs, const struct dwarf_var *v,
+		     struct cor_variable *out)
+{
+	const uint8_t *e;
+	size_t len;
+	bool found;
+	uint64_t regno;
+	uint8_t expr[24];
+	struct cor_variable ev;
+	struct val val;
+	if (!v->has_loc_attr)
+		return;
+	cor_error *err = dwarf_loc_expr(v->cu, &v->loc_attr, c->entry_rel, &e, &len, &found);
+	if (err) {
+		cor_error_free(err);
+		return;
+	}
+	/* DW_OP_regN or regx, as gdb's dwarf_block_to_dwarf_reg */
+	if (!found || !len || len > sizeof(expr) - 3 || e[0] == 0xa5 || e[0] == 0xf5 ||
+	    !entry_reg(e, len, &regno))
+		return;
+	expr[0] = 0xa3;             /* DW_OP_entry_value */
+	expr[1] = (uint8_t)len;
+	memcpy(expr + 2, e, len);
+	expr[len + 2] = 0x9f;       /* DW_OP_stack_value */
+	struct dwarf_var at = *v;
+	at.has_loc = true;
+	at.has_const = false;
+	at.expr = expr;
+	at.len = len + 3;
+	if (!var_locate(c, regs, &at, &val))
+		return;
+	memset(&ev, 0, sizeof(ev));
+	val_describe(c, &val, &ev);
+	obj_free(&val.o);
+	if (!ev.optimized_out)
+		out->entry_value = ev.value;
+}
+
 static void variable(struct ctx *c, const struct unwind_regs *regs, const struct dwarf_var *v,
 		     struct cor_variable *out)
 {
@@ -1149,12 +1218,25 @@ static void variable(struct ctx *c, const struct unwind_regs *regs, const struct
 	}
 	val_describe(c, &val, out);
 	obj_free(&val.o);
+	if (v->is_param && c->have_entry)
+		entry_of(c, regs, v, out);
 }
 
 /* ---- the frames ------------------------------------------------------------- */
 
 /* The variables of the frame at lookup pc whose registers are regs (a
  * tail-call frame has none: no_regs), scope level `level'. */
+/* The entry of the frame's function where the frame is not an inline
+ * instance's (gdb's entry values are of a call). */
+static void frame_entry(struct ctx *c, size_t level)
+{
+	struct dwarf_scope sc[64];
+	size_t ns = 0;
+	cor_error_free(dwarf_info_scopes(c->di, c->rel, sc, 64, &ns));
+	c->have_entry = ns && level >= ns - 1 && !sc[ns - 1].is_inline;  /* SIZE_MAX: the subprogram */
+	c->entry_rel = ns ? sc[ns - 1].low_pc : 0;
+}
+
 static cor_error *frame_vars(struct ctx *c, struct fv_frame *ff, size_t level, uint64_t lookup,
 			     const struct unwind_regs *regs)
 {
@@ -1168,6 +1250,7 @@ static cor_error *frame_vars(struct ctx *c, struct fv_frame *ff, size_t level, u
 	if (err)
 		return err;
 	c->fv = &fv;
+	frame_entry(c, level);
 	ff->v = fv.n ? arena_alloc(c->arena, fv.n * sizeof(*ff->v)) : NULL;
 	if (fv.n && !ff->v) {
 		free(fv.v);

@@ -80,6 +80,8 @@ static cor_error *var_fill(struct dwarf_info *di, const struct cu *cu, const str
 	if (!v->name)
 		v->name = "?";
 	if (HAS(d, S_location)) {
+		v->has_loc_attr = true;
+		v->loc_attr = d->a[S_location];
 		cor_error *err = dwarf_loc_expr(cu, &d->a[S_location], pc, &v->expr, &v->len,
 						&v->has_loc);
 		if (err == &cor_enomem)

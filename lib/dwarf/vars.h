@@ -28,6 +28,8 @@ struct dwarf_var {
 	bool has_const;            /* DW_AT_const_value instead */
 	struct dwarf_value cval;
 	const char *loc_err;       /* why the location could not be read, or NULL */
+	bool has_loc_attr;         /* DW_AT_location: loc_attr, for other pcs */
+	struct dwarf_value loc_attr;
 };
 
 struct dwarf_frame_vars {
