@@ -173,6 +173,39 @@ static bool reg_bytes(void *arg, unsigned regno, uint8_t *buf, size_t n)
 	return true;
 }
 
+/* A thread-local variable's address (x86-64, TLS variant II, as glibc
+ * lays it out): the executable's block is the first below the thread
+ * pointer (fs_base), PT_TLS's p_memsz rounded up to its p_align (with the
+ * misalignment of its p_vaddr kept); shared libraries' blocks are not
+ * found. */
+static cor_error *tls_address(void *arg, uint64_t off, uint64_t *out)
+{
+	struct ctx *c = ((struct ectx *)arg)->c;
+	const struct module *m = c->m;
+	const struct elf_phdr *tls = NULL;
+	const struct cor_register *tp;
+	if (c->p->arch->arch != COR_ARCH_X86_64)
+		return cor_error_new(COR_ERR_UNSUPPORTED, "thread-local storage on this architecture");
+	if (!m || !m->pub.is_executable || !m->elf)
+		return cor_error_new(COR_ERR_UNSUPPORTED, "thread-local storage of a shared library");
+	for (uint32_t i = 0; i < m->elf->phnum; i++)
+		if (m->elf->phdrs[i].type == 7)   /* PT_TLS */
+			tls = &m->elf->phdrs[i];
+	if (!tls)
+		return cor_error_new(COR_ERR_FORMAT, "the executable has no PT_TLS segment");
+	uint64_t align = tls->align ? tls->align : 1;
+	uint64_t first = -tls->vaddr & (align - 1);
+	if ((align & (align - 1)) || align > (1u << 20) || tls->memsz > UINT32_MAX ||
+	    tls->memsz < first || off > tls->memsz)
+		return cor_error_new(COR_ERR_FORMAT, "the executable's PT_TLS of %" PRIu64 " bytes aligned to %" PRIu64
+				     ", offset %" PRIu64, tls->memsz, tls->align, off);
+	if (!c->t || !(tp = cor_thread_register(c->t, "fs_base")))
+		return cor_error_new(COR_ERR_NOT_FOUND, "no thread pointer (fs_base)");
+	uint64_t block = ((tls->memsz - first + align - 1) & ~(align - 1)) + first;
+	*out = tp->value - block + off;
+	return NULL;
+}
+
 static void ctx_init(struct expr_ctx *x, struct ectx *e)
 {
 	const struct memory *mem = e->c->p->mem;
@@ -189,6 +222,7 @@ static void ctx_init(struct expr_ctx *x, struct ectx *e)
 	x->addr_index = addr_index;
 	x->base_type = base_type;
 	x->read_reg_bytes = reg_bytes;
+	x->tls_address = tls_address;
 	x->offset_size = e->cu->offset_size;
 }
 

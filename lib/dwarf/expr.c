@@ -812,7 +812,13 @@ static cor_error *step(struct eval *e, uint8_t op)
 	case OP_xderef: case OP_xderef_size: case OP_xderef_type:
 		return fail(e, COR_ERR_UNSUPPORTED, "address spaces (xderef)");
 	case OP_form_tls_address: case OP_GNU_push_tls_address:
-		return fail(e, COR_ERR_UNSUPPORTED, "thread-local storage address");
+		if (!e->ctx->tls_address)
+			return fail(e, COR_ERR_UNSUPPORTED, "thread-local storage address");
+		if ((err = need(e, 1)) || (err = e->ctx->tls_address(e->ctx->arg, e->st[e->n - 1], &u)))
+			return err;
+		e->st[e->n - 1] = u & e->mask;
+		e->ty[e->n - 1] = (struct slot_type){ 0, 0 };
+		return NULL;
 	case OP_piece: case OP_bit_piece:
 		if (!e->loc)
 			return fail(e, COR_ERR_UNSUPPORTED, "pieces");

@@ -31,6 +31,9 @@ struct expr_ctx {
 	 * false if unknown. NULL: those operations are errors. */
 	bool (*base_type)(void *arg, uint64_t off, uint64_t *size, uint8_t *enc);
 	bool (*read_reg_bytes)(void *arg, unsigned regno, uint8_t *buf, size_t n);
+	/* DW_OP_form_tls_address / GNU_push_tls_address: the address of offset
+	 * off of the thread-local block of the object; NULL: an error. */
+	cor_error *(*tls_address)(void *arg, uint64_t off, uint64_t *out);
 	uint64_t addr_bias;        /* added to DW_OP_addr and DW_OP_addrx */
 	uint8_t offset_size;       /* of the unit: DW_OP_implicit_pointer's reference */
 };

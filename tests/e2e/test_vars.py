@@ -300,6 +300,41 @@ def test_entry_threads(build):
     check(not bad, "\n".join(bad[:20]))
 
 
+_PRINT = re.compile(r"^\$\d+ = (.*)$")
+
+
+def test_tls(build):
+    """The executable's __thread variables (int, long, a char array) in
+    every thread, each of which set its own: coroner print --thread =
+    gdb's `thread apply all print` (libthread_db) on the same core."""
+    exe = ct.build_program("vars_tls.c", "vars-tls", ["-g", "-O2", "-pthread"])
+    d, core, _ = ct.crash_program(exe, [], "vars-tls")
+    names = ["tv", "tl", "tbuf"]
+    cmds = []
+    for n in names:
+        cmds += ["echo @@%s\\n" % n, "thread apply all print %s" % n]
+    out = ct.gdb(exe, core, *cmds)
+    want, tid, cur = {}, None, None
+    for line in out.splitlines():
+        if line.startswith("@@"):
+            cur, tid = want.setdefault(line[2:], {}), None
+            continue
+        m = _THREAD.match(line)
+        if m:
+            tid = int(m.group(1))
+            continue
+        m = _PRINT.match(line)
+        if m and tid is not None and cur is not None:
+            cur[tid] = m.group(1)
+    check(len(want.get("tbuf", {})) == 5, "gdb printed %s:\n%s" % (want, out[-1500:]))
+    check(len(set(want["tv"].values())) == 5, "the threads' tv are not their own: %s" % want["tv"])
+    for name, per in sorted(want.items()):
+        for t, text in sorted(per.items()):
+            r = ct.coroner(build, "print", core, name, "--thread", t)
+            check_eq(r.text.strip(), text, "print %s --thread %d" % (name, t))
+    print("# tls: %d values = gdb's" % sum(len(v) for v in want.values()), flush=True)
+
+
 def recorded(d):
     rec = {}
     with open(os.path.join(d, "vars.txt")) as f:
@@ -423,7 +458,7 @@ def main():
     if not ct.shutil.which("gdb"):
         for n in list(CASES) + ["recorded", "threads", "json-keys", "text", "print-limit", "print-O0",
                                 "print-O2", "entry-O2", "entry-O2-dwarf4", "entry-typed-O2",
-                                "entry-inline-cpp", "entry-threads"]:
+                                "entry-inline-cpp", "entry-threads", "tls"]:
             rep.skip("vars-" + n, "no gdb")
         rep.done()
         return
@@ -439,6 +474,7 @@ def main():
     for name in ("O2", "O2-dwarf4", "typed-O2", "inline-cpp"):
         rep.run("vars-entry-%s" % name, test_entry, build, name)
     rep.run("vars-entry-threads", test_entry_threads, build)
+    rep.run("vars-tls", test_tls, build)
     rep.done()
 
 
