@@ -503,8 +503,10 @@ static void obj_fill(struct ctx *c, const struct unwind_regs *regs, const struct
 		case DWP_REGISTER: {
 			uint64_t v;
 			const struct cor_register *vr;
-			if (reg_cb((void *)regs, (unsigned)p->v, &v)) {
-				put_value(c, dst, n, v >> p->bit_offset, c->p->arch->is64 ? 8 : 4);
+			if (p->v < DWARF_MAX_REGS && reg_cb((void *)regs, (unsigned)p->v, &v)) {
+				/* a piece's bits past the register's 64 are none of it */
+				put_value(c, dst, n, p->bit_offset >= 64 ? 0 : v >> p->bit_offset,
+					  c->p->arch->is64 ? 8 : 4);
 				memset(ok, 1, n);
 			} else if ((vr = vector_reg(c, p->v)) && vr->bytes && n <= vr->size &&
 				   !p->bit_offset) {
@@ -930,6 +932,10 @@ static void print_array(struct pr *p, const struct dwarf_type *t, size_t dim,
 			sb_puts(p->sb, "<unknown size>");
 			return;
 		}
+		if (esize && t->dims[d].count > UINT64_MAX / esize) {
+			sb_puts(p->sb, "<too large>");
+			return;
+		}
 		esize *= t->dims[d].count;
 	}
 	bool cut = esize && count > size / esize;  /* past the bytes read (MAX_OBJECT) */
@@ -960,13 +966,15 @@ static void print_array(struct pr *p, const struct dwarf_type *t, size_t dim,
 	sb_puts(p->sb, "{");
 	size_t printed = 0, max = p->c->o.max_elements;
 	for (uint64_t i = 0; i < count;) {
-		if (printed >= max) {
+		/* the frame's output cap holds inside nested arrays too */
+		if (printed >= max || p->sb->len > p->c->o.max_frame_bytes) {
 			sb_puts(p->sb, "...");
 			cut = false;
 			break;
 		}
-		/* a run of equal elements (their bytes) */
-		uint64_t run = 1;
+		/* a run of equal elements (their bytes); elements of no size
+		 * (GNU C's empty structs) are all one run */
+		uint64_t run = esize ? 1 : count - i;
 		size_t at = off + (size_t)(i * esize);
 		while (i + run < count && esize &&
 		       !memcmp(o->b + at, o->b + at + run * esize, (size_t)esize) &&

@@ -104,9 +104,11 @@ static cor_error *var_add(struct walk *w, const struct die *d, bool param, uint3
 		out->truncated = true;
 		return NULL;
 	}
+	uint32_t *depths;
 	if (!COR_GROW(out->v, w->cap, out->n + 1) ||
-	    !(w->depth = cor_reallocarray(w->depth, w->cap, sizeof(*w->depth))))
+	    !(depths = cor_reallocarray(w->depth, w->cap, sizeof(*w->depth))))
 		return &cor_enomem;
+	w->depth = depths;
 	struct dwarf_var *v = &out->v[out->n];
 	cor_error *err = var_fill(w->di, w->cu, d, w->pc, v);
 	if (err)
@@ -190,6 +192,12 @@ static cor_error *origin_ref(struct walk *w, struct open_origin *o, const struct
 	return NULL;
 }
 
+static int ref_cmp(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+	return x < y ? -1 : x > y;
+}
+
 /* gdb's inherit_abstract_dies: the children of the abstract origin that
  * no concrete child names are the concrete DIE's too, without a location
  * (<optimized out>, or their DW_AT_const_value); an abstract lexical
@@ -210,16 +218,18 @@ static cor_error *origin_inherit(struct walk *w, struct open_origin *o, bool top
 		return NULL;
 	}
 	w->cu = (struct cu *)o->ocu;
-	while (depth > 0 && !reader_at_end(&r) && !err) {
+	/* the concrete children's origins, looked up by binary search */
+	if (o->nrefs > 1)
+		qsort(o->refs, o->nrefs, sizeof(*o->refs), ref_cmp);
+	while (depth > 0 && !reader_at_end(&r) && !err && !w->out->truncated) {
 		if ((err = die_read(o->ocu, &r, &d)))
 			break;
 		if (!d.tag) {
 			depth--;
 			continue;
 		}
-		bool named = false;
-		for (size_t i = 0; depth == 1 && i < o->nrefs && !named; i++)
-			named = o->refs[i] == d.off;
+		bool named = depth == 1 && o->nrefs &&
+			     bsearch(&d.off, o->refs, o->nrefs, sizeof(*o->refs), ref_cmp);
 		bool descend = false;
 		if (!named) {
 			if (d.tag == DW_TAG_formal_parameter && depth == 1 && top)

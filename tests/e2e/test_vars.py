@@ -406,6 +406,22 @@ def test_print_limit(build):
     check(msg["value"].endswith('"hel"...'), "--print-limit 3: %r" % msg["value"])
 
 
+def test_empty_elements(build):
+    """200^5 elements of no size: printed at once as runs, not element by
+    element (it hung, growing past 1.5 GB), with the value the program
+    recorded."""
+    exe = ct.build_program("vars_empty.c", "vars-empty", ["-g", "-O0"])
+    d, core, oracle = ct.crash_program(exe, [], "vars-empty")
+    with open(oracle) as f:
+        a = int(f.read().split("=")[1])
+    r = ct.coroner(build, "bt", "--full", core, timeout=30, ok_codes=(0, 3))
+    line = [ln for ln in r.text.splitlines() if ln.strip().startswith("s = ")]
+    check(line, "no s in crash's frame: %r" % r.text[:600])
+    check(line[0].strip().startswith("s = {a = %d, x = {" % a), "s: %r" % line[0][:200])
+    check("<repeats 200 times>" in line[0] and len(r.text) < 65536,
+          "the empty elements as runs, the output bounded: %d bytes" % len(r.text))
+
+
 # (frame, expression) for `coroner print` against gdb's `print`
 PRINTS = [(0, "x"), (1, "depth"), (1, "msg"), (1, "*msg"), (1, "msg[1]"),
           (1, "global_counter"), (1, "global_name"), (1, "global_list[0].next->value"),
@@ -475,6 +491,7 @@ def main():
         rep.run("vars-entry-%s" % name, test_entry, build, name)
     rep.run("vars-entry-threads", test_entry_threads, build)
     rep.run("vars-tls", test_tls, build)
+    rep.run("vars-empty-elements", test_empty_elements, build)
     rep.done()
 
 

@@ -5,9 +5,11 @@
  * `whatis` of each typedef for the type names. */
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 #include "dwarf/info.h"
 #include "dwarf/type.h"
+#include "dwarf/dw.h"
 #include "t.h"
 #include "tobj.h"
 
@@ -340,6 +342,79 @@ static void check_cpp(void)
 	free(o.data);
 }
 
+/* Function types fanning out: 16 levels of typedefs of pointers to
+ * functions of 100 parameters of the level below, the typedefs turned into
+ * const types in .debug_abbrev (as a hostile file may have them): the name
+ * stays bounded in work and length (it was 100^16 steps). */
+static void check_fanout(void)
+{
+	char path[128], exe[128], cmd[512];
+	struct tobj o;
+	struct dwarf_info *di = NULL;
+	snprintf(path, sizeof(path), "%s/fan.c", tmp);
+	snprintf(exe, sizeof(exe), "%s/t_fan", tmp);
+	FILE *f = fopen(path, "w");
+	if (!f)
+		return;
+	fprintf(f, "typedef void (*f0)(int);\n");
+	for (int l = 1; l <= 16; l++) {
+		fprintf(f, "typedef void (*f%d)(", l);
+		for (int i = 0; i < 100; i++)
+			fprintf(f, "%sf%d", i ? "," : "", l - 1);
+		fprintf(f, ");\n");
+	}
+	fprintf(f, "f16 g; int main(void) { return g != 0; }\n");
+	fclose(f);
+	snprintf(cmd, sizeof(cmd), "gcc -g -gdwarf-4 -o %s %s", exe, path);
+	if (!run(cmd) || !load_obj(exe, &o) || o.compressed) {
+		CHECK(!"build fan");
+		return;
+	}
+	/* every abbreviation of DW_TAG_typedef made DW_TAG_const_type */
+	struct reader r;
+	uint8_t *ab = (uint8_t *)o.s.abbrev.data;
+	reader_init(&r, ab, o.s.abbrev.size, false, 8);
+	size_t patched = 0;
+	while (!reader_at_end(&r)) {
+		uint64_t code, tag, name, form;
+		uint8_t children;
+		if (!reader_uleb(&r, &code) || !code) {
+			if (!code)
+				continue;
+			break;
+		}
+		size_t at = reader_off(&r);
+		if (!reader_uleb(&r, &tag) || !reader_u8(&r, &children))
+			break;
+		if (tag == DW_TAG_typedef) {
+			ab[at] = DW_TAG_const_type;
+			patched++;
+		}
+		do {
+			if (!reader_uleb(&r, &name) || !reader_uleb(&r, &form))
+				break;
+			if (form == DW_FORM_implicit_const) {
+				int64_t v;
+				reader_sleb(&r, &v);
+			}
+		} while (name || form);
+	}
+	CHECK(patched > 0);
+	CHECK(!dwarf_info_new(&o.s, NULL, &di));
+	const struct dwarf_type *t = dwarf_type_find(di, "f16");
+	CHECK(t && t->kind == DWT_CONST);
+	if (t) {
+		time_t t0 = time(NULL);
+		struct strbuf sb = {0};
+		dwarf_type_name(di, dwarf_type_target(di, t), &sb);
+		CHECK(sb.s && sb.len < 8192 && strstr(sb.s, "..."));
+		CHECK(time(NULL) - t0 < 5);
+		sb_free(&sb);
+	}
+	dwarf_info_free(di);
+	free(o.data);
+}
+
 int main(void)
 {
 	char path[128];
@@ -363,6 +438,7 @@ int main(void)
 	check_build("clang_dwarf4", "clang", "-g -gdwarf-4");
 	check_hostile();
 	check_cpp();
+	check_fanout();
 	snprintf(path, sizeof(path), "rm -rf %s", tmp);
 	if (system(path))
 		return 1;
