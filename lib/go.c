@@ -385,7 +385,8 @@ static bool find_allgs(const struct gctx *c, const struct go_layout *l, uint64_t
  * the bytes. Before printing, the runtime turns an error or Stringer
  * panic value into its message string (preprintpanics), so a core dumped
  * by the crash holds a string. boundsError is {x int64, y int, signed
- * bool, code uint8}; the message formats are error.go's. */
+ * bool, code uint8}; the message formats are error.go's, TypeAssertionError's
+ * too. */
 
 #define PANIC_ARG 8
 #define PANIC_LINK 24
@@ -479,6 +480,46 @@ static const char *bounds_message(const struct gctx *c, uint64_t data)
 	return arena_strdup(c->p->arena, out);
 }
 
+/* The name of the _type at typ, NULL if unreadable or unnamed. */
+static const char *type_at(const struct gctx *c, uint64_t types, uint64_t typ)
+{
+	uint8_t h[48];
+	cor_error *err = typ ? memory_read(c->p->mem, typ, h, sizeof(h), NULL) : NULL;
+	if (!typ || err) {
+		cor_error_free(err);
+		return NULL;
+	}
+	const char *name = type_name(c, types, h);
+	return *name ? name : NULL;
+}
+
+/* A *runtime.TypeAssertionError at data ({_interface, concrete, asserted
+ * *_type; missingMethod string}) as its Error() words it. Two types of
+ * one name (where Go adds "(types from different packages/scopes)" from
+ * their package paths) are not worded: NULL. */
+static const char *assertion_message(const struct gctx *c, uint64_t types, uint64_t data)
+{
+	uint64_t iface, concrete, asserted;
+	if (!word(c, data, &iface) || !word(c, data + c->ps, &concrete) ||
+	    !word(c, data + 2 * c->ps, &asserted))
+		return NULL;
+	const char *inter = iface ? type_at(c, types, iface) : "interface";
+	const char *as = type_at(c, types, asserted), *cs = type_at(c, types, concrete);
+	if (!inter || !as || (concrete && !cs))
+		return NULL;
+	if (!concrete)
+		return keep(c, cor_asprintf("interface conversion: %s is nil, not %s", inter, as));
+	uint64_t mlen;
+	if (!word(c, data + 4 * c->ps, &mlen))
+		return NULL;
+	if (!mlen)
+		return strcmp(cs, as) ? keep(c, cor_asprintf("interface conversion: %s is %s, not %s",
+							     inter, cs, as)) : NULL;
+	const char *missing = go_string(c, data + 3 * c->ps, 1024);
+	return missing ? keep(c, cor_asprintf("interface conversion: %s is not %s: missing method %s",
+					      cs, as, missing)) : NULL;
+}
+
 /* The panic value (type typ, data) as printany prints it. */
 static const char *panic_value(const struct gctx *c, uint64_t types, uint64_t typ, uint64_t data)
 {
@@ -502,6 +543,11 @@ static const char *panic_value(const struct gctx *c, uint64_t types, uint64_t ty
 	}
 	if (kind == 25 && !strcmp(name, "runtime.boundsError"))
 		return bounds_message(c, data);
+	if (kind == 22 && !strcmp(name, "*runtime.TypeAssertionError")) {
+		const char *m = assertion_message(c, types, data);
+		if (m)
+			return m;
+	}
 	if (kind == 22 && (!strcmp(name, "*errors.errorString") || !strcmp(name, "*fmt.wrapError")))
 		return go_string(c, data, MAX_MESSAGE);
 	static const char *const ints[] = { "int", "int8", "int16", "int32", "int64", "uint", "uint8",

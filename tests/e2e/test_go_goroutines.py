@@ -191,8 +191,10 @@ def running(err):
 def test_panic(build):
     """The panic value as Go prints it after "panic: " (Go's stderr), the
     panicking goroutine, and the diagnosis's message; a nil dereference, an
-    index out of range, panic(fmt.Errorf(...)), panic("...")."""
-    for how in ("nil", "index", "errorf", "text"):
+    index out of range, panic(fmt.Errorf(...)), panic("..."), failing type
+    assertions (runtime.TypeAssertionError: a wrong type, a missing method,
+    a nil interface)."""
+    for how in ("nil", "index", "errorf", "text", "assert", "method", "assertnil"):
         d, core, err = test_go.build_and_crash(source=SOURCE, args=(how,))
         doc, _ = ct.report(build, core, "--exe", os.path.join(d, "src", "prog"))
         want = go_line(err, "panic: ")
@@ -203,12 +205,14 @@ def test_panic(build):
 
 def test_panic_held(build):
     """The value as raised (a runtime.boundsError, *errors.errorString,
-    *fmt.wrapError, int, runtime.errorString): the program recovers it once
+    *fmt.wrapError, int, runtime.errorString, *runtime.TypeAssertionError
+    in its three wordings): the program recovers it once
     and prints it ("value: ", fmt.Sprint), raises it again and sends itself
     SIGABRT from a deferred function, before the runtime turns the value into
     its message. Stripped too: the type names through the moduledata."""
-    cases = [("", h) for h in ("index", "errorf", "wrapped", "number", "nil")]
-    cases += [("-s -w", h) for h in ("index", "wrapped")]
+    cases = [("", h) for h in ("index", "errorf", "wrapped", "number", "nil", "assert", "method",
+                               "assertnil")]
+    cases += [("-s -w", h) for h in ("index", "wrapped", "assert", "method", "assertnil")]
     for ldflags, how in cases:
         d, core, err = test_go.build_and_crash(source=SOURCE, ldflags=ldflags or None, args=(how, "held"))
         doc, _ = ct.report(build, core, "--exe", os.path.join(d, "src", "prog"))

@@ -2,7 +2,10 @@
 // select, a pipe read through the poller and a blocking read(2), then a
 // crash chosen by the first argument: "nil" (a nil dereference), "index"
 // (an index out of range), "errorf" (panic(fmt.Errorf(...))), "text"
-// (panic("...")), "map" (concurrent map writes, a fatal error). Run with GOTRACEBACK=crash, the runtime prints every
+// (panic("...")), "assert", "method", "assertnil" (a failing type
+// assertion: interface {} holding a string asserted int, a string
+// asserted fmt.Stringer, a nil error asserted *os.PathError), "map"
+// (concurrent map writes, a fatal error). Run with GOTRACEBACK=crash, the runtime prints every
 // goroutine to stderr and dumps core (test_go_goroutines.py). With "held"
 // as the second argument, the panic is first raised and recovered, its
 // value printed to stderr as "value: ..." (fmt.Sprint: what the runtime
@@ -20,6 +23,10 @@ import (
 )
 
 var mu sync.Mutex
+
+// what the type assertions of "assert", "method" and "assertnil" look into
+var boxed interface{}
+var failure error
 var started sync.WaitGroup
 
 //go:noinline
@@ -110,6 +117,18 @@ func crash(how string, s []int) {
 		panic(fmt.Errorf("bad thing %d", 42))
 	case "text":
 		panic("something went wrong")
+	case "assert":
+		boxed = how
+		println(boxed.(int))
+	case "method":
+		boxed = how
+		println(boxed.(fmt.Stringer).String())
+	case "assertnil":
+		var e error
+		if len(how) > 0 {
+			e = failure
+		}
+		println(e.(*os.PathError).Op)
 	}
 }
 
