@@ -252,6 +252,15 @@ static void json_go(const struct cli *cli, struct json *j, bool with_frames)
 		json_key(j, "panic_goroutine");
 		if (go->panic_goroutine) json_int(j, go->panic_goroutine); else json_null(j);
 		json_key(j, "fatal_error"); json_str(j, go->fatal_error);
+		json_key(j, "panics");
+		json_arr(j);
+		for (size_t i = 0; i < go->panic_count; i++) {
+			json_obj(j);
+			json_key(j, "message"); json_str(j, go->panics[i].message);
+			json_key(j, "recovered"); json_bool(j, go->panics[i].recovered);
+			json_obj_end(j);
+		}
+		json_arr_end(j);
 		json_obj_end(j);
 	}
 	json_key(j, "goroutines");
@@ -652,9 +661,17 @@ void print_info(struct cli *cli, FILE *f)
 		else
 			fprintf(f, ", %zu goroutines (%zu dead)\n", go->goroutine_count,
 				go->dead_goroutines);
-		if (go->panic)
-			fprintf(f, "go panic:   goroutine %" PRId64 ": panic: %s\n", go->panic_goroutine,
-				go->panic);
+		/* the chain as Go's printpanics: oldest first, the newer ones
+		 * after a tab */
+		for (size_t i = 0; go->panic && i < go->panic_count; i++) {
+			const struct cor_go_panic *gp = &go->panics[i];
+			if (i)
+				fprintf(f, "            \t");
+			else
+				fprintf(f, "go panic:   goroutine %" PRId64 ": ", go->panic_goroutine);
+			fprintf(f, "panic: %s%s\n", gp->message ? tx(gp->message) : "?",
+				gp->recovered ? " [recovered]" : "");
+		}
 		if (go->fatal_error)
 			fprintf(f, "go fatal:   fatal error: %s\n", go->fatal_error);
 	}

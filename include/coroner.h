@@ -599,6 +599,13 @@ struct cor_goroutine {
 	const char *backtrace_error;
 };
 
+/* One panic of a goroutine's chain. */
+struct cor_go_panic {
+	const char *message;        /* as Go prints it after "panic: ", NULL
+				       if its value could not be read */
+	bool recovered;             /* recover() was called for it */
+};
+
 struct cor_go {
 	const char *version;        /* runtime.buildVersion ("go1.19.8"), or NULL */
 	/* where the runtime's struct layouts came from: "dwarf", "go1.19" (the
@@ -618,6 +625,12 @@ struct cor_go {
 	/* a fatal error's message (runtime.throw, runtime.fatal: "concurrent
 	 * map writes"), as Go prints it after "fatal error: ", or NULL */
 	const char *fatal_error;
+	/* The panicking goroutine's whole g._panic chain, oldest first (the
+	 * last is panic), as Go's printpanics prints it: "panic: first
+	 * [recovered]", then "\tpanic: second" for each newer one. Goexit's
+	 * entries (not printed by Go) are left out. */
+	size_t panic_count;
+	const struct cor_go_panic *panics;
 };
 
 /* ---- the report ----------------------------------------------------------

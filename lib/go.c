@@ -64,6 +64,7 @@ static const char *const statuses[] = {
 
 struct go_model {
 	struct cor_go pub;
+	struct cor_go_panic *panics;
 	struct cor_goroutine *v;
 	char **errors;
 };
@@ -319,6 +320,7 @@ void go_free(struct cor_go *pub)
 		free(g->errors[i]);
 	}
 	free(g->v);
+	free(g->panics);
 	free(g->errors);
 	free(g);
 }
@@ -377,7 +379,9 @@ static bool find_allgs(const struct gctx *c, const struct go_layout *l, uint64_t
 
 /* ---- the panic ----
  * Facts (runtime/runtime2.go, type.go, typekind.go, error.go, panic.go):
- * _panic is {argp, arg (an interface{}: type, data), link, ...}; a _type
+ * _panic is {argp, arg (an interface{}: type, data), link (the older
+ * panic), pc, sp, recovered, aborted, goexit (bools)} from Go 1.14 to
+ * 1.20, its pointers the size of one; a _type
  * has its kind (low 5 bits: 1 bool, 2-6 int..int64, 7-12 uint..uintptr,
  * 22 pointer, 24 string, 25 struct) at byte 23 and its name's offset from
  * moduledata.types (int32) at byte 40 (64-bit), tflag 2 meaning the name
@@ -388,9 +392,9 @@ static bool find_allgs(const struct gctx *c, const struct go_layout *l, uint64_t
  * bool, code uint8}; the message formats are error.go's, TypeAssertionError's
  * too. */
 
-#define PANIC_ARG 8
-#define PANIC_LINK 24
 #define MAX_MESSAGE 4096
+/* entries of a _panic chain read at most */
+#define MAX_PANICS 64u
 
 static const char *keep(const struct gctx *c, char *s)
 {
@@ -647,11 +651,37 @@ static const char *fatal_message(const struct gctx *c, const cor_backtrace *bt)
 static void read_panic(struct gctx *c, struct go_model *gm, const struct cor_goroutine *g,
 		       uint64_t pan)
 {
-	uint64_t typ, data, link;
-	if (!word(c, pan + PANIC_ARG, &typ) || !word(c, pan + PANIC_ARG + c->ps, &data) ||
-	    !word(c, pan + PANIC_LINK, &link))
+	struct cor_go_panic chain[MAX_PANICS];
+	uint64_t types = types_base(c);
+	size_t n = 0, steps = 0;
+	for (; pan && steps < MAX_PANICS; steps++) {
+		uint64_t typ, data, link;
+		uint8_t flags[3];
+		cor_error *err = NULL;
+		if (!word(c, pan + c->ps, &typ) || !word(c, pan + 2 * c->ps, &data) ||
+		    !word(c, pan + 3 * c->ps, &link) ||
+		    (err = memory_read(c->p->mem, pan + 6 * c->ps, flags, sizeof(flags), NULL))) {
+			cor_error_free(err);
+			break;
+		}
+		/* Goexit's entries are not panics */
+		if (!flags[2])
+			chain[n++] = (struct cor_go_panic){
+				.message = panic_value(c, types, typ, data), .recovered = flags[0],
+			};
+		pan = link;
+	}
+	if (pan && steps == MAX_PANICS)
+		warnings_add(c->p->warn, COR_ERR_LIMIT, c->m->pub.name,
+			     "goroutine %" PRId64 "'s chain of panics goes on past %u (at 0x%" PRIx64 "): the older ones are left out",
+			     g->id, MAX_PANICS, pan);
+	if (!n || !(gm->panics = cor_calloc(n, sizeof(*gm->panics))))
 		return;
-	gm->pub.panic = panic_value(c, types_base(c), typ, data);
+	for (size_t k = 0; k < n; k++)
+		gm->panics[k] = chain[n - 1 - k];
+	gm->pub.panics = gm->panics;
+	gm->pub.panic_count = n;
+	gm->pub.panic = chain[0].message;
 	gm->pub.panic_goroutine = gm->pub.panic ? g->id : 0;
 }
 

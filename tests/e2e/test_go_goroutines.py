@@ -220,6 +220,44 @@ def test_panic_held(build):
                  "panic value held by %r %s (coroner vs the program)" % (how, ldflags))
 
 
+def go_panics(err):
+    """[(message, recovered)] of Go's printpanics lines: "panic: first
+    [recovered]", then "\tpanic: second" for each newer one."""
+    lines = err.splitlines()
+    start = next((i for i, l in enumerate(lines) if l.startswith("panic: ")), None)
+    check(start is not None, "no panic: line in Go's stderr: %r" % err[:400])
+    out = []
+    for i, l in enumerate(lines[start:]):
+        if not l.startswith("\tpanic: " if i else "panic: "):
+            break
+        m = l.split("panic: ", 1)[1]
+        rec = m.endswith(" [recovered]")
+        out.append((m[:-len(" [recovered]")] if rec else m, rec))
+    return out
+
+
+def test_panic_chain(build):
+    """The chain of panics (a panic in a deferred call while panicking; a
+    recovered one raised again): "panics" oldest first with the recovered
+    flags = Go's "panic: ... [recovered]" / "\tpanic: ..." lines, "panic" the
+    newest, info's lines in Go's format; the stripped build too."""
+    for ldflags, how in (("", "during"), ("", "repanic"), ("-s -w", "repanic")):
+        d, core, err = test_go.build_and_crash(source=SOURCE, ldflags=ldflags or None, args=(how,))
+        prog = os.path.join(d, "src", "prog")
+        doc, _ = ct.report(build, core, "--exe", prog)
+        want = go_panics(err)
+        check(len(want) == 2, "Go printed a chain of two for %r: %r" % (how, want))
+        got = [(p["message"], p["recovered"]) for p in doc["go"]["panics"]]
+        check_eq(got, want, "chain of panics of %r %s (coroner vs Go)" % (how, ldflags))
+        check_eq(doc["go"]["panic"], want[-1][0], "newest panic (%s)" % how)
+        r = ct.coroner(build, "info", core, "--exe", prog, ok_codes=(0, 3))
+        chain = "\n".join(("\t" if i else "") + "panic: " + m + (" [recovered]" if rec else "")
+                          for i, (m, rec) in enumerate(want))
+        text = "\n".join(re.sub(r"^go panic:\s+goroutine \d+: |^ +", "", l)
+                         for l in r.text.splitlines())
+        check(chain in text, "info lacks Go's chain %r:\n%s" % (chain, r.text))
+
+
 def test_fatal(build):
     """A fatal error (concurrent map writes, runtime.fatal): its string from
     the closure on runtime.fatal's frame = Go's "fatal error: " line; the
@@ -296,6 +334,7 @@ def main():
     rep.run("go-goroutines-stripped", test_stripped, build)
     rep.run("go-panic", test_panic, build)
     rep.run("go-panic-held", test_panic_held, build)
+    rep.run("go-panic-chain", test_panic_chain, build)
     rep.run("go-fatal", test_fatal, build)
     rep.run("go-hostile", test_hostile, build)
     return rep.done()

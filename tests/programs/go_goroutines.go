@@ -5,7 +5,8 @@
 // (panic("...")), "assert", "method", "assertnil" (a failing type
 // assertion: interface {} holding a string asserted int, a string
 // asserted fmt.Stringer, a nil error asserted *os.PathError), "map"
-// (concurrent map writes, a fatal error). Run with GOTRACEBACK=crash, the runtime prints every
+// (concurrent map writes, a fatal error), "during" (a panic in a deferred
+// call while panicking), "repanic" (a panic recovered and raised again). Run with GOTRACEBACK=crash, the runtime prints every
 // goroutine to stderr and dumps core (test_go_goroutines.py). With "held"
 // as the second argument, the panic is first raised and recovered, its
 // value printed to stderr as "value: ..." (fmt.Sprint: what the runtime
@@ -129,6 +130,12 @@ func crash(how string, s []int) {
 			e = failure
 		}
 		println(e.(*os.PathError).Op)
+	case "during":
+		defer func() { panic("second, from a deferred call") }()
+		panic("first")
+	case "repanic":
+		defer func() { panic(fmt.Sprint("again: ", recover())) }()
+		panic(fmt.Errorf("first %d", 1))
 	}
 }
 
