@@ -402,6 +402,8 @@ static void json_diagnosis(const struct cor_report *rep, struct json *j)
 	json_key(j, "crash_frame");
 	if (d->crash_frame >= 0) json_int(j, d->crash_frame); else json_null(j);
 	json_key(j, "crash_line"); json_str(j, d->crash_line);
+	json_key(j, "crash_goroutine");
+	if (d->crash_goroutine) json_int(j, d->crash_goroutine); else json_null(j);
 	json_key(j, "signature"); json_str(j, d->signature);
 	json_key(j, "signature_hash");
 	if (d->have_signature_hash) {
@@ -590,7 +592,10 @@ void print_diagnosis(struct cli *cli, FILE *f)
 		fputc('\n', f);
 	}
 	if (d->crash_frame >= 0) {
-		fprintf(f, "look at:    frame #%ld", d->crash_frame);
+		fprintf(f, "look at:    ");
+		if (d->crash_goroutine)
+			fprintf(f, "goroutine %" PRId64 ", ", d->crash_goroutine);
+		fprintf(f, "frame #%ld", d->crash_frame);
 		if (d->crash_line)
 			fprintf(f, " %s", tx(d->crash_line));
 		fputc('\n', f);

@@ -551,11 +551,15 @@ struct cor_diagnosis {
 	size_t overflow_depth;      /* frames on that thread, without the frame limit */
 	size_t cycle_count;         /* the repeating function sequence, or 0 */
 	const char *const *cycle;
-	/* where to look first: the crashed thread's first frame in the
+	/* where to look first: the crashed thread's (or goroutine's) first frame in the
 	 * program's own code (not libc, libstdc++, the Go runtime or the abort
 	 * machinery); -1 if none */
 	long crash_frame;
 	const char *crash_line;     /* that frame's "file:line", or NULL */
+	/* a Go program: crash_frame and the signature are of this goroutine's
+	 * frames (the panicking one, else the one on the crashed thread: as
+	 * `coroner goroutines` lists them), not the thread's; 0 if not Go */
+	int64_t crash_goroutine;
 	/* stable across ASLR, rebuilds and pids: at most 5 function names */
 	const char *signature;      /* "f | g | main", or NULL without frames */
 	bool have_signature_hash;

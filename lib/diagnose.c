@@ -33,6 +33,7 @@
 #include <string.h>
 #include "config.h"
 #include "diagnose.h"
+#include "go.h"
 #ifdef HAVE_CAPSTONE
 #include <capstone/capstone.h>
 #endif
@@ -253,11 +254,13 @@ static bool machinery(const struct cor_frame *f)
 	return starts(f->function, "__") && ends(f->function, "_chk");
 }
 
-/* Startup code below main: not part of a signature. */
+/* Startup code below main (a goroutine's runtime.goexit): not part of a
+ * signature. */
 static bool startup(const struct cor_frame *f)
 {
 	return f->function && (!strcmp(f->function, "_start") ||
-			       starts(f->function, "__libc_start"));
+			       starts(f->function, "__libc_start") ||
+			       starts(f->function, "runtime.goexit"));
 }
 
 /* A frame named name (exactly, or a prefix ending in '*'). */
@@ -879,6 +882,20 @@ static bool heap_message(const char *m)
 
 /* ---- where to look, the signature ---- */
 
+/* A Go program: where to look and the signature come from the frames of
+ * the goroutine that crashed it (a fatal error runs on the system stack,
+ * where the crashed thread's frames are all the runtime's). */
+static void go_frames(struct ctx *c)
+{
+	int64_t goid;
+	const cor_backtrace *bt = c->p->go ? go_crash_backtrace(c->p->go, &goid) : NULL;
+	if (!bt || !cor_backtrace_frame_count(bt))
+		return;
+	c->bt = bt;
+	c->nframes = cor_backtrace_frame_count(bt);
+	c->d->pub.crash_goroutine = goid;
+}
+
 static void crash_frame(struct ctx *c)
 {
 	struct cor_diagnosis *pd = &c->d->pub;
@@ -902,7 +919,7 @@ static void crash_frame(struct ctx *c)
 static size_t stable_len(const char *fn)
 {
 	static const char *const sfx[] = { ".constprop.", ".isra.", ".part.", ".cold",
-		".lto_priv.", ".localalias", ".llvm." };
+		".lto_priv.", ".localalias", ".llvm.", ".abi0" };
 	size_t n = strlen(fn);
 	for (size_t i = 0; i < COR_ARRAY_SIZE(sfx); i++) {
 		const char *at = strstr(fn, sfx[i]);
@@ -940,8 +957,8 @@ static void signature(struct ctx *c)
 			sb_printf(&sb, "%s+0x%" PRIx64, base_name(f->module), f->module_offset);
 		else
 			sb_puts(&sb, "??");
-		if (f->function && !strcmp(f->function, "main"))
-			break;          /* what calls main is the C library's */
+		if (f->function && (!strcmp(f->function, "main") || !strcmp(f->function, "main.main")))
+			break;          /* what calls main is the C library's (Go's runtime.main) */
 	}
 	if (!k) {
 		sb_free(&sb);
@@ -1124,6 +1141,7 @@ cor_error *diagnose_build(const struct diagnose_parts *p, const struct cor_diagn
 	}
 	c.nframes = c.bt ? cor_backtrace_frame_count(c.bt) : 0;
 	classify(&c);
+	go_frames(&c);
 	crash_frame(&c);
 	signature(&c);
 	*out = pd;

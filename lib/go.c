@@ -66,6 +66,9 @@ struct go_model {
 	struct cor_go pub;
 	struct cor_go_panic *panics;
 	struct cor_goroutine *v;
+	int64_t crash_goid;          /* go_crash_backtrace's */
+	const cor_backtrace *crash_bt;
+	cor_backtrace *own_crash_bt; /* crash_bt when made for it */
 	char **errors;
 };
 
@@ -319,10 +322,18 @@ void go_free(struct cor_go *pub)
 		cor_backtrace_free((cor_backtrace *)g->v[i].backtrace);
 		free(g->errors[i]);
 	}
+	cor_backtrace_free(g->own_crash_bt);
 	free(g->v);
 	free(g->panics);
 	free(g->errors);
 	free(g);
+}
+
+const cor_backtrace *go_crash_backtrace(const struct cor_go *pub, int64_t *goid)
+{
+	const struct go_model *g = (const struct go_model *)pub;
+	*goid = g && g->crash_bt ? g->crash_goid : 0;
+	return g ? g->crash_bt : NULL;
 }
 
 /* Is there a g at ga with this goid and a stack (lo < hi, at most 1 GiB)? */
@@ -713,9 +724,12 @@ static void read_goroutines(struct gctx *c, struct go_model *gm, const struct go
 		return;
 	uint8_t blk[G_READ];
 	size_t unread = 0, need = 0;
-	const struct cor_goroutine *panic_g = NULL, *crashed_g = NULL;
-	const struct cor_thread *crashed_t = NULL;
-	uint8_t crashed_blk[G_READ];
+	/* the panicking goroutine, the one on the crashed thread */
+	struct seen {
+		const struct cor_goroutine *g;
+		const struct cor_thread *t;
+		uint8_t blk[G_READ];
+	} panic_s = {0}, crashed_s = {0};
 	uint64_t panic_at = 0;
 	const uint32_t ends[] = { l->g_stack_hi, l->g_stack, l->g_panic, l->g_m, l->g_sched + l->buf_sp,
 				  l->g_sched + l->buf_pc, l->g_sched + l->buf_bp, l->g_status,
@@ -774,29 +788,34 @@ static void read_goroutines(struct gctx *c, struct go_model *gm, const struct go
 			stack_of(c, g, blk, l, base == 2 || base == 3 ? t : NULL, errp);
 		/* the panicking goroutine: the crashed thread's, else the first */
 		uint64_t pan = at(c, blk, l->g_panic, c->ps);
-		if (pan && (!panic_g || (t && t->crashed))) {
-			panic_g = g;
+		bool on = base == 2 || base == 3;
+		if (pan && (!panic_s.g || (t && t->crashed))) {
+			panic_s = (struct seen){ .g = g, .t = on ? t : NULL };
+			memcpy(panic_s.blk, blk, sizeof(blk));
 			panic_at = pan;
 		}
 		if (t && t->crashed) {
-			crashed_g = g;
-			crashed_t = t;
-			memcpy(crashed_blk, blk, sizeof(blk));
+			crashed_s = (struct seen){ .g = g, .t = on ? t : NULL };
+			memcpy(crashed_s.blk, blk, sizeof(blk));
 		}
 	}
-	if (panic_g)
-		read_panic(c, gm, panic_g, panic_at);
-	if (!gm->pub.panic && crashed_g && p->proc->arch) {
+	if (panic_s.g)
+		read_panic(c, gm, panic_s.g, panic_at);
+	const struct seen *cs = gm->pub.panic ? &panic_s : &crashed_s;
+	if (cs->g && p->proc->arch) {
 		/* its stack, unwound for this when the report has no backtraces */
-		struct cor_goroutine tmp = *crashed_g;
+		struct cor_goroutine tmp = *cs->g;
 		char *why = NULL;
-		if (!tmp.backtrace && !tmp.backtrace_error)
-			stack_of(c, &tmp, crashed_blk, l, crashed_t, &why);
-		gm->pub.fatal_error = fatal_message(c, tmp.backtrace);
-		if (tmp.backtrace != crashed_g->backtrace)
-			cor_backtrace_free((cor_backtrace *)tmp.backtrace);
+		if (!tmp.backtrace && !tmp.backtrace_error) {
+			stack_of(c, &tmp, cs->blk, l, cs->t, &why);
+			gm->own_crash_bt = (cor_backtrace *)tmp.backtrace;
+		}
+		gm->crash_bt = tmp.backtrace;
+		gm->crash_goid = cs->g->id;
 		free(why);
 	}
+	if (!gm->pub.panic && crashed_s.g)
+		gm->pub.fatal_error = fatal_message(c, gm->crash_bt);
 	if (unread)
 		warnings_add(p->warn, COR_ERR_NO_MEMORY, c->m->pub.name,
 			     "%zu entries of runtime.allgs (at 0x%" PRIx64 ") could not be read from the core",

@@ -28,5 +28,10 @@ struct go_parts {
  * or warnings, never an error; errors are out of memory only. */
 cor_error *go_build(const struct go_parts *p, struct cor_go **out);
 void go_free(struct cor_go *go);
+/* The frames of the goroutine that crashed the program (the panicking
+ * one, else the one on the crashed thread), its id in *goid; NULL if none
+ * or it could not be unwound. Unwound for this when the goroutines were
+ * listed without backtraces. Owned by go. */
+const cor_backtrace *go_crash_backtrace(const struct cor_go *go, int64_t *goid);
 
 #endif

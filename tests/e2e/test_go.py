@@ -217,6 +217,8 @@ def test_diagnosis(build, target="native"):
     doc, _ = ct.report(build, core, "--exe", os.path.join(d, "src", "prog"))
     dg = doc["diagnosis"]
     frames = [t for t in doc["threads"] if t["crashed"]][0]["frames"]
+    if dg["crash_goroutine"] is not None:
+        frames = [g for g in doc["goroutines"] if g["id"] == dg["crash_goroutine"]][0]["frames"]
     check(dg["crash_frame"] is not None, "no crash_frame: %r" % dg)
     f = frames[dg["crash_frame"]]
     check_eq((f["function"], f["file"], f["line"]), want[0], "crash frame (Go's traceback)")

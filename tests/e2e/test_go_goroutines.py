@@ -258,6 +258,35 @@ def test_panic_chain(build):
         check(chain in text, "info lacks Go's chain %r:\n%s" % (chain, r.text))
 
 
+def test_diagnosis(build):
+    """Where to look and the signature, from the goroutine that crashed the
+    program: Go's first goroutine of its traceback (the panicking one, the
+    one whose map write threw on the system stack) is crash_goroutine, its
+    first main.* frame (function, file:line) the crash frame among that
+    goroutine's frames, crash_line and the signature's first function;
+    `coroner diagnose` says it; the stripped build too."""
+    cases = [("", h) for h in ("nil", "index", "errorf", "text", "assert", "map", "during")]
+    cases += [("-s -w", h) for h in ("map", "nil")]
+    for ldflags, how in cases:
+        d, core, err = test_go.build_and_crash(source=SOURCE, ldflags=ldflags or None, args=(how,))
+        prog = os.path.join(d, "src", "prog")
+        gid = running(err)
+        want = next(f for f in go_goroutines(err)[gid]["frames"] if f[0].startswith("main."))
+        doc, _ = ct.report(build, core, "--exe", prog)
+        dg = doc["diagnosis"]
+        what = "%s %s" % (how, ldflags)
+        check_eq(dg["crash_goroutine"], gid, "crash goroutine (%s; Go's first)" % what)
+        frames = [g for g in doc["goroutines"] if g["id"] == gid][0]["frames"]
+        check(dg["crash_frame"] is not None, "no crash_frame (%s): %r" % (what, dg))
+        f = frames[dg["crash_frame"]]
+        check_eq((name(f), f["file"], f["line"]), want[:3], "crash frame (%s; Go's)" % what)
+        check_eq(dg["crash_line"], "%s:%d" % want[1:3], "crash_line (%s)" % what)
+        check_eq(dg["signature"].split(" | ")[0], want[0], "signature's first (%s)" % what)
+        r = ct.coroner(build, "diagnose", core, "--exe", prog, ok_codes=(0, 3))
+        look = "look at:    goroutine %d, frame #%d %s:%d" % ((gid, dg["crash_frame"]) + want[1:3])
+        check(look in r.text, "diagnose (%s) lacks %r:\n%s" % (what, look, r.text))
+
+
 def test_fatal(build):
     """A fatal error (concurrent map writes, runtime.fatal): its string from
     the closure on runtime.fatal's frame = Go's "fatal error: " line; the
@@ -335,6 +364,7 @@ def main():
     rep.run("go-panic", test_panic, build)
     rep.run("go-panic-held", test_panic_held, build)
     rep.run("go-panic-chain", test_panic_chain, build)
+    rep.run("go-diagnosis", test_diagnosis, build)
     rep.run("go-fatal", test_fatal, build)
     rep.run("go-hostile", test_hostile, build)
     return rep.done()
