@@ -273,34 +273,68 @@ static cor_error *exidx_step(struct uw *w, uint64_t lookup, bool *found, char **
 	return err;
 }
 
-/* Go's frame sizes (x86: the call pushed the return address): at lookup,
- * sp is delta below the entry sp, where the return address is; the
- * caller's sp is just above it and its frame pointer, once the prologue
- * saved it, just below (a frame of two words or more). */
+/* Go's frame sizes: at lookup, sp is delta below the entry sp.
+ * x86 (the call pushed the return address): the return address is at
+ * that entry sp, the caller's sp just above it and its frame pointer,
+ * once the prologue saved it, just below (a frame of two words or more).
+ * arm64 (Go's prologue, cmd/internal/obj/arm64: MOVD.W R30, -size(RSP)
+ * or STP (R29, R30), -8(new sp), then R29 at -8(new sp); the runtime's
+ * traceback reads the return address at 0(sp)): with a frame the
+ * return address is at sp and the caller's frame pointer at sp - 8;
+ * without one (delta 0) the return address is still in the link register,
+ * known in the innermost frame only; the caller's sp is sp + delta. */
 static bool sp_delta_step(struct uw *w, uint64_t lookup)
 {
 	const struct arch_info *a = w->a;
 	const struct unwind_code *code = &w->u->code;
-	int sp = a->dwarf_sp, fp = a->dwarf_fp;
+	int sp = a->dwarf_sp, fp = a->dwarf_fp, lr = a->call_ra;
 	uint64_t delta, ra, bp, word = w->u->mem.word;
-	if (!code->sp_delta || a->call_ra >= 0 || !w->r.ok[sp] ||
+	bool lr_machine = lr >= 0;
+	if (!code->sp_delta || (lr_machine && a->arch != COR_ARCH_AARCH64) || !w->r.ok[sp] ||
 	    !code->sp_delta(code->arg, lookup, &delta))
 		return false;
-	uint64_t at = (w->r.v[sp] + delta) & w->r.mask;
-	if (!rd(w, at, &ra, NULL))
+	uint64_t at = (w->r.v[sp] + delta) & w->r.mask, fp_at = (at - word) & w->r.mask;
+	if (lr_machine) {
+		if (!delta && (lr >= DWARF_MAX_REGS || !w->r.ok[lr]))
+			return false;
+		if (delta && !rd(w, w->r.v[sp], &ra, NULL))
+			return false;
+		if (!delta)
+			ra = w->r.v[lr];
+		fp_at = (w->r.v[sp] - word) & w->r.mask;
+	} else if (!rd(w, at, &ra, NULL)) {
 		return false;
+	}
 	ra = arch_strip_pc(a, ra);
-	if (delta >= 2 * word && fp >= 0 && fp < DWARF_MAX_REGS) {
-		if (rd(w, (at - word) & w->r.mask, &bp, NULL))
+	if ((lr_machine ? delta > 0 : delta >= 2 * word) && fp >= 0 && fp < DWARF_MAX_REGS) {
+		if (rd(w, fp_at, &bp, NULL))
 			frame_regs_set(&w->r, fp, bp);
 		else
 			w->r.ok[fp] = false;
 	}
-	w->r.cfa = (at + word) & w->r.mask;
+	w->r.cfa = lr_machine ? at : (at + word) & w->r.mask;
 	frame_regs_set(&w->r, sp, w->r.cfa);
+	if (lr_machine)
+		w->r.ok[lr] = false;  /* the caller's was overwritten by its call */
 	w->r.pc = ra;
 	if (a->dwarf_pc >= 0)
 		frame_regs_set(&w->r, a->dwarf_pc, ra);
+	return true;
+}
+
+/* Without CFI on a link-register machine (arm64): the sp a function was
+ * entered with, from its pcsp frame size, for handler_entry_step (Go's
+ * runtime.sigtramp, whose return address is the kernel's trampoline). */
+static bool pcsp_entry_sp(struct uw *w, uint64_t lookup)
+{
+	const struct arch_info *a = w->a;
+	const struct unwind_code *code = &w->u->code;
+	uint64_t delta;
+	if (a->arch != COR_ARCH_AARCH64 || !code->sp_delta || !w->r.ok[a->dwarf_sp] ||
+	    !code->sp_delta(code->arg, lookup, &delta))
+		return false;
+	w->end_sp = w->end_cfa = (w->r.v[a->dwarf_sp] + delta) & w->r.mask;
+	w->end_ok = true;
 	return true;
 }
 
@@ -443,7 +477,7 @@ static bool handler_entry_step(struct uw *w, uint64_t lookup)
 	return true;
 }
 
-/* After the CFI step out of a faked call (Go's runtime.sigpanic): where
+/* After the CFI (or pcsp) step out of a faked call (Go's runtime.sigpanic): where
  * the runtime pushed the faulting frame's link register below its sp
  * (arm64, s390x), that sp and link register are restored: the word at
  * the sp the step gave, and past the bytes pushed. */
@@ -536,7 +570,7 @@ cor_error *unwind_saved(struct unwinder *u, const struct cor_thread *t, bool cal
 			cor_error *err = cfi_step(w, lookup, &found);
 			if (!err && !found)
 				err = exidx_step(w, lookup, &found, &why);
-			if (err && handler_entry_step(w, lookup)) {
+			if ((err || (!found && pcsp_entry_sp(w, lookup))) && handler_entry_step(w, lookup)) {
 				cor_error_free(err);
 				if (ur)
 					cb->regs(cb, ur);
@@ -582,7 +616,7 @@ cor_error *unwind_saved(struct unwinder *u, const struct cor_thread *t, bool cal
 			/* the caller of a faked call was interrupted at its pc:
 			 * its row and its name are those of pc itself */
 			exact = u->code.fakes_call && u->code.fakes_call(u->code.arg, lookup);
-			if (exact && how == COR_FRAME_CFI)
+			if (exact && (how == COR_FRAME_CFI || how == COR_FRAME_PCSP))
 				fake_call_pushed(w);
 		}
 stepped:

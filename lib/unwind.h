@@ -38,7 +38,7 @@ struct unwind_code {
 	/* How far sp at (lookup) pc is below sp at its function's entry, from
 	 * a table of frame sizes (Go's pcsp); false if none covers pc. Tried
 	 * where no CFI does, on machines whose calls push the return address
-	 * (x86). May be NULL. */
+	 * (x86) and on arm64 (Go's return address at 0(sp)). May be NULL. */
 	bool (*sp_delta)(void *arg, uint64_t pc, uint64_t *delta);
 	void *arg;
 };
