@@ -567,7 +567,7 @@ void print_diagnosis(struct cli *cli, FILE *f)
 	if (d->have_fault)
 		fprintf(f, "fault:      0x%" PRIx64 " %s, %s%s\n", d->fault_address,
 			d->fault_access ? d->fault_access : "(access unknown)",
-			d->fault_region ? d->fault_region : "?", d->near_null ? " (near null)" : "");
+			d->fault_region ? tx(d->fault_region) : "?", d->near_null ? " (near null)" : "");
 	if (d->have_sender)
 		fprintf(f, "sender:     pid %d\n", d->sender_pid);
 	if (d->message) {
@@ -660,9 +660,9 @@ void print_info(struct cli *cli, FILE *f)
 	}
 	const struct cor_go *go = rep->go;
 	if (go) {
-		fprintf(f, "go:         %s", go->version ? go->version : "version unknown");
+		fprintf(f, "go:         %s", go->version ? tx(go->version) : "version unknown");
 		if (go->goroutines_error)
-			fprintf(f, ", goroutines not listed: %s\n", go->goroutines_error);
+			fprintf(f, ", goroutines not listed: %s\n", tx(go->goroutines_error));
 		else
 			fprintf(f, ", %zu goroutines (%zu dead)\n", go->goroutine_count,
 				go->dead_goroutines);
@@ -678,7 +678,7 @@ void print_info(struct cli *cli, FILE *f)
 				gp->recovered ? " [recovered]" : "");
 		}
 		if (go->fatal_error)
-			fprintf(f, "go fatal:   fatal error: %s\n", go->fatal_error);
+			fprintf(f, "go fatal:   fatal error: %s\n", tx(go->fatal_error));
 	}
 }
 
@@ -903,11 +903,14 @@ static void print_go_frame(FILE *f, const struct cor_frame *fr)
 	size_t n = fr->function ? strlen(fr->function) : 0;
 	if (n > 5 && !strcmp(fr->function + n - 5, ".abi0"))
 		n -= 5;
-	if (fr->function)
-		fprintf(f, "%.*s(...)\n", (int)n, fr->function);
-	else
+	if (fr->function) {
+		char *name = strndup(fr->function, n);
+		fprintf(f, "%s(...)\n", name ? tx(name) : "?");
+		free(name);
+	} else {
 		fprintf(f, "?? 0x%" PRIx64 "\n", fr->pc);
-	fprintf(f, "\t%s:%u", fr->file ? fr->file : "?", fr->line);
+	}
+	fprintf(f, "\t%s:%u", fr->file ? tx(fr->file) : "?", fr->line);
 	if (fr->function && !fr->is_inline && fr->offset)
 		fprintf(f, " +0x%" PRIx64, fr->offset);
 	if (fr->how == COR_FRAME_TAILCALL)
@@ -923,27 +926,27 @@ int print_goroutines(struct cli *cli, FILE *f)
 		return EXIT_OK;
 	}
 	if (go->goroutines_error) {
-		fprintf(f, "goroutines not listed: %s\n", go->goroutines_error);
+		fprintf(f, "goroutines not listed: %s\n", tx(go->goroutines_error));
 		return EXIT_PARTIAL;
 	}
 	int rc = EXIT_OK;
 	for (size_t i = 0; i < go->goroutine_count; i++) {
 		const struct cor_goroutine *g = &go->goroutines[i];
 		fprintf(f, "%sgoroutine %" PRId64 " [%s", i ? "\n" : "", g->id,
-			g->wait_reason && *g->wait_reason ? g->wait_reason : g->status);
+			g->wait_reason && *g->wait_reason ? tx(g->wait_reason) : tx(g->status));
 		if (g->tid)
 			fprintf(f, ", thread %d", g->tid);
 		fputs("]:\n", f);
 		if (g->backtrace_error) {
-			fprintf(f, "\t(no backtrace: %s)\n", g->backtrace_error);
+			fprintf(f, "\t(no backtrace: %s)\n", tx(g->backtrace_error));
 			rc = EXIT_PARTIAL;
 		}
 		for (size_t k = 0; k < cor_backtrace_frame_count(g->backtrace); k++)
 			print_go_frame(f, cor_backtrace_frame(g->backtrace, k));
 		/* as Go: not for the main goroutine */
 		if (g->created_by && g->id != 1) {
-			fprintf(f, "created by %s\n\t%s:%u", g->created_by,
-				g->created_file ? g->created_file : "?", g->created_line);
+			fprintf(f, "created by %s\n\t%s:%u", tx(g->created_by),
+				g->created_file ? tx(g->created_file) : "?", g->created_line);
 			if (g->created_offset)
 				fprintf(f, " +0x%" PRIx64, g->created_offset);
 			fputc('\n', f);

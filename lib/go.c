@@ -365,8 +365,9 @@ static bool find_allgs(const struct gctx *c, const struct go_layout *l, uint64_t
 		if (ph->type != PT_LOAD || !(ph->flags & 2))
 			continue;
 		uint64_t start = (ph->vaddr + c->m->pub.load_bias) & ~4095ull;
-		uint64_t end = ph->vaddr + c->m->pub.load_bias + (ph->memsz < (64ull << 20) ? ph->memsz : (64ull << 20));
-		for (uint64_t a = start; a < end; a += 4096) {
+		uint64_t span = ph->memsz < (64ull << 20) ? ph->memsz : (64ull << 20);
+		/* an address that wraps ends the scan */
+		for (uint64_t k = 0, a = start; k < span + 4096 && a >= start; k += 4096, a = start + k) {
 			size_t n = sizeof(page), done = 0;
 			cor_error *err = memory_read(c->p->mem, a, page, n, &done);
 			cor_error_free(err);
@@ -615,8 +616,12 @@ static uint64_t types_base(const struct gctx *c)
 			const struct elf_phdr *ph = &ef->phdrs[i];
 			if (ph->type != PT_LOAD || !(ph->flags & 2))
 				continue;
-			uint64_t a0 = ph->vaddr + c->m->pub.load_bias;
-			for (uint64_t a = a0 & ~4095ull; !md && a < a0 + ph->filesz; a += 4096) {
+			/* the segment's pages, at most 64 MiB of them: its size is
+			 * the file's word, and an address may wrap */
+			uint64_t a0 = (ph->vaddr + c->m->pub.load_bias) & ~4095ull;
+			uint64_t len = ph->filesz < (64ull << 20) ? ph->filesz : (64ull << 20);
+			for (uint64_t pg = 0; !md && pg < len + 4096 && a0 + pg >= a0; pg += 4096) {
+				uint64_t a = a0 + pg;
 				size_t done = 0;
 				cor_error *err = memory_read(c->p->mem, a, page, sizeof(page), &done);
 				cor_error_free(err);

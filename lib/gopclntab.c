@@ -329,8 +329,8 @@ size_t gopclntab_inline(const struct gopclntab *t, const struct gofunc *f, uint6
 	size_t n = 0;
 	*outer = pc;
 	if (!t->gofunc || t->ver != GO118 || pc < f->entry || pc >= f->end ||
-	    !field(t, f->off, 7, &np) || np > 64 || f->off + REC_SIZE > t->n ||
-	    t->d[f->off + REC_SIZE - 1] <= 3 ||
+	    !field(t, f->off, 7, &np) || np > 64 || (uint64_t)f->off + REC_SIZE > t->n ||
+	    t->d[(uint64_t)f->off + REC_SIZE - 1] <= 3 ||
 	    !u32(t, f->off + REC_SIZE + 4ull * np + 4 * 3, &tree) || tree == UINT32_MAX)
 		return 0;
 	for (int32_t ix; n < max && pcdata(t, f, 2, pc, &ix) && ix >= 0 && ix < (1 << 20); n++) {
