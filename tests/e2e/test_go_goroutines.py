@@ -203,6 +203,22 @@ def test_panic(build):
         check_eq(doc["diagnosis"]["message"], "panic: " + want, "diagnosis message (%s)" % how)
 
 
+def test_panic_escaped(build):
+    """A panic message with escape sequences: whole in JSON (= Go's stderr),
+    escaped on the terminal (info, diagnose, report)."""
+    d, core, err = test_go.build_and_crash(source=SOURCE, args=("escape",))
+    exe = os.path.join(d, "src", "prog")
+    doc, _ = ct.report(build, core, "--exe", exe)
+    want = go_line(err, "panic: ")
+    check("\x1b" in want, "Go printed the message raw: %r" % want)
+    check_eq(doc["go"]["panic"], want, "the panic in JSON, whole")
+    for cmd in ("info", "diagnose", "report"):
+        r = ct.coroner(build, cmd, core, "--exe", exe, ok_codes=(0, 3))
+        check("\x1b" not in r.text and "\x07" not in r.text,
+              "%s: an escape sequence of the panic on the terminal" % cmd)
+        check("\\x1b]0;pwned\\x07\\x1b[2J after" in r.text, "%s: the message escaped" % cmd)
+
+
 def test_panic_held(build):
     """The value as raised (a runtime.boundsError, *errors.errorString,
     *fmt.wrapError, int, runtime.errorString, *runtime.TypeAssertionError
@@ -362,6 +378,7 @@ def main():
     rep.run("go-goroutines-dlv", test_dlv, build)
     rep.run("go-goroutines-stripped", test_stripped, build)
     rep.run("go-panic", test_panic, build)
+    rep.run("go-panic-escaped", test_panic_escaped, build)
     rep.run("go-panic-held", test_panic_held, build)
     rep.run("go-panic-chain", test_panic_chain, build)
     rep.run("go-diagnosis", test_diagnosis, build)

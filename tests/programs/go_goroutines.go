@@ -118,6 +118,8 @@ func crash(how string, s []int) {
 		panic(fmt.Errorf("bad thing %d", 42))
 	case "text":
 		panic("something went wrong")
+	case "escape":
+		panic("\x1b]0;pwned\x07\x1b[2J after")
 	case "assert":
 		boxed = how
 		println(boxed.(int))
