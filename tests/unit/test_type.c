@@ -64,7 +64,7 @@ static const char src[] =
 	"\treturn 0;\n"
 	"}\n";
 
-static const char *typedefs[] = {
+static const char *const typedefs[] = {
 	"node_t", "cs_t", "arr_ptr_t", "fn_t", "grid_t", "vbuf_t", "vfn_t", "nodes_t",
 	"anon_t", "color_t", "ulong_t",
 };
@@ -114,26 +114,33 @@ static bool read_facts(const char *path, struct facts *f)
 	return f->size_node && f->nbytes == f->size_node;
 }
 
-/* gdb's `whatis T` for each typedef: "type = ..." */
+/* gdb's `whatis T` of each of n names ("type = ..."), into out; how many
+ * gdb answered (all n, or fewer: no gdb, or it failed). */
+static size_t gdb_whatis(const char *exe, const char *const *names, size_t n,
+			 char (*out)[256])
+{
+	char cmd[4096], line[256];
+	size_t len = 0, i = 0;
+	len += snprintf(cmd + len, sizeof(cmd) - len, "gdb -nx -batch");
+	for (size_t k = 0; k < n; k++)
+		len += snprintf(cmd + len, sizeof(cmd) - len, " -ex 'whatis %s'", names[k]);
+	snprintf(cmd + len, sizeof(cmd) - len, " %s 2>/dev/null", exe);
+	FILE *p = popen(cmd, "r");
+	if (!p)
+		return 0;
+	while (i < n && fgets(line, sizeof(line), p)) {
+		if (strncmp(line, "type = ", 7))
+			continue;
+		line[strcspn(line, "\n")] = 0;
+		snprintf(out[i++], sizeof(out[0]), "%s", line + 7);
+	}
+	return pclose(p) == 0 ? i : 0;
+}
+
 static void read_whatis(const char *exe, struct facts *f)
 {
-	char cmd[4096], out[256];
-	size_t n = 0;
-	n += snprintf(cmd + n, sizeof(cmd) - n, "gdb -nx -batch");
-	for (size_t i = 0; i < sizeof(typedefs) / sizeof(typedefs[0]); i++)
-		n += snprintf(cmd + n, sizeof(cmd) - n, " -ex 'whatis %s'", typedefs[i]);
-	snprintf(cmd + n, sizeof(cmd) - n, " %s 2>/dev/null", exe);
-	FILE *p = popen(cmd, "r");
-	size_t i = 0;
-	if (!p)
-		return;
-	while (i < sizeof(typedefs) / sizeof(typedefs[0]) && fgets(out, sizeof(out), p)) {
-		if (strncmp(out, "type = ", 7))
-			continue;
-		out[strcspn(out, "\n")] = 0;
-		snprintf(f->whatis[i++], sizeof(f->whatis[0]), "%s", out + 7);
-	}
-	f->have_gdb = pclose(p) == 0 && i == sizeof(typedefs) / sizeof(typedefs[0]);
+	size_t n = sizeof(typedefs) / sizeof(typedefs[0]);
+	f->have_gdb = gdb_whatis(exe, typedefs, n, f->whatis) == n;
 }
 
 static unsigned long off_of(const struct facts *f, const char *name)
@@ -321,22 +328,14 @@ static void check_cpp(void)
 		CHECK(m && dwarf_member_type(di, m)->kind == DWT_REFERENCE);
 		CHECK_STR(s->name, "ns::S");
 	}
-	const char *tds[] = { "ns::sp_t", "ns::ar_t" };
+	static const char *const tds[] = { "ns::sp_t", "ns::ar_t" };
+	char want[2][256];
+	size_t got = gdb_whatis(exe, tds, 2, want);
 	for (size_t i = 0; i < 2; i++) {
-		char q[256], want[256] = "";
-		snprintf(q, sizeof(q), "gdb -nx -batch -ex 'whatis %s' %s 2>/dev/null", tds[i], exe);
-		FILE *p = popen(q, "r");
-		while (p && fgets(q, sizeof(q), p))
-			if (!strncmp(q, "type = ", 7)) {
-				q[strcspn(q, "\n")] = 0;
-				snprintf(want, sizeof(want), "%s", q + 7);
-			}
-		if (p)
-			pclose(p);
 		const struct dwarf_type *td = dwarf_type_find(di, tds[i]);
 		CHECK(td != NULL);
-		if (td && *want)
-			CHECK_STR(type_name(di, dwarf_type_target(di, td)), want);
+		if (td && got == 2)
+			CHECK_STR(type_name(di, dwarf_type_target(di, td)), want[i]);
 	}
 	dwarf_info_free(di);
 	free(o.data);
